@@ -1,0 +1,54 @@
+import { JournalParser } from '../parser.js';
+import type { ParseOptions } from '../options.js';
+import type { JournalReport } from '../types.js';
+
+/** A web TransformStream of archived bytes plus the report promise. */
+export interface JournalStream extends TransformStream<Uint8Array, Uint8Array> {
+  /** Resolves with the report when the input has ended; rejects if parsing fails. */
+  readonly report: Promise<JournalReport>;
+}
+
+/**
+ * Create a web TransformStream: journal report bytes in, archived message bytes out.
+ *
+ * @example
+ * const t = createJournalStream();
+ * const archived = new Response(file.stream().pipeThrough(t));
+ * console.log((await t.report).recipients);
+ */
+export function createJournalStream(options: ParseOptions = {}): JournalStream {
+  let resolve!: (r: JournalReport) => void;
+  let reject!: (e: unknown) => void;
+  const report = new Promise<JournalReport>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  // Avoid an unhandled rejection when the caller only reads the bytes.
+  report.catch(() => {});
+  let controller!: TransformStreamDefaultController<Uint8Array>;
+  const parser = new JournalParser({ ...options, onOutput: (b) => controller.enqueue(b.slice()) });
+  const stream = new TransformStream<Uint8Array, Uint8Array>({
+    start(c) {
+      controller = c;
+    },
+    transform(chunk) {
+      try {
+        parser.write(chunk);
+      } catch (e) {
+        reject(e);
+        throw e;
+      }
+    },
+    flush() {
+      try {
+        resolve(parser.end());
+      } catch (e) {
+        reject(e);
+        throw e;
+      }
+    },
+  });
+  return Object.assign(stream, { report });
+}
+
+export type { JournalReport };

@@ -1,0 +1,43 @@
+import { findHeaderEnd, parseHeaderBlock, type HeaderBlock } from './mime/header-block.js';
+import { toBytes } from './internal/bytes.js';
+import type { JournalSource } from './types.js';
+
+/** Result of {@link detectJournalReport}. */
+export type Detection =
+  | { kind: 'journal-report'; source: JournalSource; marker: string }
+  | { kind: 'message'; source: null; marker: null };
+
+/**
+ * Exchange 2007+ journal markers, in the order they are checked. Presence is the signal: the
+ * value is normally empty. The organisation and cross-premises names are the transport-internal
+ * and hybrid forms of the same marker; the GCC name is the government-cloud variant.
+ */
+export const EXCHANGE_JOURNAL_MARKERS: readonly string[] = [
+  'X-MS-Journal-Report',
+  'X-MS-Exchange-Organization-Journal-Report',
+  'X-MS-Exchange-CrossPremises-Journal-Report',
+  'X-MS-Gcc-Journal-Report',
+];
+
+/** @internal */
+export function detectFromBlock(block: HeaderBlock): Detection {
+  for (const marker of EXCHANGE_JOURNAL_MARKERS) {
+    if (block.has(marker)) return { kind: 'journal-report', source: 'exchange', marker };
+  }
+  return { kind: 'message', source: null, marker: null };
+}
+
+/**
+ * Tell from a message's top-level header block whether it is a journal report. Pure, never
+ * throws; anything after the header block is ignored.
+ *
+ * @param head the message's first bytes (at least the whole header block), as bytes or text
+ * @example
+ * detectJournalReport('X-MS-Journal-Report:\r\nFrom: a@b\r\n\r\n') // { kind: 'journal-report', source: 'exchange', marker: 'X-MS-Journal-Report' }
+ */
+export function detectJournalReport(head: Uint8Array | string): Detection {
+  const bytes = typeof head === 'string' ? toBytes(head) : head;
+  const found = findHeaderEnd(bytes, 0);
+  const block = parseHeaderBlock(bytes, found ? found.bodyOffset : bytes.length);
+  return detectFromBlock(block);
+}

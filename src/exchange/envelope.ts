@@ -1,0 +1,105 @@
+import type { EnvelopeField } from '../types.js';
+
+/** One recipient line of the envelope, before type resolution. */
+export interface EnvelopeRecipientLine {
+  field: EnvelopeField;
+  /** Delivered address (left of the comma). */
+  address: string;
+  expanded?: string;
+  forwarded?: string;
+}
+
+/** The fields of an Exchange 2007+ envelope part (MS-XJRNL §2.1), not yet checked against the original. */
+export interface ParsedEnvelope {
+  /** `Sender:` value ('' for the null reverse path `<>`), undefined when the line is missing. */
+  sender?: string;
+  onBehalfOf?: string;
+  subject?: string;
+  messageId?: string;
+  label?: string;
+  mailbox?: string;
+  sentUtc?: string;
+  receivedUtc?: string;
+  recipients: EnvelopeRecipientLine[];
+  /** Lines that are neither a known field nor empty. */
+  unknownLines: string[];
+  /** Fields that appeared more than once (the first one wins, as in Microsoft's parser). */
+  duplicateFields: string[];
+}
+
+const RECIPIENT_FIELDS: Record<string, EnvelopeField> = { to: 'To', cc: 'Cc', bcc: 'Bcc', recipient: 'Recipient' };
+const SINGLE_FIELDS: Record<string, keyof ParsedEnvelope> = {
+  sender: 'sender',
+  'on-behalf-of': 'onBehalfOf',
+  subject: 'subject',
+  'message-id': 'messageId',
+  label: 'label',
+  mailbox: 'mailbox',
+  sentutc: 'sentUtc',
+  receivedutc: 'receivedUtc',
+};
+
+const FIELD_LINE = /^\s*([A-Za-z][A-Za-z-]*)\s*:[ \t]?(.*)$/;
+const REDIRECTION = /^(.*?)\s*,\s*(Expanded|Forwarded)\s*:\s*(.*)$/i;
+
+/**
+ * Extract the address from an envelope value: the text inside the last `<…>` when present
+ * (`"Name" <a@b>`), else the value itself without quotes. `<>` gives ''.
+ * @internal
+ */
+export function envelopeAddress(value: string): string {
+  const v = value.trim();
+  const open = v.lastIndexOf('<');
+  const close = v.lastIndexOf('>');
+  if (open !== -1 && close > open) return v.slice(open + 1, close).trim();
+  return v.replace(/^"|"$/g, '').trim();
+}
+
+/**
+ * Parse the text of an Exchange envelope part. Field names are matched case-insensitively
+ * (`Message-ID` in the spec, `Message-Id` in Exchange Online); Subject and Message-ID may come in
+ * either order; recipient lines are `To|Cc|Bcc|Recipient: addr[, Expanded|Forwarded: addr]`.
+ * Never throws.
+ *
+ * @example
+ * parseEnvelope('Sender: a@x.com\nTo: m@x.com, Expanded: dl@x.com\n').recipients
+ * // [{ field: 'To', address: 'm@x.com', expanded: 'dl@x.com' }]
+ */
+export function parseEnvelope(text: string): ParsedEnvelope {
+  const env: ParsedEnvelope = { recipients: [], unknownLines: [], duplicateFields: [] };
+  for (const rawLine of text.split('\n')) {
+    const line = rawLine.replace(/\r$/, '');
+    if (line.trim() === '') continue;
+    const m = FIELD_LINE.exec(line);
+    if (!m) {
+      env.unknownLines.push(line);
+      continue;
+    }
+    const key = m[1]!.toLowerCase();
+    const value = m[2]!.trim();
+    const rfield = RECIPIENT_FIELDS[key];
+    if (rfield !== undefined) {
+      const r = REDIRECTION.exec(value);
+      const entry: EnvelopeRecipientLine = { field: rfield, address: envelopeAddress(r ? r[1]! : value) };
+      if (r) {
+        const target = envelopeAddress(r[3]!);
+        if (r[2]!.toLowerCase() === 'expanded') entry.expanded = target;
+        else entry.forwarded = target;
+      }
+      env.recipients.push(entry);
+      continue;
+    }
+    const single = SINGLE_FIELDS[key];
+    if (single === undefined) {
+      env.unknownLines.push(line);
+      continue;
+    }
+    if (env[single] !== undefined) {
+      env.duplicateFields.push(m[1]!);
+      continue;
+    }
+    const isAddress = single === 'sender' || single === 'onBehalfOf' || single === 'mailbox';
+    (env as unknown as Record<string, string>)[single] = isAddress ? envelopeAddress(value) : value;
+  }
+  return env;
+}

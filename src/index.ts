@@ -1,0 +1,37 @@
+export { parseJournal } from './parse.js';
+export type { JournalInput, OutputSink, OutputCallback, NodeWritableLike, ParseJournalOptions } from './parse.js';
+export { JournalParser } from './parser.js';
+export type { JournalParserOptions } from './parser.js';
+export { detectJournalReport, EXCHANGE_JOURNAL_MARKERS } from './detect.js';
+export type { Detection } from './detect.js';
+export { parseEnvelope } from './exchange/envelope.js';
+export type { ParsedEnvelope, EnvelopeRecipientLine } from './exchange/envelope.js';
+export { stripHeaders } from './strip.js';
+export { normaliseMessageId } from './address.js';
+export {
+  DEFAULT_REMOVE_HEADERS,
+  MAX_HEADER_BYTES,
+  MAX_ENVELOPE_BYTES,
+  MAX_BUFFERED_BYTES,
+  MAX_DEPTH,
+  MAX_LINE_BYTES,
+} from './options.js';
+export type { ParseOptions } from './options.js';
+export { JournalError, LimitExceededError, ParserStateError, InvalidInputError, OutputError, isJournalError } from './errors.js';
+export type { JournalErrorCode } from './errors.js';
+export type {
+  JournalReport,
+  ReportKind,
+  JournalSource,
+  RecipientType,
+  EnvelopeField,
+  EnvelopeLineFact,
+  JournalRecipient,
+  Envelope,
+  MessageInfo,
+  WrapperInfo,
+  OutputInfo,
+  JournalWarning,
+  WarningCode,
+  Mailbox,
+} from './types.js';

@@ -1,0 +1,111 @@
+/** Byte values the parsers look for. @internal */
+export const enum CharCode {
+  Tab = 0x09,
+  LF = 0x0a,
+  CR = 0x0d,
+  Space = 0x20,
+  Dash = 0x2d,
+  Colon = 0x3a,
+  Equals = 0x3d,
+}
+
+const encoder = new TextEncoder();
+
+/** ASCII/UTF-8 encode a string. @internal */
+export function toBytes(text: string): Uint8Array {
+  return encoder.encode(text);
+}
+
+const NodeBuffer: { from(b: ArrayBufferLike, o: number, l: number): { indexOf(n: Uint8Array, from: number): number } } | undefined =
+  (globalThis as unknown as { Buffer?: never }).Buffer;
+
+/**
+ * Index of `needle` in `haystack` at or after `from`, or -1.
+ * Uses Node's native Buffer search when it exists (much faster than a JS loop on large bodies);
+ * the core stays free of Node imports and falls back to a first-byte scan elsewhere.
+ * @internal
+ */
+export function indexOfBytes(haystack: Uint8Array, needle: Uint8Array, from: number): number {
+  if (NodeBuffer !== undefined) {
+    return NodeBuffer.from(haystack.buffer, haystack.byteOffset, haystack.byteLength).indexOf(needle, from);
+  }
+  const first = needle[0]!;
+  const last = haystack.length - needle.length;
+  for (let i = haystack.indexOf(first, from); i !== -1 && i <= last; i = haystack.indexOf(first, i + 1)) {
+    let j = 1;
+    while (j < needle.length && haystack[i + j] === needle[j]) j++;
+    if (j === needle.length) return i;
+  }
+  return -1;
+}
+
+/** Concatenate two byte arrays (returns one of them when the other is empty). @internal */
+export function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
+  if (a.length === 0) return b;
+  if (b.length === 0) return a;
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a, 0);
+  out.set(b, a.length);
+  return out;
+}
+
+/**
+ * Append-only byte buffer with amortised doubling, so that many tiny writes (1-byte chunking)
+ * stay linear. @internal
+ */
+export class ByteBuffer {
+  private data = new Uint8Array(256);
+  length = 0;
+
+  append(bytes: Uint8Array): void {
+    const need = this.length + bytes.length;
+    if (need > this.data.length) {
+      let size = this.data.length * 2;
+      while (size < need) size *= 2;
+      const next = new Uint8Array(size);
+      next.set(this.data.subarray(0, this.length));
+      this.data = next;
+    }
+    this.data.set(bytes, this.length);
+    this.length = need;
+  }
+
+  /** A view of the current contents (valid until the next append). */
+  view(): Uint8Array {
+    return this.data.subarray(0, this.length);
+  }
+
+  /** A copy of the contents. */
+  take(): Uint8Array {
+    return this.data.slice(0, this.length);
+  }
+
+  clear(): void {
+    this.length = 0;
+    if (this.data.length > 65536) this.data = new Uint8Array(256);
+  }
+}
+
+const latin1 = new TextDecoder('latin1');
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Decode raw header or envelope bytes whose charset nobody declared: UTF-8 when the bytes are
+ * valid UTF-8 (what modern clients put in raw 8-bit headers), otherwise Latin-1 so that no byte
+ * is lost. @internal
+ */
+export function decodeUndeclared(bytes: Uint8Array): string {
+  let ascii = true;
+  for (let i = 0; i < bytes.length; i++) {
+    if (bytes[i]! >= 0x80) {
+      ascii = false;
+      break;
+    }
+  }
+  if (ascii) return latin1.decode(bytes);
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    return latin1.decode(bytes);
+  }
+}

@@ -1,0 +1,33 @@
+import libmime from 'libmime';
+
+/** A parsed Content-Type. @internal */
+export interface ContentType {
+  /** Lower-case top-level type, `text` when absent (RFC 2045 §5.2 default). */
+  type: string;
+  /** Lower-case subtype, `plain` when absent. */
+  subtype: string;
+  boundary?: string;
+  charset?: string;
+}
+
+/**
+ * Parse a Content-Type value with libmime (RFC 2231 continuations included). A missing or
+ * unparseable value is text/plain, as RFC 2045 says.
+ * @internal
+ */
+export function parseContentType(value: string | undefined): ContentType {
+  if (value === undefined || value.trim() === '') return { type: 'text', subtype: 'plain' };
+  let parsed: { value: string; params: Record<string, string> };
+  try {
+    parsed = libmime.parseHeaderValue(value) as { value: string; params: Record<string, string> };
+  } catch {
+    return { type: 'text', subtype: 'plain' };
+  }
+  const [type = '', subtype = ''] = parsed.value.toLowerCase().split('/').map((s) => s.trim());
+  const ct: ContentType = type && subtype ? { type, subtype } : { type: 'text', subtype: 'plain' };
+  const boundary = parsed.params.boundary;
+  if (typeof boundary === 'string' && boundary.length > 0 && boundary.length <= 200) ct.boundary = boundary;
+  const charset = parsed.params.charset;
+  if (typeof charset === 'string' && charset.trim() !== '') ct.charset = charset.trim();
+  return ct;
+}

@@ -1,0 +1,186 @@
+import libmime from 'libmime';
+import { ByteBuffer, CharCode, decodeUndeclared } from '../internal/bytes.js';
+
+/** One header field as it sits in the raw block. @internal */
+export interface RawHeaderField {
+  /** Field name as written (without the colon). Empty for a malformed line with no colon. */
+  name: string;
+  /** Lower-case name, for lookups. */
+  key: string;
+  /** Unfolded value, leading white space removed, not RFC 2047-decoded. */
+  value: string;
+  /** Byte range of the whole field in the block, continuation lines and line ending included. */
+  start: number;
+  end: number;
+}
+
+/** A parsed header block with lookup helpers. @internal */
+export class HeaderBlock {
+  constructor(
+    /** The raw bytes of the block, the terminating empty line included when there was one. */
+    readonly raw: Uint8Array,
+    readonly fields: RawHeaderField[],
+    /** Where the terminating empty line starts (raw.length when the block ended at end of input). */
+    readonly bodyOffset: number,
+  ) {}
+
+  /** First value of a field (case-insensitive name), or undefined. */
+  get(name: string): string | undefined {
+    const key = name.toLowerCase();
+    for (const f of this.fields) if (f.key === key) return f.value;
+    return undefined;
+  }
+
+  /** Every value of a field, in order. */
+  getAll(name: string): string[] {
+    const key = name.toLowerCase();
+    return this.fields.filter((f) => f.key === key).map((f) => f.value);
+  }
+
+  has(name: string): boolean {
+    return this.get(name) !== undefined;
+  }
+
+  /** First value, RFC 2047 encoded-words decoded. */
+  getDecoded(name: string): string | undefined {
+    const v = this.get(name);
+    return v === undefined ? undefined : decodeHeaderWords(v);
+  }
+}
+
+/** Decode RFC 2047 encoded-words; never throws (bad words are left as they were). @internal */
+export function decodeHeaderWords(value: string): string {
+  try {
+    return libmime.decodeWords(value);
+  } catch {
+    return value;
+  }
+}
+
+/**
+ * Split a complete header block into fields, keeping each field's byte range so that a caller
+ * can drop fields without touching any other byte. Only LF ends a line; a CR before it belongs
+ * to the line (RFC 5322 §2.2.3 folding: a line starting with SP or HTAB continues the field).
+ * @internal
+ */
+export function parseHeaderBlock(raw: Uint8Array, bodyOffset: number): HeaderBlock {
+  const fields: RawHeaderField[] = [];
+  let pos = 0;
+  const limit = bodyOffset;
+  while (pos < limit) {
+    // Field start: find the end of this line and of its continuation lines.
+    let end = pos;
+    for (;;) {
+      const lf = raw.indexOf(CharCode.LF, end);
+      end = lf === -1 || lf >= limit ? limit : lf + 1;
+      if (end >= limit) break;
+      const next = raw[end];
+      if (next !== CharCode.Space && next !== CharCode.Tab) break;
+    }
+    const colon = raw.indexOf(CharCode.Colon, pos);
+    const firstLf = raw.indexOf(CharCode.LF, pos);
+    const lineEnd = firstLf === -1 || firstLf >= end ? end : firstLf;
+    if (colon === -1 || colon >= lineEnd) {
+      fields.push({ name: '', key: '', value: decodeUndeclared(raw.subarray(pos, end)).trim(), start: pos, end });
+    } else {
+      const name = decodeUndeclared(raw.subarray(pos, colon)).trim();
+      const value = unfold(decodeUndeclared(raw.subarray(colon + 1, end)));
+      fields.push({ name, key: name.toLowerCase(), value, start: pos, end });
+    }
+    pos = end;
+  }
+  return new HeaderBlock(raw, fields, bodyOffset);
+}
+
+function unfold(text: string): string {
+  return text.replace(/\r?\n(?=[ \t])/g, '').replace(/\r?\n$/, '').replace(/\r$/, '').trim();
+}
+
+/**
+ * Find where a header block ends in `buf`, scanning from `from`.
+ * Returns `{ bodyOffset, end }`, `end` being the first byte after the empty line, or undefined
+ * when more bytes are needed. An empty line at the very start means "no header fields".
+ * @internal
+ */
+export function findHeaderEnd(buf: Uint8Array, from: number): { bodyOffset: number; end: number } | undefined {
+  // A block that starts with the empty line.
+  if (from === 0) {
+    if (buf[0] === CharCode.LF) return { bodyOffset: 0, end: 1 };
+    if (buf[0] === CharCode.CR && buf[1] === CharCode.LF) return { bodyOffset: 0, end: 2 };
+    if (buf.length < 2 && buf[0] === CharCode.CR) return undefined;
+  }
+  let pos = from;
+  for (;;) {
+    const lf = buf.indexOf(CharCode.LF, pos);
+    if (lf === -1) return undefined;
+    const a = buf[lf + 1];
+    if (a === undefined) return undefined;
+    if (a === CharCode.LF) return { bodyOffset: lf + 1, end: lf + 2 };
+    if (a === CharCode.CR) {
+      const b = buf[lf + 2];
+      if (b === undefined) return undefined;
+      if (b === CharCode.LF) return { bodyOffset: lf + 1, end: lf + 3 };
+    }
+    pos = lf + 1;
+  }
+}
+
+/** Result of feeding bytes to a {@link HeaderCollector}. @internal */
+export type CollectResult =
+  | { done: false }
+  | { done: true; block: HeaderBlock; rest: Uint8Array }
+  | { done: 'overflow' };
+
+/**
+ * Accumulates bytes until a header block is complete, under a byte limit.
+ * @internal
+ */
+export class HeaderCollector {
+  private readonly buf = new ByteBuffer();
+  private scanFrom = 0;
+  private sawLf = false;
+
+  constructor(private readonly maxBytes: number) {}
+
+  /** Bytes held so far. */
+  get size(): number {
+    return this.buf.length;
+  }
+
+  push(chunk: Uint8Array): CollectResult {
+    this.buf.append(chunk);
+    const view = this.buf.view();
+    const found = findHeaderEnd(view, this.scanFrom);
+    if (found === undefined) {
+      // Resume at the last LF seen: the empty line may straddle chunks. Only the new chunk is
+      // searched, so that many tiny chunks of one long line stay linear.
+      const lf = chunk.lastIndexOf(CharCode.LF);
+      if (lf !== -1) this.scanFrom = view.length - chunk.length + lf;
+      else if (!this.sawLf && view.length >= 2) this.scanFrom = view.length;
+      if (lf !== -1) this.sawLf = true;
+      if (view.length > this.maxBytes) return { done: 'overflow' };
+      return { done: false };
+    }
+    if (found.end > this.maxBytes) return { done: 'overflow' };
+    const raw = view.slice(0, found.end);
+    const rest = view.slice(found.end);
+    this.buf.clear();
+    this.scanFrom = 0;
+    this.sawLf = false;
+    return { done: true, block: parseHeaderBlock(raw, found.bodyOffset), rest };
+  }
+
+  /** End of input inside the header block: whatever is held is the block (no body). */
+  finish(): HeaderBlock {
+    const raw = this.buf.take();
+    this.buf.clear();
+    return parseHeaderBlock(raw, raw.length);
+  }
+
+  /** Hand back the held bytes unparsed (after an overflow). */
+  drain(): Uint8Array {
+    const raw = this.buf.take();
+    this.buf.clear();
+    return raw;
+  }
+}

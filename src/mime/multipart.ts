@@ -1,0 +1,190 @@
+import { CharCode, concatBytes, indexOfBytes, toBytes } from '../internal/bytes.js';
+
+/** A recognised delimiter line: whether it closes the multipart, and the offset after it. */
+interface Delimiter {
+  close: boolean;
+  next: number;
+}
+
+/** Callbacks of a {@link MultipartScanner}. @internal */
+export interface MultipartHandler {
+  /** A new body part begins (after its delimiter line) at this absolute input offset. */
+  onPartStart(offset: number): void;
+  /** Bytes of the current part (headers and body, delimiter excluded). */
+  onPartData(bytes: Uint8Array): void;
+  /** The current part ended at a delimiter (or at end of input). */
+  onPartEnd(): void;
+}
+
+/**
+ * Streaming RFC 2046 §5.1.1 boundary scanner.
+ *
+ * It searches for `LF "--" boundary` with the native byte search instead of looking at every
+ * line, so part bodies pass through at close to memory speed. The CRLF (or LF) before a
+ * delimiter belongs to the delimiter, so a part's bytes never include it; to get that right
+ * across chunk edges, the last `needle.length` bytes are held back until the next chunk.
+ * Preamble and epilogue are skipped. @internal
+ */
+export class MultipartScanner {
+  private readonly needle: Uint8Array;
+  private carry: Uint8Array = new Uint8Array(0);
+  /** Absolute input offset of the first byte of the next `data` (= of carry[0]). */
+  private base: number;
+  private state: 'preamble' | 'part' | 'epilogue' = 'preamble';
+  /** True until the first byte: the body may open with a delimiter that has no LF before it. */
+  private atStart = true;
+  /** Whether the close delimiter was seen. */
+  closed = false;
+  /** Number of parts started. */
+  parts = 0;
+
+  constructor(
+    boundary: string,
+    private readonly handler: MultipartHandler,
+    /** How far to look for the end of a delimiter line before deciding it is not one. */
+    private readonly maxLineBytes: number,
+    /** Absolute input offset of the body's first byte. */
+    startOffset = 0,
+  ) {
+    this.needle = toBytes(`\n--${boundary}`);
+    this.base = startOffset;
+  }
+
+  /** Every input byte before this absolute offset has been fully processed (not held back). */
+  get processedOffset(): number {
+    return this.base;
+  }
+
+  write(chunk: Uint8Array): void {
+    if (chunk.length === 0) return;
+    if (this.state === 'epilogue') {
+      this.base += chunk.length;
+      return;
+    }
+    let data = concatBytes(this.carry, chunk);
+    this.carry = new Uint8Array(0);
+    if (this.atStart) {
+      // Pretend the body starts after a line break, so "--boundary" on the first line matches.
+      if (data.length < this.needle.length - 1) {
+        this.carry = data;
+        return;
+      }
+      this.atStart = false;
+      const head = this.needle.subarray(1);
+      let match = true;
+      for (let i = 0; i < head.length; i++) if (data[i] !== head[i]) match = false;
+      if (match) {
+        const r = this.delimiterAt(data, 0, head.length);
+        if (r === 'more') {
+          this.carry = data;
+          this.atStart = true;
+          return;
+        }
+        if (r !== 'no') {
+          const next = this.onDelimiter(r);
+          if (this.closed) {
+            this.base += data.length;
+            return;
+          }
+          this.scan(data, next, next - 1);
+          return;
+        }
+      }
+    }
+    this.scan(data, 0, 0);
+  }
+
+  /** End of input: flush what was held back. */
+  end(): void {
+    if (this.state === 'part') {
+      if (this.carry.length > 0) this.handler.onPartData(this.carry);
+      this.handler.onPartEnd();
+    }
+    this.carry = new Uint8Array(0);
+    this.state = 'epilogue';
+  }
+
+  /**
+   * `searchFrom` may be `pos - 1`: right after a delimiter line, its LF can also start the next
+   * delimiter (an empty part written without the blank line RFC 2046 asks for).
+   */
+  private scan(data: Uint8Array, pos: number, searchFrom: number): void {
+    const needle = this.needle;
+    for (;;) {
+      const at = indexOfBytes(data, needle, searchFrom);
+      if (at === -1) {
+        // Hold back what could be the start of a delimiter (and the CR before it).
+        const emitEnd = Math.max(pos, data.length - needle.length);
+        if (emitEnd > pos) this.emit(data.subarray(pos, emitEnd));
+        this.carry = data.slice(emitEnd);
+        this.base += emitEnd;
+        // Still right after a delimiter line: its LF is gone, so let the next write match a
+        // delimiter at the very start again.
+        if (emitEnd === pos && searchFrom === pos - 1) this.atStart = true;
+        return;
+      }
+      const start = at > pos && data[at - 1] === CharCode.CR ? at - 1 : Math.max(at, pos);
+      const r = this.delimiterAt(data, start, at + needle.length);
+      if (r === 'more') {
+        if (start > pos) this.emit(data.subarray(pos, start));
+        this.carry = data.slice(start);
+        this.base += start;
+        if (at < pos) this.atStart = true;
+        return;
+      }
+      if (r === 'no') {
+        // "--boundaryX": not a delimiter, keep it as data and search on.
+        const next = at + 1;
+        if (next > pos) this.emit(data.subarray(pos, next));
+        pos = Math.max(pos, next);
+        searchFrom = next;
+        continue;
+      }
+      if (start > pos) this.emit(data.subarray(pos, start));
+      pos = this.onDelimiter(r);
+      if (this.closed) {
+        this.base += data.length;
+        return;
+      }
+      searchFrom = pos - 1;
+    }
+  }
+
+  /**
+   * Decide whether the boundary text ending at `after` is a delimiter line. Returns the offset of
+   * the first byte after the delimiter line, 'more' when the line is not complete yet, or 'no'.
+   * A delimiter is followed by optional white space and a line end, or by "--" (close).
+   */
+  private delimiterAt(data: Uint8Array, start: number, after: number): Delimiter | 'more' | 'no' {
+    if (after + 2 > data.length) return data.length - start > this.maxLineBytes ? 'no' : 'more';
+    const close = data[after] === CharCode.Dash && data[after + 1] === CharCode.Dash;
+    let i = close ? after + 2 : after;
+    while (i < data.length && (data[i] === CharCode.Space || data[i] === CharCode.Tab || data[i] === CharCode.CR)) i++;
+    if (i >= data.length) {
+      if (close && data.length - start > this.maxLineBytes) return { close: true, next: data.length };
+      return data.length - start > this.maxLineBytes ? 'no' : 'more';
+    }
+    if (data[i] === CharCode.LF) return { close, next: i + 1 };
+    // Anything after a close delimiter on its line is ignored (the epilogue starts anyway).
+    if (close) return { close: true, next: i };
+    return 'no';
+  }
+
+  /** Apply a delimiter: end the current part, start the next one (or the epilogue). */
+  private onDelimiter({ close, next }: Delimiter): number {
+    if (this.state === 'part') this.handler.onPartEnd();
+    if (close) {
+      this.closed = true;
+      this.state = 'epilogue';
+    } else {
+      this.state = 'part';
+      this.parts++;
+      this.handler.onPartStart(this.base + next);
+    }
+    return next;
+  }
+
+  private emit(bytes: Uint8Array): void {
+    if (this.state === 'part') this.handler.onPartData(bytes);
+  }
+}

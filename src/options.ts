@@ -1,0 +1,74 @@
+/** Default header names removed from the archived original (Mimecast's "Remove Journal Headers"). */
+export const DEFAULT_REMOVE_HEADERS: readonly string[] = ['X-MS-Exchange-Organization-BCC', 'X-MS-Exchange-CrossPremises-BCC'];
+
+/** Default for {@link ParseOptions.maxHeaderBytes}: 1 MiB. */
+export const MAX_HEADER_BYTES = 1024 * 1024;
+/** Default for {@link ParseOptions.maxEnvelopeBytes}: 16 MiB (room for ~200,000 recipient lines). */
+export const MAX_ENVELOPE_BYTES = 16 * 1024 * 1024;
+/** Default for {@link ParseOptions.maxBufferedBytes}: 16 MiB. */
+export const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
+/** Default for {@link ParseOptions.maxDepth}. */
+export const MAX_DEPTH = 8;
+/** Default for {@link ParseOptions.maxLineBytes}: 64 KiB. */
+export const MAX_LINE_BYTES = 64 * 1024;
+
+/** Options of the parser. Every limit is a positive integer number of bytes (or levels). */
+export interface ParseOptions {
+  /** Header names to remove from the archived original, case-insensitive. Default: {@link DEFAULT_REMOVE_HEADERS}. */
+  removeHeaders?: readonly string[];
+  /** Largest header block (of the message, of a MIME part, of the original). Default 1 MiB. */
+  maxHeaderBytes?: number;
+  /** Largest envelope part (after transfer decoding) that is read; the rest is ignored with a warning. Default 16 MiB. */
+  maxEnvelopeBytes?: number;
+  /**
+   * How far into a journal report the original may start. Bytes before it are held so that a
+   * report without a usable original can be archived unchanged; past this offset the parser
+   * gives up on the original and streams the report unchanged. Default 16 MiB.
+   */
+  maxBufferedBytes?: number;
+  /** Deepest multipart nesting searched for the envelope part. Default 8. */
+  maxDepth?: number;
+  /** Longest boundary line looked at before deciding it is not a delimiter. Default 64 KiB. */
+  maxLineBytes?: number;
+}
+
+/** Options with defaults applied. @internal */
+export interface ResolvedOptions {
+  removeHeaders: Set<string>;
+  maxHeaderBytes: number;
+  maxEnvelopeBytes: number;
+  maxBufferedBytes: number;
+  maxDepth: number;
+  maxLineBytes: number;
+}
+
+function limit(options: ParseOptions, name: keyof ParseOptions, fallback: number): number {
+  const value = options[name];
+  if (value === undefined) return fallback;
+  // 0, NaN or a string would silently weaken a limit: refuse them loudly.
+  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
+    throw new TypeError(`mailjournal: option ${name} must be a positive integer, got ${String(value)}`);
+  }
+  return value;
+}
+
+/**
+ * Apply defaults and validate.
+ * @throws {TypeError} naming the option when a value is invalid
+ * @internal
+ */
+export function resolveOptions(options: ParseOptions = {}): ResolvedOptions {
+  if (typeof options !== 'object' || options === null) throw new TypeError('mailjournal: options must be an object');
+  const remove = options.removeHeaders ?? DEFAULT_REMOVE_HEADERS;
+  if (!Array.isArray(remove) || remove.some((n) => typeof n !== 'string' || !/^[!-9;-~]+$/.test(n))) {
+    throw new TypeError('mailjournal: option removeHeaders must be an array of header names');
+  }
+  return {
+    removeHeaders: new Set(remove.map((n) => n.toLowerCase())),
+    maxHeaderBytes: limit(options, 'maxHeaderBytes', MAX_HEADER_BYTES),
+    maxEnvelopeBytes: limit(options, 'maxEnvelopeBytes', MAX_ENVELOPE_BYTES),
+    maxBufferedBytes: limit(options, 'maxBufferedBytes', MAX_BUFFERED_BYTES),
+    maxDepth: limit(options, 'maxDepth', MAX_DEPTH),
+    maxLineBytes: limit(options, 'maxLineBytes', MAX_LINE_BYTES),
+  };
+}

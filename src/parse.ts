@@ -1,0 +1,200 @@
+import { InvalidInputError, JournalError, OutputError } from './errors.js';
+import { resolveOptions, type ParseOptions } from './options.js';
+import { JournalParser } from './parser.js';
+import type { JournalReport } from './types.js';
+
+/** Anything {@link parseJournal} can read. */
+export type JournalInput =
+  | string
+  | Uint8Array
+  | ArrayBuffer
+  | AsyncIterable<Uint8Array | string>
+  | Iterable<Uint8Array>
+  | ReadableStream<Uint8Array>;
+
+/** A callback sink: may return a promise to apply backpressure. */
+export type OutputCallback = (bytes: Uint8Array) => void | Promise<void>;
+
+/** Minimal shape of a Node Writable that the output accepts. */
+export interface NodeWritableLike {
+  write(chunk: Uint8Array): boolean;
+  end(cb?: () => void): unknown;
+  once(event: string, listener: (...args: unknown[]) => void): unknown;
+  removeListener(event: string, listener: (...args: unknown[]) => void): unknown;
+}
+
+/** Where the archived message goes. */
+export type OutputSink = OutputCallback | NodeWritableLike | WritableStream<Uint8Array>;
+
+/** Options of {@link parseJournal}. */
+export interface ParseJournalOptions extends ParseOptions {
+  /**
+   * Receives the archived message (the original with the BCC headers removed, or the input
+   * unchanged; `report.output.content` says which). Streamed with backpressure, never buffered
+   * whole. Omit it to only get the report.
+   */
+  output?: OutputSink;
+  /** End/close a Node Writable or web WritableStream output when done. Default true. */
+  endOutput?: boolean;
+}
+
+/**
+ * Parse a journal report (or any message) and stream the archived original to `options.output`.
+ *
+ * Strings are encoded as UTF-8; pass bytes to keep 8-bit mail exact.
+ *
+ * @returns the report, once the input is consumed and the output written
+ * @throws {TypeError} (as a rejection) for invalid options
+ * @throws {InvalidInputError} when the input is not readable
+ * @throws {LimitExceededError} when a hard limit is crossed
+ * @throws {OutputError} when the output sink fails
+ * @example
+ * const report = await parseJournal(createReadStream('report.eml'), { output: createWriteStream('original.eml') });
+ * console.log(report.recipients.map((r) => `${r.type}: ${r.address}`));
+ */
+export async function parseJournal(input: JournalInput, options: ParseJournalOptions = {}): Promise<JournalReport> {
+  resolveOptions(options);
+  const write = openSink(options.output, options.endOutput ?? true);
+  const queue: Uint8Array[] = [];
+  const { output: _o, endOutput: _e, ...parseOptions } = options;
+  const parser = new JournalParser({ ...parseOptions, onOutput: (b) => queue.push(b) });
+  const drain = async (): Promise<void> => {
+    while (queue.length > 0) await write.chunk(queue.shift()!);
+  };
+  for await (const chunk of readInput(input)) {
+    parser.write(chunk);
+    if (queue.length > 0) await drain();
+  }
+  const report = parser.end();
+  await drain();
+  await write.close();
+  return report;
+}
+
+interface SinkWriter {
+  chunk(bytes: Uint8Array): Promise<void>;
+  close(): Promise<void>;
+}
+
+function openSink(sink: OutputSink | undefined, end: boolean): SinkWriter {
+  if (sink === undefined) return { chunk: async () => {}, close: async () => {} };
+  const fail = (e: unknown): never => {
+    throw e instanceof JournalError ? e : new OutputError(`writing the archived output failed: ${(e as Error)?.message ?? String(e)}`, { cause: e });
+  };
+  if (typeof sink === 'function') {
+    return {
+      chunk: async (b) => {
+        try {
+          await sink(b);
+        } catch (e) {
+          fail(e);
+        }
+      },
+      close: async () => {},
+    };
+  }
+  if (typeof (sink as WritableStream).getWriter === 'function') {
+    const writer = (sink as WritableStream<Uint8Array>).getWriter();
+    return {
+      chunk: async (b) => {
+        try {
+          await writer.ready;
+          await writer.write(b);
+        } catch (e) {
+          fail(e);
+        }
+      },
+      close: async () => {
+        try {
+          if (end) await writer.close();
+          else writer.releaseLock();
+        } catch (e) {
+          fail(e);
+        }
+      },
+    };
+  }
+  const w = sink as NodeWritableLike;
+  if (typeof w.write !== 'function' || typeof w.once !== 'function') {
+    throw new TypeError('mailjournal: option output must be a function, a Node Writable or a WritableStream');
+  }
+  const waitFor = (event: 'drain' | 'finish') =>
+    new Promise<void>((resolve, reject) => {
+      const done = (): void => {
+        w.removeListener('error', onError);
+        resolve();
+      };
+      const onError = (e: unknown): void => {
+        w.removeListener(event, done);
+        reject(e);
+      };
+      w.once(event, done);
+      w.once('error', onError);
+    });
+  return {
+    chunk: async (b) => {
+      try {
+        if (!w.write(b)) await waitFor('drain');
+      } catch (e) {
+        fail(e);
+      }
+    },
+    close: async () => {
+      if (!end) return;
+      try {
+        const finished = waitFor('finish');
+        w.end();
+        await finished;
+      } catch (e) {
+        fail(e);
+      }
+    },
+  };
+}
+
+const encoder = new TextEncoder();
+
+function toChunk(value: unknown): Uint8Array {
+  if (value instanceof Uint8Array) return value;
+  if (typeof value === 'string') return encoder.encode(value);
+  if (value instanceof ArrayBuffer) return new Uint8Array(value);
+  throw new InvalidInputError(`input chunks must be Uint8Array or string, got ${value === null ? 'null' : typeof value}`);
+}
+
+async function* readInput(input: JournalInput): AsyncGenerator<Uint8Array> {
+  if (typeof input === 'string' || input instanceof Uint8Array || input instanceof ArrayBuffer) {
+    yield toChunk(input);
+    return;
+  }
+  if (input === null || typeof input !== 'object') throw new InvalidInputError(`cannot read input of type ${input === null ? 'null' : typeof input}`);
+  if (typeof (input as ReadableStream).getReader === 'function' && !(Symbol.asyncIterator in input)) {
+    const reader = (input as ReadableStream<Uint8Array>).getReader();
+    try {
+      for (;;) {
+        const { done, value } = await reader.read().catch((e: unknown) => {
+          throw new InvalidInputError(`reading the input stream failed: ${(e as Error)?.message ?? String(e)}`, { cause: e });
+        });
+        if (done) return;
+        yield toChunk(value);
+      }
+    } finally {
+      reader.releaseLock();
+    }
+  }
+  if (Symbol.asyncIterator in input || Symbol.iterator in input) {
+    const iterable = input as AsyncIterable<unknown>;
+    const it = (Symbol.asyncIterator in input ? iterable[Symbol.asyncIterator]() : (input as Iterable<unknown>)[Symbol.iterator]()) as AsyncIterator<unknown> | Iterator<unknown>;
+    for (;;) {
+      let step: IteratorResult<unknown>;
+      try {
+        step = await it.next();
+      } catch (e) {
+        if (e instanceof JournalError) throw e;
+        throw new InvalidInputError(`reading the input failed: ${(e as Error)?.message ?? String(e)}`, { cause: e });
+      }
+      if (step.done) return;
+      yield toChunk(step.value);
+    }
+  }
+  throw new InvalidInputError('input must be a string, Uint8Array, ArrayBuffer, (async) iterable of chunks, or ReadableStream');
+}

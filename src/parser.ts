@@ -1,0 +1,436 @@
+import { normaliseMessageId, parseAddressList } from './address.js';
+import { detectFromBlock, type Detection } from './detect.js';
+import { ParserStateError } from './errors.js';
+import { parseEnvelope, type ParsedEnvelope } from './exchange/envelope.js';
+import { resolveRecipients } from './exchange/recipients.js';
+import { ByteBuffer } from './internal/bytes.js';
+import { decodeCharset } from './mime/charset.js';
+import { parseContentType, type ContentType } from './mime/content-type.js';
+import { HeaderCollector, type HeaderBlock } from './mime/header-block.js';
+import { htmlToText } from './mime/html-text.js';
+import { MultipartScanner } from './mime/multipart.js';
+import { createTransferDecoder, normaliseTransferEncoding, type TransferDecoder } from './mime/transfer-decoding.js';
+import { resolveOptions, type ParseOptions, type ResolvedOptions } from './options.js';
+import { HeaderStripper } from './strip.js';
+import type { Envelope, JournalReport, JournalWarning, MessageInfo, WarningCode } from './types.js';
+
+/** Options of {@link JournalParser}: the parse options plus where the archived bytes go. */
+export interface JournalParserOptions extends ParseOptions {
+  /**
+   * Receives the archived message, in order, as views into the input chunks or into buffers the
+   * parser owns; copy them if you keep them past the call.
+   */
+  onOutput?: (bytes: Uint8Array) => void;
+}
+
+/** Sink for the body of one MIME entity. */
+interface BodySink {
+  write(bytes: Uint8Array): void;
+  end(): void;
+}
+
+const NULL_SINK: BodySink = { write() {}, end() {} };
+
+/**
+ * The push parser at the core of mailjournal: feed it bytes with {@link JournalParser.write}, call
+ * {@link JournalParser.end}, get the report. The archived message streams out through
+ * `onOutput` as the input arrives. It imports nothing from Node, buffers only header blocks,
+ * the envelope part and (for journal reports) the bytes before the original, each under a
+ * limit, and gives the same report and output bytes however the input is chunked.
+ *
+ * @example
+ * const parser = new JournalParser({ onOutput: (b) => out.push(b) });
+ * for (const chunk of chunks) parser.write(chunk);
+ * const report = parser.end();
+ */
+export class JournalParser {
+  private readonly opts: ResolvedOptions;
+  private readonly onOutput: (bytes: Uint8Array) => void;
+  private readonly warnings: JournalWarning[] = [];
+  private readonly top: EntityReader;
+  private ended = false;
+  private offset = 0;
+
+  // Output state. 'pending': bytes held until we know whether the original will be used.
+  private outMode: 'pending' | 'passthrough' | 'original' = 'pending';
+  private pending: Uint8Array[] = [];
+
+  // What the parse found.
+  private detection: Detection = { kind: 'message', source: null, marker: null };
+  private outer: HeaderBlock | undefined;
+  private outerScanner: MultipartScanner | undefined;
+  private envelope: { parsed: ParsedEnvelope; part: Envelope['part'] } | undefined;
+  private envelopeTruncated = false;
+  private original: { stripper: HeaderStripper; transferEncoding: string; decoder: TransferDecoder | undefined } | undefined;
+  private extraMessages = 0;
+
+  constructor(options: JournalParserOptions = {}) {
+    this.opts = resolveOptions(options);
+    if (options.onOutput !== undefined && typeof options.onOutput !== 'function') throw new TypeError('mailjournal: option onOutput must be a function');
+    this.onOutput = options.onOutput ?? (() => {});
+    this.top = new EntityReader(this, 0, 0);
+  }
+
+  /**
+   * Feed the next chunk. Chunks must not be modified afterwards while the parser may hold them.
+   * @throws {LimitExceededError} when the original's header block exceeds `maxHeaderBytes`
+   * @throws {ParserStateError} after {@link JournalParser.end}
+   */
+  write(chunk: Uint8Array): void {
+    if (this.ended) throw new ParserStateError('write() after end()');
+    if (chunk.length === 0) return;
+    if (this.outMode === 'pending') {
+      this.pending.push(chunk);
+    } else if (this.outMode === 'passthrough') {
+      this.onOutput(chunk);
+    }
+    this.offset += chunk.length;
+    this.top.write(chunk);
+    this.checkBuffered();
+  }
+
+  /**
+   * Signal end of input and get the report.
+   * @throws {ParserStateError} when called twice
+   */
+  end(): JournalReport {
+    if (this.ended) throw new ParserStateError('end() called twice');
+    this.ended = true;
+    this.top.end();
+    if (this.detection.kind === 'journal-report' && this.outerScanner !== undefined && !this.outerScanner.closed) {
+      this.warn('MIME_UNCLOSED', 'the journal report ends before its closing MIME boundary (truncated?)');
+    }
+    if (this.outMode === 'pending') this.flushPending();
+    return this.buildReport();
+  }
+
+  // ---- called by entity readers ------------------------------------------------------------
+
+  /** @internal */
+  get options(): ResolvedOptions {
+    return this.opts;
+  }
+
+  /** @internal */
+  warn(code: WarningCode, message: string): void {
+    if (!this.warnings.some((w) => w.code === code && w.message === message)) this.warnings.push({ code, message });
+  }
+
+  /** Body sink for an entity whose headers are complete. @internal */
+  openBody(block: HeaderBlock, depth: number, bodyOffset: number): BodySink {
+    const ct = parseContentType(block.get('content-type'));
+    if (depth === 0) return this.openTopBody(block, ct, bodyOffset);
+    if (ct.type === 'multipart') {
+      if (depth >= this.opts.maxDepth) {
+        this.warn('DEPTH_LIMIT', `multipart nesting deeper than maxDepth=${this.opts.maxDepth} was not searched`);
+        return NULL_SINK;
+      }
+      // Nested multiparts (e.g. multipart/alternative) are searched for the envelope only.
+      return this.multipartSink(ct, depth, bodyOffset);
+    }
+    const cte = normaliseTransferEncoding(block.get('content-transfer-encoding'));
+    if (ct.type === 'message' && (ct.subtype === 'rfc822' || ct.subtype === 'global')) {
+      if (depth !== 1) return NULL_SINK;
+      if (this.original !== undefined) {
+        this.extraMessages++;
+        return NULL_SINK;
+      }
+      return this.openOriginal(cte, bodyOffset);
+    }
+    if (ct.type === 'text' && (ct.subtype === 'plain' || ct.subtype === 'html') && this.envelope === undefined) {
+      return this.envelopeSink(ct, cte);
+    }
+    return NULL_SINK;
+  }
+
+  /** The top-level header block is over the limit: no detection is possible. @internal */
+  onTopHeaderOverflow(): void {
+    this.warn('HEADER_LIMIT', `the header block exceeds maxHeaderBytes=${this.opts.maxHeaderBytes}; treated as a plain message and archived unchanged`);
+    this.startPassthrough();
+  }
+
+  private openTopBody(block: HeaderBlock, ct: ContentType, bodyOffset: number): BodySink {
+    this.outer = block;
+    this.detection = detectFromBlock(block);
+    if (this.detection.kind === 'message') {
+      this.startPassthrough();
+      return NULL_SINK;
+    }
+    if (ct.type !== 'multipart' || ct.boundary === undefined) {
+      this.warn('MIME_NOT_MULTIPART', 'the journal report is not a multipart message: no envelope or original can be found; archived unchanged');
+      this.startPassthrough();
+      return NULL_SINK;
+    }
+    return this.multipartSink(ct, 0, bodyOffset);
+  }
+
+  private multipartSink(ct: ContentType, depth: number, bodyOffset: number): BodySink {
+    if (ct.boundary === undefined) return NULL_SINK;
+    let part: EntityReader | undefined;
+    const scanner = new MultipartScanner(
+      ct.boundary,
+      {
+        onPartStart: (offset) => {
+          part = new EntityReader(this, depth + 1, offset);
+        },
+        onPartData: (bytes) => part?.write(bytes),
+        onPartEnd: () => {
+          part?.end();
+          part = undefined;
+        },
+      },
+      this.opts.maxLineBytes,
+      bodyOffset,
+    );
+    if (depth === 0) this.outerScanner = scanner;
+    return { write: (b) => scanner.write(b), end: () => scanner.end() };
+  }
+
+  private envelopeSink(ct: ContentType, cte: string): BodySink {
+    const buf = new ByteBuffer();
+    let truncated = false;
+    const max = this.opts.maxEnvelopeBytes;
+    const decoder = createTransferDecoder(cte);
+    const add = (bytes: Uint8Array): void => {
+      if (truncated) return;
+      if (buf.length + bytes.length > max) {
+        buf.append(bytes.subarray(0, max - buf.length));
+        truncated = true;
+      } else {
+        buf.append(bytes);
+      }
+    };
+    return {
+      write: (b) => add(decoder ? decoder.write(b) : b),
+      end: () => {
+        if (decoder) add(decoder.end());
+        if (this.envelope !== undefined) return;
+        const { text, known } = decodeCharset(buf.view(), ct.charset);
+        const parsed = parseEnvelope(ct.subtype === 'html' ? htmlToText(text) : text);
+        // Microsoft's parser takes the first text part that yields a Sender line.
+        if (parsed.sender === undefined) return;
+        if (!known) this.warn('CHARSET_UNKNOWN', `envelope part charset "${ct.charset ?? ''}" is unknown; decoded as UTF-8/Latin-1`);
+        this.envelopeTruncated = truncated;
+        this.envelope = { parsed, part: { contentType: `${ct.type}/${ct.subtype}`, charset: ct.charset ?? null, transferEncoding: cte } };
+      },
+    };
+  }
+
+  private openOriginal(cte: string, bodyOffset: number): BodySink {
+    const use = this.outMode === 'pending' && bodyOffset <= this.opts.maxBufferedBytes;
+    if (use) {
+      this.pending = [];
+      this.outMode = 'original';
+    }
+    const emit = use ? this.onOutput : () => {};
+    const stripper = new HeaderStripper(this.opts.removeHeaders, this.opts.maxHeaderBytes, emit, bodyOffset);
+    const decoder = createTransferDecoder(cte);
+    this.original = { stripper, transferEncoding: cte, decoder };
+    return {
+      write: (b) => stripper.write(decoder ? decoder.write(b) : b),
+      end: () => {
+        if (decoder) stripper.write(decoder.end());
+        stripper.end();
+      },
+    };
+  }
+
+  private startPassthrough(): void {
+    if (this.outMode !== 'pending') return;
+    this.flushPending();
+  }
+
+  private flushPending(): void {
+    const held = this.pending;
+    this.pending = [];
+    this.outMode = 'passthrough';
+    for (const b of held) this.onOutput(b);
+  }
+
+  /**
+   * Give up on the original once every byte up to maxBufferedBytes has been looked at without
+   * it starting. Measured on absolute offsets (not on what happens to be buffered), so the
+   * decision does not depend on chunking.
+   */
+  private checkBuffered(): void {
+    if (this.outMode !== 'pending' || this.outerScanner === undefined) return;
+    if (this.outerScanner.processedOffset > this.opts.maxBufferedBytes) {
+      this.warn('BUFFER_LIMIT', `the original does not start within maxBufferedBytes=${this.opts.maxBufferedBytes}; the report is archived unchanged`);
+      this.flushPending();
+    }
+  }
+
+  // ---- report --------------------------------------------------------------------------------
+
+  private buildReport(): JournalReport {
+    const journal = this.detection.kind === 'journal-report';
+    const inner = this.original?.stripper.block;
+    const info = inner ?? (journal ? undefined : this.outer);
+    const message = messageInfo(info);
+    if (this.original?.decoder?.irregular) this.warn('TRANSFER_ENCODING_IRREGULAR', `the original's ${this.original.transferEncoding} encoding had invalid bytes; they were skipped`);
+    if (!journal) {
+      return {
+        kind: 'message',
+        source: null,
+        marker: null,
+        defective: false,
+        envelope: null,
+        recipients: [],
+        message,
+        wrapper: null,
+        output: { content: 'unchanged' },
+        warnings: this.warnings,
+      };
+    }
+    message.removedHeaders = this.original && this.outMode === 'original' ? [...this.original.stripper.removed] : [];
+    message.transferEncoding = this.original?.transferEncoding ?? null;
+    const outer = this.outer;
+    const wrapper = {
+      messageId: outer?.get('message-id')?.trim() || null,
+      from: parseAddressList(outer?.get('from'))[0] ?? null,
+      subject: outer?.getDecoded('subject') ?? null,
+      parentMessageId: outer?.get('x-ms-exchange-parent-message-id')?.trim() || null,
+    };
+    let defective = false;
+    if (this.original === undefined) {
+      defective = true;
+      this.warn('ORIGINAL_MISSING', 'the journal report has no message/rfc822 part; the whole report is archived unchanged');
+    }
+    if (this.extraMessages > 0) this.warn('EXTRA_MESSAGE', `${this.extraMessages} further message/rfc822 part(s) after the original were not archived`);
+    let envelope: Envelope | null = null;
+    let recipients: JournalReport['recipients'] = [];
+    if (this.envelope === undefined) {
+      defective = true;
+      this.warn('ENVELOPE_MISSING', 'no envelope part with a Sender line was found');
+    } else {
+      const p = this.envelope.parsed;
+      envelope = {
+        sender: p.sender || null,
+        onBehalfOf: p.onBehalfOf || null,
+        subject: p.subject ?? null,
+        messageId: p.messageId || null,
+        label: p.label ?? null,
+        mailbox: p.mailbox || null,
+        sentUtc: p.sentUtc ?? null,
+        receivedUtc: p.receivedUtc ?? null,
+        part: this.envelope.part,
+      };
+      if (p.sender === '') this.warn('ENVELOPE_NULL_SENDER', 'the envelope Sender is the null reverse path <>');
+      if (this.envelopeTruncated) {
+        defective = true;
+        this.warn('ENVELOPE_TRUNCATED', `the envelope part exceeds maxEnvelopeBytes=${this.opts.maxEnvelopeBytes}; recipients after that point are missing`);
+      }
+      if (p.unknownLines.length > 0) this.warn('ENVELOPE_UNKNOWN_LINE', `${p.unknownLines.length} envelope line(s) not understood, e.g. ${JSON.stringify(p.unknownLines[0]!.slice(0, 80))}`);
+      if (p.duplicateFields.length > 0) this.warn('ENVELOPE_DUPLICATE_FIELD', `envelope field(s) repeated, first kept: ${[...new Set(p.duplicateFields)].join(', ')}`);
+      const resolved = resolveRecipients(
+        p.recipients,
+        message.to.map((m) => m.address),
+        message.cc.map((m) => m.address),
+      );
+      recipients = resolved.recipients;
+      if (resolved.dropped > 0) this.warn('ENVELOPE_NULL_RECIPIENT', `${resolved.dropped} envelope recipient line(s) with the null address <> were dropped`);
+      if (recipients.length === 0) this.warn('ENVELOPE_NO_RECIPIENTS', 'the envelope names no recipients');
+      this.checkMessageId(message, envelope.messageId, wrapper.parentMessageId, inner !== undefined);
+    }
+    return {
+      kind: 'journal-report',
+      source: this.detection.source,
+      marker: this.detection.marker,
+      defective,
+      envelope,
+      recipients,
+      message,
+      wrapper,
+      output: { content: this.outMode === 'original' ? 'original' : 'unchanged' },
+      warnings: this.warnings,
+    };
+  }
+
+  private checkMessageId(message: MessageInfo, envelopeId: string | null, parentId: string | null, haveOriginal: boolean): void {
+    if (message.messageId === null && envelopeId !== null) {
+      message.messageId = envelopeId;
+      message.messageIdSource = 'envelope';
+      if (haveOriginal) this.warn('MESSAGE_ID_MISSING', 'the original has no Message-ID; the envelope Message-ID is reported');
+    }
+    const own = normaliseMessageId(message.messageIdSource === 'header' ? message.messageId ?? undefined : undefined);
+    if (own === undefined) return;
+    const env = normaliseMessageId(envelopeId ?? undefined);
+    if (env !== undefined && env !== own) this.warn('MESSAGE_ID_MISMATCH', `envelope Message-ID ${env} differs from the original's ${own}`);
+    const parent = normaliseMessageId(parentId ?? undefined);
+    if (parent !== undefined && parent !== own) this.warn('MESSAGE_ID_MISMATCH', `X-MS-Exchange-Parent-Message-Id ${parent} differs from the original's ${own}`);
+  }
+}
+
+function messageInfo(block: HeaderBlock | undefined): MessageInfo {
+  const messageId = block?.get('message-id')?.trim() || null;
+  const dateHeader = block?.get('date');
+  const time = dateHeader === undefined ? NaN : Date.parse(dateHeader.replace(/\([^()]*\)/g, ' ').trim());
+  return {
+    messageId,
+    messageIdSource: messageId === null ? null : 'header',
+    from: parseAddressList(block?.get('from'))[0] ?? null,
+    to: block ? block.getAll('to').flatMap((v) => parseAddressList(v)) : [],
+    cc: block ? block.getAll('cc').flatMap((v) => parseAddressList(v)) : [],
+    subject: block?.getDecoded('subject') ?? null,
+    date: Number.isNaN(time) ? null : new Date(time).toISOString(),
+    removedHeaders: [],
+    transferEncoding: null,
+  };
+}
+
+/**
+ * One MIME entity being read: collects its header block under the limit, then hands the body to
+ * the sink the parser picks for it.
+ */
+class EntityReader {
+  private collector: HeaderCollector | undefined;
+  private body: BodySink | undefined;
+
+  constructor(
+    private readonly parser: JournalParser,
+    private readonly depth: number,
+    /** Absolute input offset of this entity's first byte. */
+    private readonly offset: number,
+  ) {
+    this.collector = new HeaderCollector(parser.options.maxHeaderBytes);
+  }
+
+  write(bytes: Uint8Array): void {
+    if (this.body !== undefined) {
+      this.body.write(bytes);
+      return;
+    }
+    if (this.collector === undefined) return;
+    const r = this.collector.push(bytes);
+    if (r.done === false) return;
+    if (r.done === 'overflow') {
+      this.collector = undefined;
+      this.onOverflow();
+      return;
+    }
+    this.collector = undefined;
+    const bodyOffset = this.offset + r.block.raw.length;
+    this.body = this.parser.openBody(r.block, this.depth, bodyOffset);
+    if (r.rest.length > 0) this.body.write(r.rest);
+  }
+
+  end(): void {
+    if (this.collector !== undefined) {
+      const block = this.collector.finish();
+      this.collector = undefined;
+      this.body = this.parser.openBody(block, this.depth, this.offset + block.raw.length);
+    }
+    this.body?.end();
+  }
+
+  private onOverflow(): void {
+    if (this.depth === 0) {
+      // Without a header block there is no detection: keep the message, as a plain one.
+      this.parser.onTopHeaderOverflow();
+      this.body = NULL_SINK;
+    } else {
+      this.parser.warn('PART_HEADER_LIMIT', `a MIME part header block exceeds maxHeaderBytes=${this.parser.options.maxHeaderBytes}; the part was skipped`);
+      this.body = NULL_SINK;
+    }
+  }
+}

@@ -1,0 +1,90 @@
+import { LimitExceededError } from './errors.js';
+import { HeaderCollector, type HeaderBlock } from './mime/header-block.js';
+import { DEFAULT_REMOVE_HEADERS } from './options.js';
+
+/**
+ * Streaming header remover. Buffers only the header block (under a limit), writes every field
+ * whose name is not in `names` as its original bytes (folded continuation lines and line endings
+ * untouched), then passes the body through. A field is removed with all of its continuation
+ * lines. Names are matched exactly, case-insensitively: `X-MS-Exchange-Organization-BCCx` stays.
+ * @internal
+ */
+export class HeaderStripper {
+  private collector: HeaderCollector | undefined;
+  /** Names of removed fields, as written, in order. */
+  readonly removed: string[] = [];
+  /** The header block once complete. */
+  block: HeaderBlock | undefined;
+
+  constructor(
+    private readonly names: ReadonlySet<string>,
+    private readonly maxHeaderBytes: number,
+    private readonly output: (bytes: Uint8Array) => void,
+    /** Absolute offset of this stream's first byte in the parser input, for error messages. */
+    private readonly baseOffset = 0,
+  ) {
+    this.collector = new HeaderCollector(maxHeaderBytes);
+  }
+
+  write(chunk: Uint8Array): void {
+    if (chunk.length === 0) return;
+    if (this.collector === undefined) {
+      this.output(chunk);
+      return;
+    }
+    const r = this.collector.push(chunk);
+    if (r.done === false) return;
+    if (r.done === 'overflow') {
+      throw new LimitExceededError('maxHeaderBytes', this.maxHeaderBytes, this.baseOffset + this.collector.size, 'the header block of the embedded original');
+    }
+    this.collector = undefined;
+    this.emitBlock(r.block);
+    if (r.rest.length > 0) this.output(r.rest);
+  }
+
+  end(): void {
+    if (this.collector === undefined) return;
+    const block = this.collector.finish();
+    this.collector = undefined;
+    this.emitBlock(block);
+  }
+
+  private emitBlock(block: HeaderBlock): void {
+    this.block = block;
+    const raw = block.raw;
+    let runStart = 0;
+    for (const f of block.fields) {
+      if (f.key !== '' && this.names.has(f.key)) {
+        if (f.start > runStart) this.output(raw.subarray(runStart, f.start));
+        runStart = f.end;
+        this.removed.push(f.name);
+      }
+    }
+    if (raw.length > runStart) this.output(raw.subarray(runStart));
+  }
+}
+
+/**
+ * Remove header fields from a whole message held in memory, byte-exactly (see the streaming
+ * parser for large input). Returns the new bytes and the names removed.
+ *
+ * @example
+ * stripHeaders(bytes).removed // ['X-MS-Exchange-Organization-BCC']
+ */
+export function stripHeaders(
+  message: Uint8Array,
+  names: readonly string[] = DEFAULT_REMOVE_HEADERS,
+  maxHeaderBytes = Math.max(message.length + 1, 1),
+): { bytes: Uint8Array; removed: string[] } {
+  const parts: Uint8Array[] = [];
+  const s = new HeaderStripper(new Set(names.map((n) => n.toLowerCase())), maxHeaderBytes, (b) => parts.push(b));
+  s.write(message);
+  s.end();
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return { bytes: out, removed: s.removed };
+}
