@@ -33,6 +33,8 @@ export class MultipartScanner {
   private state: 'preamble' | 'part' | 'epilogue' = 'preamble';
   /** True until the first byte: the body may open with a delimiter that has no LF before it. */
   private atStart = true;
+  /** Set by end(): end of input counts as the end of a line. */
+  private final = false;
   /** Whether the close delimiter was seen. */
   closed = false;
   /** Number of parts started. */
@@ -61,18 +63,38 @@ export class MultipartScanner {
       this.base += chunk.length;
       return;
     }
-    let data = concatBytes(this.carry, chunk);
+    const data = concatBytes(this.carry, chunk);
     this.carry = new Uint8Array(0);
+    this.process(data);
+  }
+
+  /** End of input: what was held back is processed with end of input counting as a line end. */
+  end(): void {
+    if (this.state !== 'epilogue' && this.carry.length > 0) {
+      this.final = true;
+      const data = this.carry;
+      this.carry = new Uint8Array(0);
+      this.process(data);
+    }
+    if (this.state === 'part') {
+      if (this.carry.length > 0) this.handler.onPartData(this.carry);
+      this.handler.onPartEnd();
+    }
+    this.carry = new Uint8Array(0);
+    this.state = 'epilogue';
+  }
+
+  private process(data: Uint8Array): void {
     if (this.atStart) {
       // Pretend the body starts after a line break, so "--boundary" on the first line matches.
-      if (data.length < this.needle.length - 1) {
+      if (data.length < this.needle.length - 1 && !this.final) {
         this.carry = data;
         return;
       }
       this.atStart = false;
       const head = this.needle.subarray(1);
-      let match = true;
-      for (let i = 0; i < head.length; i++) if (data[i] !== head[i]) match = false;
+      let match = data.length >= head.length;
+      for (let i = 0; match && i < head.length; i++) if (data[i] !== head[i]) match = false;
       if (match) {
         const r = this.delimiterAt(data, 0, head.length);
         if (r === 'more') {
@@ -94,16 +116,6 @@ export class MultipartScanner {
     this.scan(data, 0, 0);
   }
 
-  /** End of input: flush what was held back. */
-  end(): void {
-    if (this.state === 'part') {
-      if (this.carry.length > 0) this.handler.onPartData(this.carry);
-      this.handler.onPartEnd();
-    }
-    this.carry = new Uint8Array(0);
-    this.state = 'epilogue';
-  }
-
   /**
    * `searchFrom` may be `pos - 1`: right after a delimiter line, its LF can also start the next
    * delimiter (an empty part written without the blank line RFC 2046 asks for).
@@ -114,7 +126,7 @@ export class MultipartScanner {
       const at = indexOfBytes(data, needle, searchFrom);
       if (at === -1) {
         // Hold back what could be the start of a delimiter (and the CR before it).
-        const emitEnd = Math.max(pos, data.length - needle.length);
+        const emitEnd = this.final ? data.length : Math.max(pos, data.length - needle.length);
         if (emitEnd > pos) this.emit(data.subarray(pos, emitEnd));
         this.carry = data.slice(emitEnd);
         this.base += emitEnd;
@@ -156,13 +168,15 @@ export class MultipartScanner {
    * A delimiter is followed by optional white space and a line end, or by "--" (close).
    */
   private delimiterAt(data: Uint8Array, start: number, after: number): Delimiter | 'more' | 'no' {
-    if (after + 2 > data.length) return data.length - start > this.maxLineBytes ? 'no' : 'more';
+    const tooLong = data.length - start > this.maxLineBytes;
+    if (after + 2 > data.length && !this.final) return tooLong ? 'no' : 'more';
     const close = data[after] === CharCode.Dash && data[after + 1] === CharCode.Dash;
     let i = close ? after + 2 : after;
     while (i < data.length && (data[i] === CharCode.Space || data[i] === CharCode.Tab || data[i] === CharCode.CR)) i++;
     if (i >= data.length) {
-      if (close && data.length - start > this.maxLineBytes) return { close: true, next: data.length };
-      return data.length - start > this.maxLineBytes ? 'no' : 'more';
+      // End of input ends the line too; so does a close delimiter followed by endless blanks.
+      if (this.final || (close && tooLong)) return { close, next: data.length };
+      return tooLong ? 'no' : 'more';
     }
     if (data[i] === CharCode.LF) return { close, next: i + 1 };
     // Anything after a close delimiter on its line is ignored (the epilogue starts anyway).

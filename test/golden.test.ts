@@ -1,0 +1,66 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { FIXTURES, listFixtures } from './helpers/fixtures.js';
+import { referenceOriginal, referenceStrip } from './helpers/reference.js';
+import { runAs, stableJson, text, toCRLF } from './helpers/run.js';
+import { DEFAULT_REMOVE_HEADERS } from '../src/options.js';
+
+// Golden files: <slug>.json is the report, <slug>.archived.eml the archived output, both for the
+// LF form of the fixture. UPDATE_GOLDEN=1 rewrites them (then read the diff before committing).
+const update = process.env.UPDATE_GOLDEN === '1';
+const files = listFixtures();
+
+test('fixtures exist', () => {
+  expect(files.length).toBeGreaterThanOrEqual(25);
+});
+
+describe.each(files.map((f) => [path.relative(FIXTURES, f), f]))('%s', (_name, file) => {
+  const lf = new Uint8Array(readFileSync(file));
+  const crlf = toCRLF(lf);
+  const goldenReport = file.replace(/\.eml$/, '.json');
+  const goldenOutput = file.replace(/\.eml$/, '.archived.eml');
+  const base = runAs(lf, 'whole');
+
+  test('matches the golden report and archived output', () => {
+    if (update || !existsSync(goldenReport)) {
+      writeFileSync(goldenReport, stableJson(base.report));
+      writeFileSync(goldenOutput, base.output);
+    }
+    const actual = stableJson(base.report);
+    if (actual !== readFileSync(goldenReport, 'utf8')) writeFileSync(file.replace(/\.eml$/, '.actual.json'), actual);
+    expect(actual).toBe(readFileSync(goldenReport, 'utf8'));
+    expect(text(base.output)).toBe(text(new Uint8Array(readFileSync(goldenOutput))));
+  });
+
+  test('archived output equals the naive reference (LF and CRLF)', () => {
+    for (const input of [lf, crlf]) {
+      const { report, output } = runAs(input, 'whole');
+      if (report.output.content === 'unchanged') {
+        expect(text(output)).toBe(text(input));
+      } else {
+        const original = referenceOriginal(input);
+        expect(original).toBeDefined();
+        expect(text(output)).toBe(text(referenceStrip(original!, [...DEFAULT_REMOVE_HEADERS])));
+      }
+    }
+  });
+
+  test('CRLF gives the same report; output differs only in line endings', () => {
+    const r = runAs(crlf, 'whole');
+    expect(r.report).toEqual(base.report);
+    const encoded = base.report.message.transferEncoding === 'base64' || base.report.message.transferEncoding === 'quoted-printable';
+    expect(text(r.output)).toBe(text(encoded ? base.output : toCRLF(base.output)));
+  });
+
+  test('any chunking gives the same report and bytes', () => {
+    for (const input of [lf, crlf]) {
+      const whole = runAs(input, 'whole');
+      for (const how of ['bytes', 11, 12, 13] as const) {
+        const r = runAs(input, how);
+        expect(r.report, `chunking ${how}`).toEqual(whole.report);
+        expect(text(r.output), `chunking ${how}`).toBe(text(whole.output));
+      }
+    }
+  });
+});

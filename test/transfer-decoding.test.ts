@@ -1,0 +1,48 @@
+import { describe, expect, test } from 'vitest';
+import fc from 'fast-check';
+import { Base64Decoder, QuotedPrintableDecoder, type TransferDecoder } from '../src/mime/transfer-decoding.js';
+import { bytes, chunk, concat, text } from './helpers/run.js';
+
+function decodeAll(d: TransferDecoder, input: Uint8Array, how: 'whole' | 'bytes' | number): Uint8Array {
+  const out = chunk(input, how).map((c) => d.write(c));
+  out.push(d.end());
+  return concat(out);
+}
+
+describe('Base64Decoder', () => {
+  test('matches Buffer for any bytes, line length and chunking', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 400 }), fc.integer({ min: 4, max: 100 }), fc.integer({ min: 1, max: 1000 }), (data, lineLen, seed) => {
+        const b64 = Buffer.from(data).toString('base64');
+        const lines = b64.match(new RegExp(`.{1,${lineLen}}`, 'g'))?.join('\r\n') ?? '';
+        expect(Buffer.from(decodeAll(new Base64Decoder(), bytes(lines), seed))).toEqual(Buffer.from(data));
+      }),
+    );
+  });
+
+  test('tolerates missing padding and flags garbage', () => {
+    const d = new Base64Decoder();
+    expect(text(decodeAll(d, bytes('aGVsbG8'), 'whole'))).toBe('hello');
+    const g = new Base64Decoder();
+    expect(text(decodeAll(g, bytes('aGV*sbG8='), 'bytes'))).toBe('hello');
+    expect(g.irregular).toBe(true);
+  });
+});
+
+describe('QuotedPrintableDecoder', () => {
+  const table: [string, string][] = [
+    ['caf=E9', 'caf\xe9'],
+    ['soft=\nbreak', 'softbreak'],
+    ['soft=\r\nbreak', 'softbreak'],
+    ['soft=  \r\nbreak', 'softbreak'],
+    ['a=3D=3d', 'a=='],
+    ['bad=ZZ', 'bad=ZZ'],
+    ['end=', 'end'],
+    ['line\r\nnext', 'line\r\nnext'],
+  ];
+  for (const [input, expected] of table) {
+    test(JSON.stringify(input), () => {
+      for (const how of ['whole', 'bytes', 2] as const) expect(text(decodeAll(new QuotedPrintableDecoder(), bytes(input), how))).toBe(expected);
+    });
+  }
+});
