@@ -1,0 +1,74 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { ROOT } from './helpers/fixtures.js';
+import { SAMPLE_ARCHIVED, SAMPLE_REPORT } from './helpers/sample.js';
+
+// The CLI is tested as users run it: the built dist/cli.js (npm test builds first).
+const CLI = path.join(ROOT, 'dist', 'cli.js');
+const dir = mkdtempSync(path.join(os.tmpdir(), 'mailjournal-cli-'));
+const report = path.join(dir, 'report.eml');
+
+function cli(args: string[], input?: string) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { input, encoding: 'latin1' });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+beforeAll(() => {
+  if (!existsSync(CLI)) throw new Error('dist/cli.js is missing: run npm run build (npm test does)');
+  writeFileSync(report, SAMPLE_REPORT);
+});
+
+describe('mailjournal CLI', () => {
+  test('inspect prints one JSON report', () => {
+    const r = cli(['inspect', report]);
+    expect(r.code).toBe(0);
+    const json = JSON.parse(r.stdout);
+    expect(json.kind).toBe('journal-report');
+    expect(json.recipients.map((x: { address: string }) => x.address)).toContain('dave@contoso.com');
+  });
+
+  test('inspect of several files prints JSON Lines and keeps going after a failure', () => {
+    const r = cli(['inspect', report, path.join(dir, 'missing.eml'), report]);
+    expect(r.code).toBe(1);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(3);
+    expect(lines[0].file).toBe(report);
+    expect(lines[1].error.code).toBe('ENOENT');
+    expect(r.stderr).toMatch(/no such file/);
+  });
+
+  test('inspect --jsonl with standard input', () => {
+    const r = cli(['inspect', '--jsonl', '-'], SAMPLE_REPORT);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).file).toBe('-');
+  });
+
+  test('extract writes the archived original to stdout or to -o', () => {
+    expect(cli(['extract', report]).stdout).toBe(SAMPLE_ARCHIVED);
+    const out = path.join(dir, 'out.eml');
+    const r = cli(['extract', report, '-o', out]);
+    expect(r.code).toBe(0);
+    expect(readFileSync(out, 'latin1')).toBe(SAMPLE_ARCHIVED);
+  });
+
+  test('--remove-header replaces the default list', () => {
+    const out = cli(['extract', report, '--remove-header', 'Cc']).stdout;
+    expect(out).toContain('X-MS-Exchange-Organization-BCC: dave@contoso.com');
+    expect(out).not.toContain('Cc: carol@fabrikam.com');
+  });
+
+  test('usage errors exit 2; --help exits 0; a missing file exits 1 with a clear message', () => {
+    expect(cli(['--help']).code).toBe(0);
+    expect(cli(['--help']).stdout).toMatch(/mailjournal inspect/);
+    expect(cli(['frobnicate']).code).toBe(2);
+    expect(cli(['inspect']).code).toBe(2);
+    expect(cli(['extract', report, '--bogus']).code).toBe(2);
+    const missing = cli(['extract', path.join(dir, 'nope.eml')]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/no such file/);
+    expect(cli(['inspect', dir]).stderr).toMatch(/is a directory/);
+  });
+});

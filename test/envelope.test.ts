@@ -1,0 +1,121 @@
+import { describe, expect, test } from 'vitest';
+import { envelopeAddress, parseEnvelope } from '../src/exchange/envelope.js';
+import { resolveRecipients } from '../src/exchange/recipients.js';
+
+describe('parseEnvelope', () => {
+  test('MS-XJRNL fields, case-insensitive, Subject and Message-ID in either order', () => {
+    const env = parseEnvelope(
+      [
+        'sender: alice@contoso.com',
+        'On-Behalf-Of: boss@contoso.com',
+        'MESSAGE-ID: <a@contoso.com>',
+        'Subject: Re: To: not a recipient, Expanded: nope',
+        'Label: L1',
+        'Mailbox: <box@contoso.com>',
+        'SentUtc: 2024-01-02T03:04:05',
+        'ReceivedUtc: 2024-01-02T03:04:06',
+        'To: bob@contoso.com',
+        'Cc: "Carol C" <carol@fabrikam.com>',
+        'Bcc: dave@contoso.com, Expanded: sales@contoso.com',
+        'Recipient: erin@contoso.com, Forwarded: frank@contoso.com',
+        'recipient: <gina@contoso.com>,   expanded:   <team@contoso.com>  ',
+      ].join('\r\n'),
+    );
+    expect(env).toEqual({
+      sender: 'alice@contoso.com',
+      onBehalfOf: 'boss@contoso.com',
+      messageId: '<a@contoso.com>',
+      subject: 'Re: To: not a recipient, Expanded: nope',
+      label: 'L1',
+      mailbox: 'box@contoso.com',
+      sentUtc: '2024-01-02T03:04:05',
+      receivedUtc: '2024-01-02T03:04:06',
+      recipients: [
+        { field: 'To', address: 'bob@contoso.com' },
+        { field: 'Cc', address: 'carol@fabrikam.com' },
+        { field: 'Bcc', address: 'dave@contoso.com', expanded: 'sales@contoso.com' },
+        { field: 'Recipient', address: 'erin@contoso.com', forwarded: 'frank@contoso.com' },
+        { field: 'Recipient', address: 'gina@contoso.com', expanded: 'team@contoso.com' },
+      ],
+      unknownLines: [],
+      duplicateFields: [],
+    });
+  });
+
+  test('first Sender wins; unknown lines and repeats are reported', () => {
+    const env = parseEnvelope('Sender: a@x\nSender: b@x\nthis is not a field\nX-Thing: 1\n');
+    expect(env.sender).toBe('a@x');
+    expect(env.duplicateFields).toEqual(['Sender']);
+    expect(env.unknownLines).toEqual(['this is not a field', 'X-Thing: 1']);
+  });
+
+  test('null reverse path', () => {
+    expect(parseEnvelope('Sender: <>\nTo: <>\n')).toMatchObject({ sender: '', recipients: [{ field: 'To', address: '' }] });
+  });
+
+  test.each([
+    ['a@x', 'a@x'],
+    ['<a@x>', 'a@x'],
+    ['"Name, Q" <a@x>', 'a@x'],
+    ['  "a@x" ', 'a@x'],
+    ['<>', ''],
+  ])('envelopeAddress(%j) = %j', (input, out) => {
+    expect(envelopeAddress(input)).toBe(out);
+  });
+});
+
+describe('resolveRecipients', () => {
+  const to = ['bob@contoso.com', 'sales@contoso.com'];
+  const cc = ['Carol@Fabrikam.com', 'orig@contoso.com'];
+
+  test('infers Recipient: types from the original To/Cc, through groups and forwarding', () => {
+    const { recipients } = resolveRecipients(
+      [
+        { field: 'Recipient', address: 'BOB@contoso.com' },
+        { field: 'Recipient', address: 'carol@fabrikam.com' },
+        { field: 'Recipient', address: 'member@contoso.com', expanded: 'sales@contoso.com' },
+        { field: 'Recipient', address: 'alt@contoso.com', forwarded: 'orig@contoso.com' },
+        { field: 'Recipient', address: 'hidden@contoso.com' },
+      ],
+      to,
+      cc,
+    );
+    expect(recipients.map((r) => [r.address, r.type, r.typeInferred, r.expandedFrom, r.forwardedFrom])).toEqual([
+      ['BOB@contoso.com', 'to', true, [], []],
+      ['carol@fabrikam.com', 'cc', true, [], []],
+      ['member@contoso.com', 'to', true, ['sales@contoso.com'], []],
+      ['alt@contoso.com', 'cc', true, [], ['orig@contoso.com']],
+      ['hidden@contoso.com', 'bcc', true, [], []],
+    ]);
+  });
+
+  test('one recipient per address with every line; strongest type wins; groups are not recipients', () => {
+    const { recipients, dropped } = resolveRecipients(
+      [
+        { field: 'Bcc', address: 'x@contoso.com', expanded: 'dl1@contoso.com' },
+        { field: 'To', address: 'X@contoso.com' },
+        { field: 'Bcc', address: 'x@contoso.com', expanded: 'DL1@contoso.com' },
+        { field: 'Cc', address: 'x@contoso.com', expanded: 'dl2@contoso.com' },
+        { field: 'To', address: '' },
+      ],
+      [],
+      [],
+    );
+    expect(dropped).toBe(1);
+    expect(recipients).toHaveLength(1);
+    expect(recipients[0]).toMatchObject({ address: 'x@contoso.com', type: 'to', typeInferred: false, expandedFrom: ['dl1@contoso.com', 'dl2@contoso.com'], forwardedFrom: [] });
+    expect(recipients[0]!.lines.map((l) => l.field)).toEqual(['Bcc', 'To', 'Bcc', 'Cc']);
+  });
+
+  test('an explicit line of the same type as an inferred one makes it not inferred', () => {
+    const { recipients } = resolveRecipients(
+      [
+        { field: 'Recipient', address: 'h@x' },
+        { field: 'Bcc', address: 'h@x' },
+      ],
+      [],
+      [],
+    );
+    expect(recipients[0]).toMatchObject({ type: 'bcc', typeInferred: false });
+  });
+});

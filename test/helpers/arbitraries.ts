@@ -1,0 +1,124 @@
+import fc from 'fast-check';
+
+/** What a generated journal report must yield. */
+export interface GeneratedReport {
+  bytes: Uint8Array;
+  /** The archived original the parser must output. */
+  expectedOutput: Uint8Array;
+  sender: string;
+  /** Distinct delivered addresses in order of first appearance, lower-case. */
+  recipients: string[];
+  /** Explicit (To/Cc/Bcc) line types per address, for checking the non-inferred ones. */
+  explicitTypes: Map<string, Set<string>>;
+  removedCount: number;
+}
+
+const enc = new TextEncoder();
+const DOMAINS = ['contoso.com', 'fabrikam.com', 'example.org'];
+const localPart = fc.constantFrom('alice', 'bob', 'carol', 'dave', 'Erin', 'frank', 'sales', 'team');
+const address = fc.tuple(localPart, fc.constantFrom(...DOMAINS)).map(([l, d]) => `${l}@${d}`);
+
+// Body text never contains "_" so it can never hold the outer boundary, which always does; it
+// does hold boundary look-alikes, header look-alikes and dashes.
+const bodyLine = fc.oneof(
+  fc.string({ unit: fc.constantFrom('a', 'b', ' ', '-', ':', '=', '<', '>', '@', '.'), maxLength: 60 }),
+  fc.constantFrom('--jr', '--jr--', '--', 'X-MS-Exchange-Organization-BCC: leak@contoso.com', 'Sender: fake@evil.example', 'Content-Type: message/rfc822', ''),
+);
+
+const envelopeLine = fc.record({
+  field: fc.constantFrom('To', 'Cc', 'Bcc', 'Recipient'),
+  address,
+  redirect: fc.option(fc.tuple(fc.constantFrom('Expanded', 'Forwarded'), address), { nil: undefined }),
+});
+
+function base64Lines(data: Uint8Array, eol: string): string {
+  const b64 = Buffer.from(data).toString('base64');
+  return (b64.match(/.{1,76}/g) ?? []).join(eol) + eol;
+}
+
+/** Arbitrary Exchange journal report with the facts it must produce. */
+export const arbJournalReport: fc.Arbitrary<GeneratedReport> = fc
+  .record({
+    eols: fc.array(fc.constantFrom('\n', '\r\n'), { minLength: 1, maxLength: 5 }),
+    sender: address,
+    lines: fc.array(envelopeLine, { maxLength: 8 }),
+    to: fc.array(address, { maxLength: 3 }),
+    cc: fc.array(address, { maxLength: 3 }),
+    bcc: fc.array(fc.array(address, { minLength: 0, maxLength: 3 }), { maxLength: 3 }),
+    body: fc.array(bodyLine, { maxLength: 12 }),
+    originalCte: fc.constantFrom('binary', '7bit', 'base64'),
+    envelopeCte: fc.constantFrom('7bit', 'base64', 'quoted-printable'),
+    envelopeFirst: fc.boolean(),
+    preamble: fc.boolean(),
+    token: fc.stringMatching(/^[A-Za-z0-9]{1,12}$/),
+  })
+  .map((g) => {
+    let n = 0;
+    const eol = () => g.eols[n++ % g.eols.length]!;
+    const boundary = `=_jr_${g.token}`;
+    // The original: header fields as line groups, some of them BCC headers to remove.
+    const fields: { lines: string[]; remove: boolean }[] = [
+      { lines: [`From: ${g.sender}`], remove: false },
+      { lines: [`To: ${g.to.join(', ')}`], remove: false },
+    ];
+    g.bcc.forEach((list, i) => {
+      const name = i % 2 === 0 ? 'X-MS-Exchange-Organization-BCC' : 'x-ms-exchange-crosspremises-bcc';
+      const [first = '', ...rest] = list;
+      fields.push({ lines: [`${name}: ${first}`, ...rest.map((a) => `\t${a}`)], remove: true });
+    });
+    fields.push({ lines: [`Cc: ${g.cc.join(', ')}`], remove: false });
+    fields.push({ lines: ['X-MS-Exchange-Organization-BCCx: stays'], remove: false });
+    fields.push({ lines: ['Subject: generated'], remove: false });
+    let original = '';
+    let expected = '';
+    for (const f of fields) {
+      const text = f.lines.map((l) => l + eol()).join('');
+      original += text;
+      if (!f.remove) expected += text;
+    }
+    const tail = eol() + g.body.map((l) => l + eol()).join('');
+    original += tail;
+    expected += tail;
+
+    const envelope = [`Sender: ${g.sender}`, 'Subject: generated', ...g.lines.map((l) => `${l.field}: ${l.address}${l.redirect ? `, ${l.redirect[0]}: ${l.redirect[1]}` : ''}`)]
+      .map((l) => l + eol())
+      .join('');
+    const envBody =
+      g.envelopeCte === 'base64' ? base64Lines(enc.encode(envelope), eol()) : g.envelopeCte === 'quoted-printable' ? envelope.replace(/=/g, '=3D') : envelope;
+    const envPart = `Content-Type: text/plain; charset="us-ascii"${eol()}Content-Transfer-Encoding: ${g.envelopeCte}${eol()}${eol()}${envBody}`;
+    const origBody = g.originalCte === 'base64' ? base64Lines(enc.encode(original), eol()) : original;
+    const origPart = `Content-Type: message/rfc822${eol()}Content-Transfer-Encoding: ${g.originalCte}${eol()}${eol()}${origBody}`;
+    const parts = g.envelopeFirst ? [envPart, origPart] : [origPart, envPart];
+    const head = [
+      'From: Microsoft Outlook <MicrosoftExchange329e71ec88ae4615bbc36ab6ce41109e@contoso.com>',
+      'To: journal@archive.example',
+      'X-MS-Journal-Report:',
+      `Content-Type: multipart/mixed; boundary="${boundary}"`,
+    ]
+      .map((l) => l + eol())
+      .join('');
+    let report = head + eol() + (g.preamble ? `This is a journal report.${eol()}` : '');
+    for (const p of parts) report += `--${boundary}${eol()}${p}${p.endsWith('\n') ? '' : eol()}`;
+    report += `--${boundary}--${eol()}`;
+
+    const recipients: string[] = [];
+    const explicitTypes = new Map<string, Set<string>>();
+    for (const l of g.lines) {
+      const key = l.address.toLowerCase();
+      if (!recipients.includes(key)) recipients.push(key);
+      if (l.field !== 'Recipient') {
+        if (!explicitTypes.has(key)) explicitTypes.set(key, new Set());
+        explicitTypes.get(key)!.add(l.field.toLowerCase());
+      }
+    }
+    // The part's last line break is the delimiter's, so a binary original loses it in transit.
+    const expectedOutput = g.originalCte === 'base64' ? expected : expected.replace(/\r?\n$/, '');
+    return {
+      bytes: enc.encode(report),
+      expectedOutput: enc.encode(expectedOutput),
+      sender: g.sender,
+      recipients,
+      explicitTypes,
+      removedCount: g.bcc.length,
+    };
+  });

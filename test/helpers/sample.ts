@@ -1,0 +1,47 @@
+/** A small, valid journal report used by API tests (LF line endings). */
+export const SAMPLE_ORIGINAL = [
+  'From: Alice <alice@contoso.com>',
+  'To: Bob <bob@contoso.com>, sales@contoso.com',
+  'Cc: carol@fabrikam.com',
+  'Subject: Quarterly numbers',
+  'Message-ID: <abc123@contoso.com>',
+  'Date: Tue, 17 Jul 2018 12:13:28 +0000',
+  'X-MS-Exchange-Organization-BCC: dave@contoso.com',
+  'MIME-Version: 1.0',
+  'Content-Type: text/plain',
+  '',
+  'Numbers attached.',
+  '',
+].join('\n');
+
+export const SAMPLE_ARCHIVED = SAMPLE_ORIGINAL.replace('X-MS-Exchange-Organization-BCC: dave@contoso.com\n', '');
+
+export const SAMPLE_REPORT = [
+  'From: Microsoft Outlook <MicrosoftExchange329e71ec88ae4615bbc36ab6ce41109e@contoso.com>',
+  'To: journal@archive.example',
+  'Subject: Journal: Quarterly numbers',
+  'Message-ID: <j1@journal.report.generator>',
+  'X-MS-Journal-Report:',
+  'MIME-Version: 1.0',
+  'Content-Type: multipart/mixed; boundary="jr1"',
+  '',
+  '--jr1',
+  'Content-Type: text/plain; charset="us-ascii"',
+  'Content-Transfer-Encoding: 7bit',
+  '',
+  'Sender: alice@contoso.com',
+  'Subject: Quarterly numbers',
+  'Message-Id: <abc123@contoso.com>',
+  'To: bob@contoso.com',
+  'Cc: carol@fabrikam.com',
+  'Bcc: dave@contoso.com',
+  'To: erin@contoso.com, Expanded: sales@contoso.com',
+  '',
+  '--jr1',
+  'Content-Type: message/rfc822',
+  'Content-Transfer-Encoding: binary',
+  '',
+  SAMPLE_ORIGINAL,
+  '--jr1--',
+  '',
+].join('\n');

@@ -1,0 +1,136 @@
+import { PassThrough, Readable, Writable } from 'node:stream';
+import { describe, expect, test } from 'vitest';
+import { parseJournal } from '../src/parse.js';
+import { JournalParser } from '../src/parser.js';
+import { isJournalError, InvalidInputError, LimitExceededError, OutputError, ParserStateError } from '../src/errors.js';
+import { bytes, chunk, concat, text } from './helpers/run.js';
+import { SAMPLE_ARCHIVED, SAMPLE_REPORT } from './helpers/sample.js';
+
+const input = bytes(SAMPLE_REPORT);
+
+async function collect(make: () => unknown): Promise<{ out: string; recipients: string[] }> {
+  const out: Uint8Array[] = [];
+  const report = await parseJournal(make() as never, { output: (b) => void out.push(b.slice()) });
+  return { out: text(concat(out)), recipients: report.recipients.map((r) => `${r.type}:${r.address}`) };
+}
+
+describe('parseJournal inputs', () => {
+  const expected = { out: SAMPLE_ARCHIVED, recipients: ['to:bob@contoso.com', 'cc:carol@fabrikam.com', 'bcc:dave@contoso.com', 'to:erin@contoso.com'] };
+  test.each([
+    ['string', () => SAMPLE_REPORT],
+    ['Uint8Array', () => input],
+    ['Buffer', () => Buffer.from(input)],
+    ['ArrayBuffer', () => input.slice().buffer],
+    ['Node Readable', () => Readable.from(chunk(input, 5), { objectMode: false })],
+    ['Node Readable of strings', () => Readable.from([SAMPLE_REPORT.slice(0, 100), SAMPLE_REPORT.slice(100)])],
+    ['web ReadableStream', () => new Blob([input]).stream()],
+    ['async iterable', () => (async function* () { yield* chunk(input, 3); })()],
+    ['iterable', () => chunk(input, 'bytes')],
+  ])('%s', async (_name, make) => {
+    expect(await collect(make)).toEqual(expected);
+  });
+
+  test('rejects unreadable input with InvalidInputError', async () => {
+    await expect(parseJournal(42 as never)).rejects.toBeInstanceOf(InvalidInputError);
+    await expect(parseJournal([1, 2] as never)).rejects.toMatchObject({ code: 'ERR_INVALID_INPUT' });
+    const failing = new Readable({ read() { this.destroy(new Error('disk on fire')); } });
+    await expect(parseJournal(failing)).rejects.toMatchObject({ code: 'ERR_INVALID_INPUT' });
+  });
+
+  test('rejects bad options with a TypeError naming the option', async () => {
+    await expect(parseJournal(input, { maxHeaderBytes: 0 })).rejects.toThrow(/maxHeaderBytes/);
+    await expect(parseJournal(input, { maxDepth: 1.5 })).rejects.toBeInstanceOf(TypeError);
+    await expect(parseJournal(input, { removeHeaders: ['bad name:'] })).rejects.toThrow(/removeHeaders/);
+    await expect(parseJournal(input, { output: 5 as never })).rejects.toThrow(/output/);
+  });
+});
+
+describe('parseJournal outputs', () => {
+  test('Node Writable with backpressure, ended at the end', async () => {
+    const got: Buffer[] = [];
+    let finished = false;
+    const sink = new Writable({
+      highWaterMark: 4,
+      write(c: Buffer, _e, cb) {
+        got.push(c);
+        setTimeout(cb, 0);
+      },
+    });
+    sink.on('finish', () => (finished = true));
+    await parseJournal(Readable.from(chunk(input, 7)), { output: sink });
+    expect(Buffer.concat(got).toString('latin1')).toBe(SAMPLE_ARCHIVED);
+    expect(finished).toBe(true);
+  });
+
+  test('endOutput: false leaves the Writable open', async () => {
+    const sink = new PassThrough();
+    await parseJournal(input, { output: sink, endOutput: false });
+    expect(sink.writableEnded).toBe(false);
+  });
+
+  test('web WritableStream', async () => {
+    const got: Uint8Array[] = [];
+    await parseJournal(input, { output: new WritableStream({ write: (c) => void got.push(c) }) });
+    expect(text(concat(got))).toBe(SAMPLE_ARCHIVED);
+  });
+
+  test('a failing sink rejects with OutputError', async () => {
+    const err = await parseJournal(input, { output: () => Promise.reject(new Error('full')) }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OutputError);
+    expect(isJournalError(err)).toBe(true);
+  });
+});
+
+describe('JournalParser', () => {
+  test('write after end and double end are ParserStateError', () => {
+    const p = new JournalParser();
+    p.write(input);
+    p.end();
+    expect(() => p.write(input)).toThrow(ParserStateError);
+    expect(() => p.end()).toThrow(ParserStateError);
+  });
+
+  test('an original whose header block exceeds maxHeaderBytes is a LimitExceededError', () => {
+    const big = SAMPLE_REPORT.replace('Subject: Quarterly numbers\nMessage-ID', `Subject: ${'x'.repeat(5000)}\nMessage-ID`);
+    const p = new JournalParser({ maxHeaderBytes: 4096 });
+    let err: unknown;
+    try {
+      p.write(bytes(big));
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(LimitExceededError);
+    expect(err).toMatchObject({ code: 'ERR_LIMIT_EXCEEDED', limit: 'maxHeaderBytes', value: 4096 });
+  });
+
+  test('a top-level header block over the limit is archived unchanged with a warning', () => {
+    const big = `X-Big: ${'y'.repeat(3000)}\n${SAMPLE_REPORT}`;
+    const out: Uint8Array[] = [];
+    const p = new JournalParser({ maxHeaderBytes: 1024, onOutput: (b) => out.push(b.slice()) });
+    for (const c of chunk(bytes(big), 9)) p.write(c);
+    const report = p.end();
+    expect(report.kind).toBe('message');
+    expect(report.warnings.map((w) => w.code)).toEqual(['HEADER_LIMIT']);
+    expect(text(concat(out))).toBe(big);
+  });
+
+  test('an original starting past maxBufferedBytes: the report is archived unchanged, same for any chunking', () => {
+    const padded = SAMPLE_REPORT.replace('--jr1\nContent-Type: text/plain', `${'preamble line\n'.repeat(200)}--jr1\nContent-Type: text/plain`);
+    for (const how of ['whole', 'bytes', 5, 6] as const) {
+      const out: Uint8Array[] = [];
+      const p = new JournalParser({ maxBufferedBytes: 1500, onOutput: (b) => out.push(b.slice()) });
+      for (const c of chunk(bytes(padded), how)) p.write(c);
+      const report = p.end();
+      expect(report.output.content).toBe('unchanged');
+      expect(report.warnings.map((w) => w.code)).toContain('BUFFER_LIMIT');
+      expect(report.recipients).toHaveLength(4);
+      expect(text(concat(out))).toBe(padded);
+    }
+  });
+
+  test('isJournalError works across copies (duck typing on name and code)', () => {
+    expect(isJournalError({ name: 'LimitExceededError', code: 'ERR_LIMIT_EXCEEDED' })).toBe(true);
+    expect(isJournalError(new Error('x'))).toBe(false);
+    expect(isJournalError(null)).toBe(false);
+  });
+});
