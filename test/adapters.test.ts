@@ -28,7 +28,7 @@ describe('adapters', () => {
 
   test('web TransformStream outputs the archived original and resolves the report', async () => {
     const t = createJournalStream();
-    const archived = new Response(new Blob([bytes(SAMPLE_REPORT)]).stream().pipeThrough(t));
+    const archived = new Response(new Blob([Buffer.from(SAMPLE_REPORT)]).stream().pipeThrough(t));
     expect(text(new Uint8Array(await archived.arrayBuffer()))).toBe(SAMPLE_ARCHIVED);
     expect((await t.report).recipients.map((r) => r.address)).toEqual(['bob@contoso.com', 'carol@fabrikam.com', 'dave@contoso.com', 'erin@contoso.com']);
   });
