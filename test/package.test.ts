@@ -1,0 +1,22 @@
+import { spawnSync } from 'node:child_process';
+import { describe, expect, test } from 'vitest';
+import { ROOT } from './helpers/fixtures.js';
+
+// The published entry points, loaded the way users load them (by package name, from dist/).
+function node(args: string[]) {
+  return spawnSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8' });
+}
+
+describe('package entry points', () => {
+  test('CommonJS require of mailjournal, mailjournal/node and mailjournal/web', () => {
+    const r = node(['-e', "const m=require('mailjournal');const n=require('mailjournal/node');const w=require('mailjournal/web');console.log(typeof m.parseJournal, typeof m.isJournalError, typeof n.JournalTransform, typeof w.createJournalStream)"]);
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim()).toBe('function function function function');
+  });
+
+  test('ESM import of mailjournal, mailjournal/node and mailjournal/web', () => {
+    const r = node(['--input-type=module', '-e', "import {parseJournal} from 'mailjournal';import {JournalTransform} from 'mailjournal/node';import {createJournalStream} from 'mailjournal/web';const r=await parseJournal('X-MS-Journal-Report:\\nContent-Type: text/plain\\n\\nx');console.log(typeof JournalTransform, typeof createJournalStream, r.kind, r.defective)"]);
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim()).toBe('function function journal-report true');
+  });
+});
