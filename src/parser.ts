@@ -291,8 +291,12 @@ export class JournalParser {
       subject: outer?.getDecoded('subject') ?? null,
       parentMessageId: outer?.get('x-ms-exchange-parent-message-id')?.trim() || null,
     };
-    let defective = false;
-    if (this.original === undefined) {
+    // A report that is not multipart has one root cause; it is not also repeated as "no
+    // envelope" and "no original".
+    const notMultipart = this.outerScanner === undefined;
+    const unclosed = this.warnings.some((w) => w.code === 'MIME_UNCLOSED');
+    let defective = notMultipart || unclosed;
+    if (this.original === undefined && !notMultipart) {
       defective = true;
       this.warn('ORIGINAL_MISSING', 'the journal report has no message/rfc822 part; the whole report is archived unchanged');
     }
@@ -301,7 +305,7 @@ export class JournalParser {
     let recipients: JournalReport['recipients'] = [];
     if (this.envelope === undefined) {
       defective = true;
-      this.warn('ENVELOPE_MISSING', 'no envelope part with a Sender line was found');
+      if (!notMultipart) this.warn('ENVELOPE_MISSING', 'no envelope part with a Sender line was found');
     } else {
       const p = this.envelope.parsed;
       envelope = {
