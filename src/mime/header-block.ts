@@ -148,6 +148,15 @@ export class HeaderCollector {
   }
 
   push(chunk: Uint8Array): CollectResult {
+    // Fast path: the whole block is in this chunk. Copy only the block; the rest stays a view.
+    if (this.buf.length === 0) {
+      const found = findHeaderEnd(chunk, 0);
+      if (found !== undefined) {
+        if (found.end > this.maxBytes) return { done: 'overflow' };
+        return { done: true, block: parseHeaderBlock(chunk.slice(0, found.end), found.bodyOffset), rest: chunk.subarray(found.end) };
+      }
+    }
+    const before = this.buf.length;
     this.buf.append(chunk);
     const view = this.buf.view();
     const found = findHeaderEnd(view, this.scanFrom);
@@ -155,7 +164,7 @@ export class HeaderCollector {
       // Resume at the last LF seen: the empty line may straddle chunks. Only the new chunk is
       // searched, so that many tiny chunks of one long line stay linear.
       const lf = chunk.lastIndexOf(CharCode.LF);
-      if (lf !== -1) this.scanFrom = view.length - chunk.length + lf;
+      if (lf !== -1) this.scanFrom = before + lf;
       else if (!this.sawLf && view.length >= 2) this.scanFrom = view.length;
       if (lf !== -1) this.sawLf = true;
       if (view.length > this.maxBytes) return { done: 'overflow' };
@@ -163,7 +172,9 @@ export class HeaderCollector {
     }
     if (found.end > this.maxBytes) return { done: 'overflow' };
     const raw = view.slice(0, found.end);
-    const rest = view.slice(found.end);
+    // The block cannot have ended inside earlier chunks (it would have been found then), so the
+    // rest is a view of this chunk.
+    const rest = chunk.subarray(found.end - before);
     this.buf.clear();
     this.scanFrom = 0;
     this.sawLf = false;

@@ -63,7 +63,21 @@ export class MultipartScanner {
       this.base += chunk.length;
       return;
     }
-    const data = concatBytes(this.carry, chunk);
+    const carry = this.carry;
+    if (carry.length > 0 && !this.atStart && chunk.length >= this.needle.length) {
+      // The held-back tail is usually not a delimiter: check the seam alone instead of copying
+      // the whole chunk behind it. A match at or before carry.length starts in the tail (or its
+      // CR is the tail's last byte), so that rare case takes the copying path.
+      const at = indexOfBytes(concatBytes(carry, chunk.subarray(0, this.needle.length)), this.needle, 0);
+      if (at === -1 || at > carry.length) {
+        this.carry = new Uint8Array(0);
+        this.emit(carry);
+        this.base += carry.length;
+        this.scan(chunk, 0, 0);
+        return;
+      }
+    }
+    const data = concatBytes(carry, chunk);
     this.carry = new Uint8Array(0);
     this.process(data);
   }

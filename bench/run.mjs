@@ -1,0 +1,368 @@
+// mailjournal benchmark. Run after a build:  node --expose-gc bench/run.mjs   (or: npm run bench)
+// BENCH_QUICK=1 for a smoke run (small sizes, 1 iteration). BENCH_ITER=n overrides the iterations.
+//
+// Scenarios (all in this one run; compare ratios, not absolute figures: the machine is noisy):
+//   1. large  ~50 MiB Exchange journal report, pre-generated in memory as 64 KiB and as 1 MiB chunks:
+//             sha256 floor vs mailjournal parseJournal vs mailparser simpleParser, MB/s (1 MB = 10^6 B)
+//   2. small  several hundred distinct ~10 KB reports in memory: messages/s for the same three
+//   3. memory peak RSS of fresh child processes (bench/rss-child.mjs) streaming generated reports
+//
+// Every mailjournal result is checked (recipient count, archived output size, and on the first run
+// the sha256 of the archived output); a wrong result is a crash, reported loudly, exit code 1.
+// Otherwise the exit code is 0 whether or not the targets are met.
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { simpleParser } from 'mailparser';
+import { asyncChunks, largeReport, reportBytes, reportChunks, smallSpecs } from './corpus.mjs';
+
+let parseJournal;
+try {
+  ({ parseJournal } = await import('../dist/index.js'));
+} catch (e) {
+  console.error(`bench: cannot load ../dist/index.js (${e.code ?? e.message}). Build first: npx tsup (or use npm run bench).`);
+  process.exit(1);
+}
+const here = path.dirname(fileURLToPath(import.meta.url));
+const QUICK = process.env.BENCH_QUICK === '1';
+const ITER = Number(process.env.BENCH_ITER ?? (QUICK ? 1 : 7));
+const MiB = 1024 * 1024;
+const LARGE_BYTES = (QUICK ? 8 : 50) * MiB;
+const SMALL_COUNT = QUICK ? 60 : 400;
+const SMALL_PASSES = QUICK ? 1 : Math.max(ITER, 7);
+const RSS_SIZES = QUICK ? [5 * MiB, 50 * MiB] : [50 * MiB, 500 * MiB];
+const CHUNK_SIZES = [64 * 1024, MiB];
+
+const TARGETS = { floorRatio: 0.7, simpleParserRatio: 3, rssGrowthMiB: 16 };
+
+const gc = globalThis.gc ?? (() => {});
+const failures = []; // sanity failures and crashes: make the exit code 1
+const results = { meta: {}, large: [], small: null, rss: null };
+
+// ---- helpers -------------------------------------------------------------------------------------
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const fmt = (n, d = 1) => (Number.isFinite(n) ? n.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d }) : 'n/a');
+const ratio = (a, b) => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? a / b : NaN);
+const passFail = (ok) => (ok ? 'PASS' : 'FAIL');
+
+function table(headers, rows, align) {
+  const cells = [headers, ...rows].map((r) => r.map(String));
+  const width = headers.map((_, i) => Math.max(...cells.map((r) => r[i].length)));
+  const line = (r) => '  ' + r.map((c, i) => ((align?.[i] ?? (i === 0 ? 'l' : 'r')) === 'l' ? c.padEnd(width[i]) : c.padStart(width[i]))).join('  ');
+  console.log(line(cells[0]));
+  console.log('  ' + width.map((w) => '-'.repeat(w)).join('  '));
+  for (const r of cells.slice(1)) console.log(line(r));
+}
+
+function check(what, cond, detail) {
+  if (!cond) {
+    const msg = `SANITY FAIL: ${what}${detail ? ` (${detail})` : ''}`;
+    console.error(`\n!!! ${msg}\n`);
+    failures.push(msg);
+  }
+  return cond;
+}
+
+async function timed(fn, collect = true) {
+  if (collect) gc();
+  const t0 = process.hrtime.bigint();
+  const value = await fn();
+  return { seconds: Number(process.hrtime.bigint() - t0) / 1e9, value };
+}
+
+async function scenario(name, fn) {
+  try {
+    await fn();
+  } catch (e) {
+    const msg = `CRASH in ${name}: ${e?.stack ?? e}`;
+    console.error(`\n!!! ${msg}\n`);
+    failures.push(msg);
+  }
+}
+
+// ---- the three contestants ---------------------------------------------------------------------
+
+async function floorLarge(chunks) {
+  const h = createHash('sha256');
+  for await (const c of asyncChunks(chunks)) h.update(c);
+  return h.digest('hex');
+}
+
+async function mailjournalLarge(chunks, hashOutput = false) {
+  let bytes = 0;
+  const h = hashOutput ? createHash('sha256') : null;
+  const report = await parseJournal(asyncChunks(chunks), {
+    output: (b) => {
+      bytes += b.length;
+      h?.update(b);
+    },
+  });
+  return { report, bytes, sha256: h?.digest('hex') };
+}
+
+async function simpleParserLarge(chunks) {
+  return simpleParser(Readable.from(chunks));
+}
+
+function checkReport(label, report, bytes, expected, sha256, expectedSha) {
+  check(`${label}: kind is journal-report`, report.kind === 'journal-report', report.kind);
+  check(`${label}: recipients.length`, report.recipients.length === expected.recipients, `got ${report.recipients.length}, expected ${expected.recipients}`);
+  check(`${label}: archived output size`, bytes === expected.outputBytes, `got ${bytes} bytes, expected ${expected.outputBytes}`);
+  if (sha256 === undefined) return;
+  const byType = { to: 0, cc: 0, bcc: 0 };
+  for (const r of report.recipients) byType[r.type]++;
+  check(`${label}: recipients by type`, JSON.stringify(byType) === JSON.stringify(expected.byType), `got ${JSON.stringify(byType)}, expected ${JSON.stringify(expected.byType)}`);
+  check(`${label}: output.content`, report.output.content === 'original', report.output.content);
+  check(`${label}: removedHeaders`, JSON.stringify(report.message.removedHeaders) === JSON.stringify(expected.removedHeaders), JSON.stringify(report.message.removedHeaders));
+  check(`${label}: envelope.sender`, report.envelope?.sender === expected.sender, report.envelope?.sender);
+  check(`${label}: message.messageId`, report.message.messageId === expected.messageId, report.message.messageId);
+  check(`${label}: transferEncoding`, report.message.transferEncoding === expected.rfc822Encoding, report.message.transferEncoding);
+  check(`${label}: no warnings`, report.warnings.length === 0, JSON.stringify(report.warnings));
+  check(`${label}: archived output sha256`, sha256 === expectedSha, `got ${sha256}, expected ${expectedSha}`);
+}
+
+function checkSimpleParser(label, parsed, expected) {
+  const rfc822 = parsed.attachments.filter((a) => a.contentType === 'message/rfc822');
+  check(`${label}: simpleParser found the message/rfc822 part`, rfc822.length === 1, `${rfc822.length} found`);
+  check(`${label}: simpleParser attachment size`, rfc822[0]?.size === expected.originalBytes, `got ${rfc822[0]?.size}, expected ${expected.originalBytes}`);
+}
+
+// ---- header --------------------------------------------------------------------------------------
+
+const cpus = os.cpus();
+results.meta = {
+  node: process.version,
+  cpu: cpus[0]?.model ?? 'unknown',
+  cores: cpus.length,
+  date: new Date().toISOString(),
+  quick: QUICK,
+  iterations: ITER,
+  gcExposed: typeof globalThis.gc === 'function',
+};
+console.log('mailjournal benchmark');
+console.log(`  node ${results.meta.node} | cpu ${results.meta.cpu} | ${results.meta.cores} cores | ${results.meta.date}`);
+console.log(`  mode ${QUICK ? 'QUICK (smoke run, figures not meaningful)' : 'full'} | ${ITER} timed iteration(s) after warm-up + verification runs | medians | MB = 10^6 bytes`);
+if (!results.meta.gcExposed) console.log('  note: run with --expose-gc for a gc() between runs');
+console.log(`  targets: large mailjournal >= ${TARGETS.floorRatio}x floor and >= ${TARGETS.simpleParserRatio}x simpleParser; peak RSS growth ${RSS_SIZES.map((s) => s / MiB).join('->')} MiB < ${TARGETS.rssGrowthMiB} MiB`);
+const started = performance.now();
+
+// ---- 1. large --------------------------------------------------------------------------------------
+
+await scenario('large', async () => {
+  const spec = largeReport(LARGE_BYTES);
+  const exp = spec.expected;
+  console.log(`\n[1] large report: ${fmt(spec.totalBytes / MiB, 2)} MiB (${spec.totalBytes} bytes), attachment ${fmt(exp.attachmentBytes / MiB, 2)} MiB decoded, ${exp.recipients} recipients, archived output ${exp.outputBytes} bytes`);
+  let inputSha;
+  for (const chunkSize of CHUNK_SIZES) {
+    // Pre-generate once, outside the timings; the three contestants read the very same chunks.
+    const expHash = createHash('sha256');
+    const chunks = [...reportChunks(spec, chunkSize, expHash)];
+    const expectedSha = expHash.digest('hex');
+    const label = `large/${chunkSize / 1024} KiB`;
+
+    // Warm-up + verification (not timed): also proves both chunkings carry identical bytes.
+    const floorSha = await floorLarge(chunks);
+    if (inputSha === undefined) inputSha = floorSha;
+    check(`${label}: input identical across chunk sizes`, floorSha === inputSha);
+    const v = await mailjournalLarge(chunks, true);
+    checkReport(`${label} (verification)`, v.report, v.bytes, exp, v.sha256, expectedSha);
+    checkSimpleParser(label, await simpleParserLarge(chunks), exp);
+    // One more untimed run each, so that the timed runs start warm.
+    await floorLarge(chunks);
+    await mailjournalLarge(chunks);
+    await simpleParserLarge(chunks);
+
+    const t = { floor: [], mailjournal: [], simpleParser: [] };
+    for (let i = 0; i < ITER; i++) {
+      // Interleaved so that machine noise hits all three alike.
+      t.floor.push((await timed(() => floorLarge(chunks))).seconds);
+      const m = await timed(() => mailjournalLarge(chunks));
+      checkReport(`${label} run ${i + 1}`, m.value.report, m.value.bytes, exp);
+      t.mailjournal.push(m.seconds);
+      const s = await timed(() => simpleParserLarge(chunks));
+      t.simpleParser.push(s.seconds);
+    }
+    const mbps = (secs) => spec.totalBytes / 1e6 / median(secs);
+    const row = {
+      chunkSize,
+      bytes: spec.totalBytes,
+      floor: mbps(t.floor),
+      mailjournal: mbps(t.mailjournal),
+      simpleParser: mbps(t.simpleParser),
+      seconds: t,
+    };
+    row.vsFloor = ratio(row.mailjournal, row.floor);
+    row.vsSimpleParser = ratio(row.mailjournal, row.simpleParser);
+    results.large.push(row);
+    chunks.length = 0;
+    gc();
+  }
+  table(
+    ['chunks', 'sha256 floor MB/s', 'mailjournal MB/s', 'simpleParser MB/s', 'mj/floor', 'mj/simpleParser'],
+    results.large.map((r) => [`${r.chunkSize / 1024} KiB`, fmt(r.floor), fmt(r.mailjournal), fmt(r.simpleParser), `${fmt(r.vsFloor, 2)}x`, `${fmt(r.vsSimpleParser, 2)}x`]),
+  );
+  const spread = (xs) => `${fmt(Math.min(...xs) * 1000, 0)}-${fmt(Math.max(...xs) * 1000, 0)} ms`;
+  for (const r of results.large) {
+    console.log(`  ${r.chunkSize / 1024} KiB run times: floor ${spread(r.seconds.floor)}, mailjournal ${spread(r.seconds.mailjournal)}, simpleParser ${spread(r.seconds.simpleParser)}`);
+  }
+});
+
+// ---- 2. small --------------------------------------------------------------------------------------
+
+await scenario('small', async () => {
+  const specs = smallSpecs(SMALL_COUNT);
+  const expectedSha = [];
+  const messages = specs.map((spec) => {
+    const h = createHash('sha256');
+    const bytes = reportBytes(spec, h);
+    expectedSha.push(h.digest('hex'));
+    return bytes;
+  });
+  const totalBytes = messages.reduce((n, m) => n + m.length, 0);
+  console.log(`\n[2] small reports: ${SMALL_COUNT} distinct, ${fmt(totalBytes / SMALL_COUNT / 1000, 1)} KB average (${fmt(Math.min(...messages.map((m) => m.length)) / 1000, 1)}-${fmt(Math.max(...messages.map((m) => m.length)) / 1000, 1)} KB), in memory, one process`);
+
+  // Verification (and warm-up): every report, output hashed and compared.
+  for (let i = 0; i < messages.length; i++) {
+    let bytes = 0;
+    const h = createHash('sha256');
+    const report = await parseJournal(messages[i], { output: (b) => { bytes += b.length; h.update(b); } });
+    checkReport(`small #${i}`, report, bytes, specs[i].expected, h.digest('hex'), expectedSha[i]);
+    if (failures.length > 20) throw new Error('too many sanity failures, giving up on the small scenario');
+  }
+  for (let i = 0; i < messages.length; i++) checkSimpleParser(`small #${i}`, await simpleParser(messages[i]), specs[i].expected);
+  for (const m of messages) createHash('sha256').update(m).digest();
+
+  // Steady state: each contestant runs its passes back to back (one gc() before its block, none
+  // between passes: a forced full GC per pass shrinks the young generation and made mailjournal's
+  // many-small-messages figure swing by up to 2x), after one more untimed warm-up pass.
+  const contestants = {
+    floor: async () => {
+      for (const m of messages) createHash('sha256').update(m).digest();
+    },
+    mailjournal: async (p) => {
+      for (let i = 0; i < messages.length; i++) {
+        let bytes = 0;
+        const report = await parseJournal(messages[i], { output: (b) => { bytes += b.length; } });
+        if (report.recipients.length !== specs[i].expected.recipients || bytes !== specs[i].expected.outputBytes) {
+          checkReport(`small #${i} pass ${p}`, report, bytes, specs[i].expected);
+        }
+      }
+    },
+    simpleParser: async () => {
+      for (const m of messages) await simpleParser(m);
+    },
+  };
+  const passes = {};
+  for (const [name, run] of Object.entries(contestants)) {
+    gc();
+    await run(0);
+    passes[name] = [];
+    for (let p = 1; p <= SMALL_PASSES; p++) passes[name].push((await timed(() => run(p), false)).seconds);
+  }
+  const rate = (secs) => SMALL_COUNT / median(secs);
+  const s = {
+    count: SMALL_COUNT,
+    averageBytes: totalBytes / SMALL_COUNT,
+    floor: rate(passes.floor),
+    mailjournal: rate(passes.mailjournal),
+    simpleParser: rate(passes.simpleParser),
+    seconds: passes,
+  };
+  s.vsFloor = ratio(s.mailjournal, s.floor);
+  s.vsSimpleParser = ratio(s.mailjournal, s.simpleParser);
+  results.small = s;
+  const mb = (r) => fmt((r * s.averageBytes) / 1e6, 1);
+  table(
+    ['', 'sha256 floor', 'mailjournal', 'simpleParser', 'mj/floor', 'mj/simpleParser'],
+    [
+      ['messages/s', fmt(s.floor, 0), fmt(s.mailjournal, 0), fmt(s.simpleParser, 0), `${fmt(s.vsFloor, 3)}x`, `${fmt(s.vsSimpleParser, 2)}x`],
+      ['MB/s', mb(s.floor), mb(s.mailjournal), mb(s.simpleParser), '', ''],
+    ],
+  );
+});
+
+// ---- 3. memory -------------------------------------------------------------------------------------
+
+await scenario('memory', async () => {
+  // ru_maxrss is inherited across fork+exec on Linux: a child spawned directly from this process
+  // (which holds the large scenario's buffers) would report this process's RSS as its own peak.
+  // Going through /bin/sh (tiny; '; exit' stops it from exec'ing node in place) resets it.
+  const viaShell = process.platform !== 'win32' && existsSync('/bin/sh');
+  console.log(`\n[3] peak RSS (process.resourceUsage().maxRSS) of a fresh child per measurement${viaShell ? ' (started via /bin/sh)' : ''}; reports generated on the fly in 64 KiB chunks`);
+  const child = (mode, size) => {
+    const args = [path.join(here, 'rss-child.mjs'), mode, String(size)];
+    const r = viaShell
+      ? spawnSync('/bin/sh', ['-c', '"$0" "$@"; exit $?', process.execPath, ...args], { encoding: 'utf8' })
+      : spawnSync(process.execPath, args, { encoding: 'utf8' });
+    const line = r.stdout.trim().split('\n').pop() ?? '';
+    let parsed;
+    try {
+      parsed = JSON.parse(line);
+    } catch {
+      throw new Error(`rss-child ${mode} ${size} failed (status ${r.status}): ${r.stderr || r.stdout}`);
+    }
+    check(`rss-child ${mode} ${size / MiB} MiB`, parsed.ok && r.status === 0, parsed.detail);
+    if (parsed.vmHwmKiB && Math.abs(parsed.maxRssKiB - parsed.vmHwmKiB) > 4096) {
+      console.log(`  warning: ${mode} ${size / MiB} MiB: maxRSS ${fmt(parsed.maxRssKiB / 1024)} MiB but VmHWM ${fmt(parsed.vmHwmKiB / 1024)} MiB (maxRSS inherited from the parent?)`);
+    }
+    return { ...parsed, rssMiB: parsed.maxRssKiB / 1024, hwmMiB: parsed.vmHwmKiB ? parsed.vmHwmKiB / 1024 : NaN };
+  };
+  const [a, b] = RSS_SIZES;
+  const rows = [
+    ['idle (library loaded)', child('idle', 0)],
+    [`sha256 floor, ${a / MiB} MiB`, child('floor', a)],
+    [`sha256 floor, ${b / MiB} MiB`, child('floor', b)],
+    [`mailjournal, ${a / MiB} MiB`, child('mailjournal', a)],
+    [`mailjournal, ${b / MiB} MiB`, child('mailjournal', b)],
+    [`simpleParser, ${a / MiB} MiB (for comparison)`, child('simpleparser', a)],
+  ];
+  const idle = rows[0][1].rssMiB;
+  table(
+    ['process', 'peak RSS MiB (maxRSS)', 'over idle MiB', 'VmHWM MiB (check)', 'wall s (incl. generation)'],
+    rows.map(([name, r]) => [name, fmt(r.rssMiB), fmt(r.rssMiB - idle), fmt(r.hwmMiB), r.mode === 'idle' ? '' : fmt(r.seconds, 2)]),
+  );
+  const growth = rows[4][1].rssMiB - rows[3][1].rssMiB;
+  const floorGrowth = rows[2][1].rssMiB - rows[1][1].rssMiB;
+  console.log(`  growth ${a / MiB} -> ${b / MiB} MiB: mailjournal ${fmt(growth)} MiB (the generator + sha256 alone: ${fmt(floorGrowth)} MiB)`);
+  results.rss = { sizes: RSS_SIZES, rows: rows.map(([name, r]) => ({ name, ...r })), idleMiB: idle, growthMiB: growth, floorGrowthMiB: floorGrowth };
+});
+
+// ---- summary ---------------------------------------------------------------------------------------
+
+console.log('\nTargets');
+const verdicts = [];
+for (const r of results.large) {
+  verdicts.push([`large mailjournal >= ${TARGETS.floorRatio}x sha256 floor (${r.chunkSize / 1024} KiB chunks)`, `${fmt(r.vsFloor, 2)}x`, passFail(r.vsFloor >= TARGETS.floorRatio)]);
+  verdicts.push([`large mailjournal >= ${TARGETS.simpleParserRatio}x simpleParser (${r.chunkSize / 1024} KiB chunks)`, `${fmt(r.vsSimpleParser, 2)}x`, passFail(r.vsSimpleParser >= TARGETS.simpleParserRatio)]);
+}
+if (results.rss) {
+  verdicts.push([`peak RSS growth ${RSS_SIZES[0] / MiB} -> ${RSS_SIZES[1] / MiB} MiB < ${TARGETS.rssGrowthMiB} MiB`, `${fmt(results.rss.growthMiB)} MiB`, passFail(results.rss.growthMiB < TARGETS.rssGrowthMiB)]);
+}
+if (results.small) verdicts.push(['small: mailjournal vs simpleParser (no target)', `${fmt(results.small.vsSimpleParser, 2)}x`, 'info']);
+table(['target', 'measured', 'verdict'], verdicts, ['l', 'r', 'l']);
+results.verdicts = verdicts;
+results.failures = failures;
+results.seconds = (performance.now() - started) / 1000;
+console.log(`\ntotal ${fmt(results.seconds, 1)} s${QUICK ? ' (QUICK)' : ''}`);
+
+try {
+  mkdirSync(path.join(here, '.out'), { recursive: true });
+  writeFileSync(path.join(here, '.out', QUICK ? 'results-quick.json' : 'results.json'), JSON.stringify(results, null, 2));
+} catch {
+  // the JSON copy is a convenience only
+}
+
+if (failures.length > 0) {
+  console.error(`\n${failures.length} sanity failure(s)/crash(es): the figures above are not trustworthy.`);
+  for (const f of failures.slice(0, 20)) console.error(`  - ${f.split('\n')[0]}`);
+  process.exitCode = 1;
+}
