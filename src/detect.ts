@@ -2,9 +2,12 @@ import { findHeaderEnd, parseHeaderBlock, type HeaderBlock } from './mime/header
 import { toBytes } from './internal/bytes.js';
 import type { JournalSource } from './types.js';
 
+/** The journal sources a wrapper marker can name. */
+export type WrapperSource = Extract<JournalSource, 'exchange' | 'exchange-2003' | 'workmail'>;
+
 /** Result of {@link detectJournalReport}. */
 export type Detection =
-  | { kind: 'journal-report'; source: JournalSource; marker: string }
+  | { kind: 'journal-report'; source: WrapperSource; marker: string }
   | { kind: 'message'; source: null; marker: null };
 
 /**
@@ -19,17 +22,31 @@ export const EXCHANGE_JOURNAL_MARKERS: readonly string[] = [
   'X-MS-Gcc-Journal-Report',
 ];
 
-/** @internal */
+/**
+ * Microsoft's order: the Exchange 2003 content identifier first (Exchange really writes the
+ * misspelled `Content-Identifer`), then the 2007+ markers; then Amazon WorkMail's marker.
+ * @internal
+ */
 export function detectFromBlock(block: HeaderBlock): Detection {
+  for (const name of ['Content-Identifier', 'Content-Identifer']) {
+    for (const value of block.getAll(name)) {
+      if (value.trim().toLowerCase() === 'exjournalreport') return { kind: 'journal-report', source: 'exchange-2003', marker: name };
+    }
+  }
   for (const marker of EXCHANGE_JOURNAL_MARKERS) {
     if (block.has(marker)) return { kind: 'journal-report', source: 'exchange', marker };
+  }
+  if (block.getAll('X-WM-Journal-Report').some((v) => v.trim().toLowerCase() === 'journal')) {
+    return { kind: 'journal-report', source: 'workmail', marker: 'X-WM-Journal-Report' };
   }
   return { kind: 'message', source: null, marker: null };
 }
 
 /**
- * Tell from a message's top-level header block whether it is a journal report. Pure, never
- * throws; anything after the header block is ignored.
+ * Tell from a message's top-level header block whether it is a journal report: Exchange 2003
+ * (`Content-Identif(i)er: ExJournalReport`), Exchange 2007+ ({@link EXCHANGE_JOURNAL_MARKERS})
+ * or Amazon WorkMail (`X-WM-Journal-Report: journal`). Pure, never throws; anything after the
+ * header block is ignored.
  *
  * @param head the message's first bytes (at least the whole header block), as bytes or text
  * @example

@@ -30,6 +30,23 @@ export interface ParseOptions {
   maxDepth?: number;
   /** Longest boundary line looked at before deciding it is not a delimiter. Default 64 KiB. */
   maxLineBytes?: number;
+  /**
+   * The input comes from an authenticated journal endpoint: its journal wrappers are trusted
+   * (`report.trust: 'trusted'`). `false` marks every wrapper untrusted.
+   */
+  trusted?: boolean;
+  /**
+   * Addresses (or patterns) of the system mailboxes that send your journal reports, e.g.
+   * `/^MicrosoftExchange[0-9a-f]{32}@contoso\.com$/i`. A wrapper whose From, Sender or
+   * Return-Path matches is trusted; one that does not is untrusted.
+   */
+  journalSenders?: readonly (string | RegExp)[];
+  /**
+   * The archive's own mailbox addresses (or patterns). A delivery header naming one of them is
+   * not a recipient; a sub-address of one (`archive+bob=contoso.com@archive.example`) stands for
+   * the address it encodes (`bob@contoso.com`).
+   */
+  archiveAddresses?: readonly (string | RegExp)[];
 }
 
 /** Options with defaults applied. @internal */
@@ -40,6 +57,18 @@ export interface ResolvedOptions {
   maxBufferedBytes: number;
   maxDepth: number;
   maxLineBytes: number;
+  trusted: boolean | undefined;
+  journalSenders: readonly (string | RegExp)[] | undefined;
+  archiveAddresses: readonly (string | RegExp)[];
+}
+
+function addressList(options: ParseOptions, name: 'journalSenders' | 'archiveAddresses'): readonly (string | RegExp)[] | undefined {
+  const value = options[name];
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string' && !(v instanceof RegExp))) {
+    throw new TypeError(`mailjournal: option ${name} must be an array of strings and RegExps`);
+  }
+  return value;
 }
 
 function limit(options: ParseOptions, name: keyof ParseOptions, fallback: number): number {
@@ -70,5 +99,13 @@ export function resolveOptions(options: ParseOptions = {}): ResolvedOptions {
     maxBufferedBytes: limit(options, 'maxBufferedBytes', MAX_BUFFERED_BYTES),
     maxDepth: limit(options, 'maxDepth', MAX_DEPTH),
     maxLineBytes: limit(options, 'maxLineBytes', MAX_LINE_BYTES),
+    trusted: trustedOption(options.trusted),
+    journalSenders: addressList(options, 'journalSenders'),
+    archiveAddresses: addressList(options, 'archiveAddresses') ?? [],
   };
+}
+
+function trustedOption(value: unknown): boolean | undefined {
+  if (value === undefined || typeof value === 'boolean') return value;
+  throw new TypeError(`mailjournal: option trusted must be a boolean, got ${String(value)}`);
 }

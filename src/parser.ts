@@ -1,8 +1,7 @@
-import { normaliseMessageId, parseAddressList } from './address.js';
 import { detectFromBlock, type Detection } from './detect.js';
 import { ParserStateError } from './errors.js';
-import { parseEnvelope, type ParsedEnvelope } from './exchange/envelope.js';
-import { resolveRecipients } from './exchange/recipients.js';
+import { parseEnvelope } from './exchange/envelope.js';
+import { parseEnvelope2003 } from './exchange/envelope-2003.js';
 import { ByteBuffer } from './internal/bytes.js';
 import { decodeCharset } from './mime/charset.js';
 import { parseContentType, type ContentType } from './mime/content-type.js';
@@ -12,7 +11,8 @@ import { MultipartScanner } from './mime/multipart.js';
 import { createTransferDecoder, normaliseTransferEncoding, type TransferDecoder } from './mime/transfer-decoding.js';
 import { resolveOptions, type ParseOptions, type ResolvedOptions } from './options.js';
 import { HeaderStripper } from './strip.js';
-import type { Envelope, JournalReport, JournalWarning, MessageInfo, WarningCode } from './types.js';
+import { buildReport, type EnvelopeCandidate } from './report.js';
+import type { JournalReport, JournalWarning, WarningCode } from './types.js';
 
 /** Options of {@link JournalParser}: the parse options plus where the archived bytes go. */
 export interface JournalParserOptions extends ParseOptions {
@@ -59,8 +59,8 @@ export class JournalParser {
   private detection: Detection = { kind: 'message', source: null, marker: null };
   private outer: HeaderBlock | undefined;
   private outerScanner: MultipartScanner | undefined;
-  private envelope: { parsed: ParsedEnvelope; part: Envelope['part'] } | undefined;
-  private envelopeTruncated = false;
+  private envelope: EnvelopeCandidate | undefined;
+  private envelopeFallback: EnvelopeCandidate | undefined;
   private original: { stripper: HeaderStripper; transferEncoding: string; decoder: TransferDecoder | undefined } | undefined;
   private extraMessages = 0;
 
@@ -206,12 +206,21 @@ export class JournalParser {
         if (decoder) add(decoder.end());
         if (this.envelope !== undefined) return;
         const { text, known } = decodeCharset(buf.view(), ct.charset);
-        const parsed = parseEnvelope(ct.subtype === 'html' ? htmlToText(text) : text);
-        // Microsoft's parser takes the first text part that yields a Sender line.
-        if (parsed.sender === undefined) return;
-        if (!known) this.warn('CHARSET_UNKNOWN', `envelope part charset "${ct.charset ?? ''}" is unknown; decoded as UTF-8/Latin-1`);
-        this.envelopeTruncated = truncated;
-        this.envelope = { parsed, part: { contentType: `${ct.type}/${ct.subtype}`, charset: ct.charset ?? null, transferEncoding: cte } };
+        const plain = ct.subtype === 'html' ? htmlToText(text) : text;
+        const parsed = this.detection.source === 'exchange-2003' ? parseEnvelope2003(plain) : parseEnvelope(plain);
+        const candidate: EnvelopeCandidate = {
+          parsed,
+          part: { contentType: `${ct.type}/${ct.subtype}`, charset: ct.charset ?? null, transferEncoding: cte },
+          truncated,
+        };
+        if (parsed.sender !== undefined) {
+          // Microsoft's parser takes the first text part that yields a Sender line.
+          if (!known) this.warn('CHARSET_UNKNOWN', `envelope part charset "${ct.charset ?? ''}" is unknown; decoded as UTF-8/Latin-1`);
+          this.envelope = candidate;
+        } else if (this.envelopeFallback === undefined && (parsed.recipients.length > 0 || parsed.messageId !== undefined)) {
+          // Kept in case no part has a Sender line: a broken envelope still names recipients.
+          this.envelopeFallback = candidate;
+        }
       },
     };
   }
@@ -263,123 +272,26 @@ export class JournalParser {
   // ---- report --------------------------------------------------------------------------------
 
   private buildReport(): JournalReport {
-    const journal = this.detection.kind === 'journal-report';
-    const inner = this.original?.stripper.block;
-    const info = inner ?? (journal ? undefined : this.outer);
-    const message = messageInfo(info);
-    if (this.original?.decoder?.irregular) this.warn('TRANSFER_ENCODING_IRREGULAR', `the original's ${this.original.transferEncoding} encoding had invalid bytes; they were skipped`);
-    if (!journal) {
-      return {
-        kind: 'message',
-        source: null,
-        marker: null,
-        defective: false,
-        envelope: null,
-        recipients: [],
-        message,
-        wrapper: null,
-        output: { content: 'unchanged' },
-        warnings: this.warnings,
-      };
-    }
-    message.removedHeaders = this.original && this.outMode === 'original' ? [...this.original.stripper.removed] : [];
-    message.transferEncoding = this.original?.transferEncoding ?? null;
-    const outer = this.outer;
-    const wrapper = {
-      messageId: outer?.get('message-id')?.trim() || null,
-      from: parseAddressList(outer?.get('from'))[0] ?? null,
-      subject: outer?.getDecoded('subject') ?? null,
-      parentMessageId: outer?.get('x-ms-exchange-parent-message-id')?.trim() || null,
-    };
-    // A report that is not multipart has one root cause; it is not also repeated as "no
-    // envelope" and "no original".
-    const notMultipart = this.outerScanner === undefined;
-    const unclosed = this.warnings.some((w) => w.code === 'MIME_UNCLOSED');
-    let defective = notMultipart || unclosed;
-    if (this.original === undefined && !notMultipart) {
-      defective = true;
-      this.warn('ORIGINAL_MISSING', 'the journal report has no message/rfc822 part; the whole report is archived unchanged');
-    }
-    if (this.extraMessages > 0) this.warn('EXTRA_MESSAGE', `${this.extraMessages} further message/rfc822 part(s) after the original were not archived`);
-    let envelope: Envelope | null = null;
-    let recipients: JournalReport['recipients'] = [];
-    if (this.envelope === undefined) {
-      defective = true;
-      if (!notMultipart) this.warn('ENVELOPE_MISSING', 'no envelope part with a Sender line was found');
-    } else {
-      const p = this.envelope.parsed;
-      envelope = {
-        sender: p.sender || null,
-        onBehalfOf: p.onBehalfOf || null,
-        subject: p.subject ?? null,
-        messageId: p.messageId || null,
-        label: p.label ?? null,
-        mailbox: p.mailbox || null,
-        sentUtc: p.sentUtc ?? null,
-        receivedUtc: p.receivedUtc ?? null,
-        part: this.envelope.part,
-      };
-      if (p.sender === '') this.warn('ENVELOPE_NULL_SENDER', 'the envelope Sender is the null reverse path <>');
-      if (this.envelopeTruncated) {
-        defective = true;
-        this.warn('ENVELOPE_TRUNCATED', `the envelope part exceeds maxEnvelopeBytes=${this.opts.maxEnvelopeBytes}; recipients after that point are missing`);
-      }
-      if (p.unknownLines.length > 0) this.warn('ENVELOPE_UNKNOWN_LINE', `${p.unknownLines.length} envelope line(s) not understood, e.g. ${JSON.stringify(p.unknownLines[0]!.slice(0, 80))}`);
-      if (p.duplicateFields.length > 0) this.warn('ENVELOPE_DUPLICATE_FIELD', `envelope field(s) repeated, first kept: ${[...new Set(p.duplicateFields)].join(', ')}`);
-      const resolved = resolveRecipients(
-        p.recipients,
-        message.to.map((m) => m.address),
-        message.cc.map((m) => m.address),
-      );
-      recipients = resolved.recipients;
-      if (resolved.dropped > 0) this.warn('ENVELOPE_NULL_RECIPIENT', `${resolved.dropped} envelope recipient line(s) with the null address <> were dropped`);
-      if (recipients.length === 0) this.warn('ENVELOPE_NO_RECIPIENTS', 'the envelope names no recipients');
-      this.checkMessageId(message, envelope.messageId, wrapper.parentMessageId, inner !== undefined);
-    }
-    return {
-      kind: 'journal-report',
-      source: this.detection.source,
-      marker: this.detection.marker,
-      defective,
-      envelope,
-      recipients,
-      message,
-      wrapper,
-      output: { content: this.outMode === 'original' ? 'original' : 'unchanged' },
-      warnings: this.warnings,
-    };
+    return buildReport(
+      {
+        opts: this.opts,
+        detection: this.detection,
+        outer: this.outer,
+        inner: this.original?.stripper.block,
+        hasOriginal: this.original !== undefined,
+        originalTransferEncoding: this.original?.transferEncoding ?? null,
+        originalIrregular: this.original?.decoder?.irregular === true,
+        removed: this.original?.stripper.removed ?? [],
+        outputContent: this.outMode === 'original' ? 'original' : 'unchanged',
+        envelope: this.envelope ?? this.envelopeFallback,
+        notMultipart: this.detection.kind === 'journal-report' && this.outerScanner === undefined,
+        extraMessages: this.extraMessages,
+        warn: (code, message) => this.warn(code, message),
+        hasWarning: (code) => this.warnings.some((w) => w.code === code),
+      },
+      this.warnings,
+    );
   }
-
-  private checkMessageId(message: MessageInfo, envelopeId: string | null, parentId: string | null, haveOriginal: boolean): void {
-    if (message.messageId === null && envelopeId !== null) {
-      message.messageId = envelopeId;
-      message.messageIdSource = 'envelope';
-      if (haveOriginal) this.warn('MESSAGE_ID_MISSING', 'the original has no Message-ID; the envelope Message-ID is reported');
-    }
-    const own = normaliseMessageId(message.messageIdSource === 'header' ? message.messageId ?? undefined : undefined);
-    if (own === undefined) return;
-    const env = normaliseMessageId(envelopeId ?? undefined);
-    if (env !== undefined && env !== own) this.warn('MESSAGE_ID_MISMATCH', `envelope Message-ID ${env} differs from the original's ${own}`);
-    const parent = normaliseMessageId(parentId ?? undefined);
-    if (parent !== undefined && parent !== own) this.warn('MESSAGE_ID_MISMATCH', `X-MS-Exchange-Parent-Message-Id ${parent} differs from the original's ${own}`);
-  }
-}
-
-function messageInfo(block: HeaderBlock | undefined): MessageInfo {
-  const messageId = block?.get('message-id')?.trim() || null;
-  const dateHeader = block?.get('date');
-  const time = dateHeader === undefined ? NaN : Date.parse(dateHeader.replace(/\([^()]*\)/g, ' ').trim());
-  return {
-    messageId,
-    messageIdSource: messageId === null ? null : 'header',
-    from: parseAddressList(block?.get('from'))[0] ?? null,
-    to: block ? block.getAll('to').flatMap((v) => parseAddressList(v)) : [],
-    cc: block ? block.getAll('cc').flatMap((v) => parseAddressList(v)) : [],
-    subject: block?.getDecoded('subject') ?? null,
-    date: Number.isNaN(time) ? null : new Date(time).toISOString(),
-    removedHeaders: [],
-    transferEncoding: null,
-  };
 }
 
 /**

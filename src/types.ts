@@ -5,22 +5,37 @@ export type { Mailbox };
 /** What the input turned out to be. */
 export type ReportKind = 'journal-report' | 'message';
 
-/** Which system produced the journal wrapper. */
-export type JournalSource = 'exchange';
+/**
+ * Where the facts about this copy come from: a journal wrapper (`exchange`, `exchange-2003`,
+ * `workmail`), a routing copy's delivery headers (`google`, `delivery-header`), or only the
+ * message's own headers (`headers`).
+ */
+export type JournalSource = 'exchange' | 'exchange-2003' | 'workmail' | 'google' | 'delivery-header' | 'headers';
+
+/** Where one recipient fact came from. */
+export type RecipientSource = 'envelope' | 'header' | 'delivery-header';
+
+/** Whether a journal wrapper's envelope may be believed (see the `trusted` and `journalSenders` options). */
+export type TrustLevel = 'trusted' | 'untrusted' | 'unverified';
 
 /** Visible (to, cc) or blind (bcc) delivery. */
 export type RecipientType = 'to' | 'cc' | 'bcc';
 
-/** Envelope line field name, as Exchange writes it. */
-export type EnvelopeField = 'To' | 'Cc' | 'Bcc' | 'Recipient';
+/** Envelope line field name, as the journal wrapper writes it (`Recipients` is Exchange 2003's list). */
+export type EnvelopeField = 'To' | 'Cc' | 'Bcc' | 'Recipient' | 'Recipients';
 
-/** One envelope line that names a recipient: the raw facts plus the type resolved for it. */
-export interface EnvelopeLineFact {
-  /** The line's field (`Recipient` means Exchange could not verify the addressing). */
-  field: EnvelopeField;
-  /** Type for this line: the field itself, or inferred from the original's To/Cc for `Recipient`. */
+/** One line or header that names a recipient: the raw facts plus the type resolved for it. */
+export interface RecipientFact {
+  /** What kind of source named it. */
+  source: RecipientSource;
+  /**
+   * The envelope field (`To`, `Cc`, `Bcc`, `Recipient`, `Recipients`) or the header name
+   * (`To`, `Resent-Cc`, `X-Gm-Original-To`, `Delivered-To` …) as written.
+   */
+  field: string;
+  /** Type for this fact: the field itself, or inferred from the original's To/Cc. */
   type: RecipientType;
-  /** True when `type` was inferred (a `Recipient:` line). */
+  /** True when `type` was inferred (a `Recipient:` or `Recipients:` line, a delivery header). */
   inferred: boolean;
   /** Group this address was expanded from (`, Expanded: group`), if any. */
   expanded?: string;
@@ -28,22 +43,26 @@ export interface EnvelopeLineFact {
   forwarded?: string;
 }
 
-/** A recipient that received this copy, with every envelope line that named it. */
+/** A recipient of this copy, with every fact that named it. */
 export interface JournalRecipient {
-  /** The delivered address as first written in the envelope. */
+  /** The address as first written (envelope, delivery header or header). */
   address: string;
-  /** Strongest type over all its lines: to, then cc, then bcc. */
+  /** Strongest type over all its facts: to, then cc, then bcc. */
   type: RecipientType;
-  /** True when no explicit To/Cc/Bcc line gave that type (it was inferred from `Recipient:` lines). */
+  /** True when no explicit field gave that type (it was inferred from `Recipient:` lines or delivery headers). */
   typeInferred: boolean;
-  /** Where the recipient came from: the journal envelope. */
-  source: 'envelope';
+  /**
+   * Strongest source over its facts: `envelope` (the journal envelope), then `delivery-header`
+   * (this copy's delivery headers), then `header` (the message's To/Cc/Bcc, which do not say
+   * who received this copy).
+   */
+  source: RecipientSource;
   /** Groups it was expanded from (addresses), in envelope order, without duplicates. */
   expandedFrom: string[];
   /** Original addresses redirected to it, in envelope order, without duplicates. */
   forwardedFrom: string[];
-  /** Every envelope line naming this recipient, in order. */
-  lines: EnvelopeLineFact[];
+  /** Every fact naming this recipient, in order. */
+  lines: RecipientFact[];
 }
 
 /** The envelope part of a journal report. */
@@ -91,6 +110,14 @@ export interface WrapperInfo {
   parentMessageId: string | null;
 }
 
+/** Delivery facts of a routing or delivered copy. */
+export interface DeliveryInfo {
+  /** Envelope sender from `X-Envelope-From` (Zimbra) or the topmost `Return-Path`, or null. */
+  sender: string | null;
+  /** Names of the delivery headers that were used, in order, without duplicates. */
+  headers: string[];
+}
+
 /** What the archived output stream contains. */
 export interface OutputInfo {
   /**
@@ -109,6 +136,10 @@ export interface JournalWarning {
 /** Stable warning codes. */
 export type WarningCode =
   | 'ENVELOPE_MISSING'
+  | 'ENVELOPE_NO_SENDER'
+  | 'ENVELOPE_BAD_ENTRY'
+  | 'BCC_UNKNOWN'
+  | 'JOURNAL_UNTRUSTED'
   | 'ENVELOPE_TRUNCATED'
   | 'ENVELOPE_NULL_SENDER'
   | 'ENVELOPE_NULL_RECIPIENT'
@@ -131,14 +162,18 @@ export type WarningCode =
 /** The JSON-serialisable result of parsing one input. */
 export interface JournalReport {
   kind: ReportKind;
-  /** Journal system that produced the wrapper; null for a plain message. */
-  source: JournalSource | null;
-  /** The header that marked the journal report (e.g. `X-MS-Journal-Report`); null for a plain message. */
+  /** Where the recipient facts come from (see {@link JournalSource}). */
+  source: JournalSource;
+  /** The header that marked the journal report (e.g. `X-MS-Journal-Report`); null for a message. */
   marker: string | null;
   /** True when a journal report was broken (envelope or original missing, MIME damaged). */
   defective: boolean;
+  /** Whether the journal wrapper may be believed; null for a message. */
+  trust: TrustLevel | null;
   envelope: Envelope | null;
-  /** Recipients that received this copy (journal reports). Empty for plain messages for now. */
+  /** This copy's delivery facts for routing and delivery-header copies; null otherwise. */
+  delivery: DeliveryInfo | null;
+  /** Recipients with provenance; see {@link JournalRecipient.source}. */
   recipients: JournalRecipient[];
   message: MessageInfo;
   /** The wrapper's own headers (journal reports only). */

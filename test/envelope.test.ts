@@ -1,6 +1,14 @@
 import { describe, expect, test } from 'vitest';
 import { envelopeAddress, parseEnvelope } from '../src/exchange/envelope.js';
-import { resolveRecipients } from '../src/exchange/recipients.js';
+import { addEnvelopeRecipients } from '../src/exchange/recipients.js';
+import type { EnvelopeRecipientLine } from '../src/exchange/envelope.js';
+import { RecipientList, VisibleTypes } from '../src/recipients.js';
+
+function resolveRecipients(lines: EnvelopeRecipientLine[], to: string[], cc: string[]) {
+  const list = new RecipientList();
+  const dropped = addEnvelopeRecipients(list, lines, new VisibleTypes(to, cc));
+  return { recipients: list.list(), dropped };
+}
 
 describe('parseEnvelope', () => {
   test('MS-XJRNL fields, case-insensitive, Subject and Message-ID in either order', () => {

@@ -1,0 +1,113 @@
+import { addressKey, parseAddressList } from './address.js';
+import type { HeaderBlock, RawHeaderField } from './mime/header-block.js';
+
+/** One address a delivery header names for this copy. @internal */
+export interface DeliveryFact {
+  address: string;
+  /** Header name as written. */
+  field: string;
+}
+
+/** What the delivery headers of a message say about this copy. @internal */
+export interface DeliveryFacts {
+  /** `google` when `X-Gm-Original-To` names the recipients, `delivery-header` for other delivery headers, `headers` when none name anyone. */
+  source: 'google' | 'delivery-header' | 'headers';
+  facts: DeliveryFact[];
+  /** Envelope sender (`X-Envelope-From`, else the topmost `Return-Path`), or null. */
+  sender: string | null;
+  /** Names of the delivery headers that were read, in order, without duplicates. */
+  headers: string[];
+}
+
+/** Archive mailbox addresses: their own deliveries are not recipients, their sub-addresses encode one. */
+export type ArchiveAddresses = readonly (string | RegExp)[];
+
+// Delivery headers, in the order they are read. `single` ones: only the topmost field relates to
+// this copy (Delivered-To accumulates one per delivery step, newest on top, RFC 9228).
+const GOOGLE = 'x-gm-original-to';
+const KINDS: { key: string; single: boolean }[] = [
+  { key: 'x-original-to', single: false },
+  { key: 'delivered-to', single: true },
+  { key: 'envelope-to', single: false },
+  { key: 'x-envelope-to', single: false },
+];
+
+/**
+ * The fields of one header kind that this copy's delivery added: the topmost one, plus further
+ * fields of the same name up to the next `Received:` below it. A `Received:` line marks a hop,
+ * so the same header further down was written by an earlier hop (a forwarder, another
+ * organisation's gateway) and says nothing about this copy.
+ */
+function thisHop(fields: RawHeaderField[], key: string, single: boolean): RawHeaderField[] {
+  const first = fields.findIndex((f) => f.key === key);
+  if (first === -1) return [];
+  if (single) return [fields[first]!];
+  const out: RawHeaderField[] = [];
+  for (let i = first; i < fields.length; i++) {
+    const f = fields[i]!;
+    if (f.key === 'received') break;
+    if (f.key === key) out.push(f);
+  }
+  return out;
+}
+
+/**
+ * Map an address through the archive list: an archive mailbox itself gives undefined (it is not
+ * a recipient), a sub-address such as `archive+bob=contoso.com@archive.example` gives the address
+ * it encodes (`bob@contoso.com`), anything else is returned unchanged.
+ * @internal
+ */
+export function decodeArchiveAddress(address: string, archive: ArchiveAddresses): string | undefined {
+  if (archive.length === 0) return address;
+  const key = addressKey(address);
+  const at = key.lastIndexOf('@');
+  const local = at === -1 ? key : key.slice(0, at);
+  const domain = at === -1 ? '' : key.slice(at + 1);
+  const plus = local.indexOf('+');
+  const base = plus === -1 ? key : `${local.slice(0, plus)}@${domain}`;
+  const plain = address.trim().replace(/^<|>$/g, '').trim();
+  const tag = plus === -1 ? undefined : plain.slice(plus + 1, plain.lastIndexOf('@'));
+  for (const entry of archive) {
+    const isArchive = typeof entry === 'string' ? addressKey(entry) === base : entry.test(key) || entry.test(base);
+    if (!isArchive) continue;
+    if (tag === undefined) return undefined;
+    // Postfix recipient_bcc_maps convention: "user=domain" in the tag stands for user@domain.
+    const eq = tag.lastIndexOf('=');
+    return eq > 0 && eq < tag.length - 1 ? `${tag.slice(0, eq)}@${tag.slice(eq + 1)}` : undefined;
+  }
+  return address;
+}
+
+/**
+ * Read this copy's delivery facts from a message's top-level header block: Google's
+ * `X-Gm-Original-To`, or `X-Original-To`, `Delivered-To`, Exim `Envelope-to` and Zimbra
+ * `X-Envelope-To`/`X-Envelope-From`. Other headers that look like envelope data
+ * (`X-Barracuda-Envelope-From`, `X-MS-Exchange-Organization-OriginalEnvelopeRecipients`,
+ * `Resent-*`) are never used: they come from other hops or from the sender.
+ * @internal
+ */
+export function readDelivery(block: HeaderBlock, archive: ArchiveAddresses): DeliveryFacts {
+  const headers: string[] = [];
+  const facts: DeliveryFact[] = [];
+  const take = (fields: RawHeaderField[]): void => {
+    for (const f of fields) {
+      if (!headers.includes(f.name)) headers.push(f.name);
+      for (const m of parseAddressList(f.value)) {
+        const address = decodeArchiveAddress(m.address, archive);
+        if (address !== undefined) facts.push({ address, field: f.name });
+      }
+    }
+  };
+  const google = thisHop(block.fields, GOOGLE, false);
+  if (google.length > 0) {
+    // The copy was rerouted: Delivered-To names the archive mailbox, not a recipient.
+    take(google);
+  } else {
+    for (const kind of KINDS) take(thisHop(block.fields, kind.key, kind.single));
+  }
+  const from = thisHop(block.fields, 'x-envelope-from', true)[0] ?? thisHop(block.fields, 'return-path', true)[0];
+  if (from?.key === 'x-envelope-from' && !headers.includes(from.name)) headers.push(from.name);
+  const sender = from ? (parseAddressList(from.value)[0]?.address ?? null) : null;
+  const source = facts.length === 0 ? 'headers' : google.length > 0 ? 'google' : 'delivery-header';
+  return { source, facts, sender, headers };
+}

@@ -1,0 +1,136 @@
+import type { EnvelopeRecipientLine, ParsedEnvelope } from './envelope.js';
+
+/** Longest wrap Microsoft's 2003 parser accepts for an address entry (continuation lines). */
+const MAX_ENTRY_CONTINUATIONS = 5;
+/** Longest wrap for a Message-ID: 14 lines in all, about 1020 characters. */
+const MAX_ID_CONTINUATIONS = 13;
+const MAX_ID_CHARS = 1020;
+
+const LABEL = /^\s*(Sender|Message-ID|Recipients)\s*:\s*(.*)$/i;
+
+/**
+ * The address inside an Exchange 2003 entry: `"Name" <TYPE:address>` gives `address` for SMTP
+ * and `TYPE:address` for any other native type (`EX:/O=…`, `X400:…`), which is kept, not
+ * rejected; imitations without a type (`Name <addr>`) and bare addresses give the address.
+ * @internal
+ */
+export function address2003(entry: string): string {
+  const v = entry.trim().replace(/,$/, '').trim();
+  const open = v.lastIndexOf('<');
+  const close = v.lastIndexOf('>');
+  const inner = open !== -1 && close > open ? v.slice(open + 1, close).trim() : v.replace(/^"|"$/g, '').trim();
+  const typed = /^([A-Za-z][A-Za-z0-9]*):(.*)$/.exec(inner);
+  if (typed && !typed[1]!.includes('@')) {
+    if (typed[1]!.toUpperCase() === 'SMTP') return typed[2]!.trim();
+    return `${typed[1]}:${typed[2]!.trim()}`;
+  }
+  return inner;
+}
+
+/** An entry is complete once its `<…>` is closed, or when it is a bare address. */
+function isComplete(entry: string): boolean {
+  const open = entry.lastIndexOf('<');
+  if (open !== -1) return entry.indexOf('>', open) !== -1;
+  return entry.includes('@');
+}
+
+/**
+ * Parse an Exchange 2000/2003 envelope (formats.md §2): `Sender:`, `Message-ID:` and a
+ * `Recipients:` label followed by one entry per line, each possibly wrapped over following lines
+ * and ended by a comma. There is no To/Cc/Bcc split: every entry is a `Recipients` line whose type
+ * is inferred later. Entries that never close within the wrap limit are counted in `badEntries`
+ * and skipped. Also reads Citadel-style imitations (tab-indented `Name <addr>` lines).
+ * @internal
+ */
+export function parseEnvelope2003(text: string): ParsedEnvelope & { badEntries: number } {
+  const env: ParsedEnvelope & { badEntries: number } = { recipients: [], unknownLines: [], duplicateFields: [], badEntries: 0 };
+  let mode: 'sender' | 'message-id' | 'recipients' | undefined;
+  let pending: string | undefined;
+  let continuations = 0;
+  /** The last entry ended with a comma: more entries follow, even after blank lines (HTML renders them). */
+  let expectMore = false;
+
+  const finish = (): void => {
+    if (pending === undefined) return;
+    const entry = pending;
+    pending = undefined;
+    if (mode === 'recipients') {
+      if (!isComplete(entry)) {
+        env.badEntries++;
+        return;
+      }
+      const line: EnvelopeRecipientLine = { field: 'Recipients', address: address2003(entry) };
+      env.recipients.push(line);
+      expectMore = entry.trim().endsWith(',');
+    } else if (mode === 'sender') {
+      if (entry.includes('<>')) env.sender = '';
+      else if (isComplete(entry)) env.sender = address2003(entry);
+      else env.badEntries++;
+    } else if (mode === 'message-id') {
+      env.messageId = entry.trim();
+    }
+  };
+
+  const limitFor = (): number => (mode === 'message-id' ? MAX_ID_CONTINUATIONS : MAX_ENTRY_CONTINUATIONS);
+
+  for (const raw of text.split('\n')) {
+    const line = raw.replace(/\r$/, '');
+    if (line.trim() === '') {
+      // A blank line ends the current value (Microsoft's parser stops there too).
+      if (pending !== undefined && mode === 'recipients' && !isComplete(pending)) {
+        env.badEntries++;
+        pending = undefined;
+      }
+      finish();
+      if (mode !== 'recipients' || (env.recipients.length > 0 && !expectMore)) mode = undefined;
+      continue;
+    }
+    const label = LABEL.exec(line);
+    if (label) {
+      finish();
+      const name = label[1]!.toLowerCase() as 'sender' | 'message-id' | 'recipients';
+      const rest = label[2]!.trim();
+      if ((name === 'sender' && env.sender !== undefined) || (name === 'message-id' && env.messageId !== undefined)) {
+        env.duplicateFields.push(label[1]!);
+        mode = undefined;
+        continue;
+      }
+      mode = name;
+      continuations = 0;
+      if (rest !== '') {
+        pending = rest;
+        if (mode !== 'message-id' ? isComplete(rest) || rest.includes('<>') : rest.includes('>') || !rest.includes('<')) finish();
+      }
+      continue;
+    }
+    if (mode === undefined) {
+      env.unknownLines.push(line);
+      continue;
+    }
+    if (pending === undefined) {
+      if (mode !== 'recipients') {
+        env.unknownLines.push(line);
+        continue;
+      }
+      pending = line.trim();
+      continuations = 0;
+    } else {
+      continuations++;
+      pending = `${pending} ${line.trim()}`;
+      if (continuations > limitFor() || (mode === 'message-id' && pending.length > MAX_ID_CHARS)) {
+        env.badEntries++;
+        pending = undefined;
+        continue;
+      }
+    }
+    const done = mode === 'message-id' ? pending.includes('>') : isComplete(pending);
+    if (done) finish();
+  }
+  if (pending !== undefined) {
+    if (mode === 'recipients' && !isComplete(pending)) {
+      env.badEntries++;
+      pending = undefined;
+    } else finish();
+  }
+  return env;
+}

@@ -1,0 +1,78 @@
+import { addressKey } from './address.js';
+import type { JournalRecipient, RecipientFact, RecipientSource, RecipientType } from './types.js';
+
+const TYPE_RANK: Record<RecipientType, number> = { to: 0, cc: 1, bcc: 2 };
+const SOURCE_RANK: Record<RecipientSource, number> = { envelope: 0, 'delivery-header': 1, header: 2 };
+
+/**
+ * Recipients in order of first appearance, one per address (compared case-insensitively), each
+ * keeping every fact that named it. Type and source are the strongest over its facts.
+ * @internal
+ */
+export class RecipientList {
+  private readonly byKey = new Map<string, JournalRecipient>();
+
+  /** Add a fact about `address`; empty addresses are ignored (returns false). */
+  add(address: string, fact: RecipientFact): boolean {
+    const key = addressKey(address);
+    if (key === '') return false;
+    let r = this.byKey.get(key);
+    if (r === undefined) {
+      r = { address: address.trim(), type: fact.type, typeInferred: fact.inferred, source: fact.source, expandedFrom: [], forwardedFrom: [], lines: [] };
+      this.byKey.set(key, r);
+    }
+    if (TYPE_RANK[fact.type] < TYPE_RANK[r.type]) r.type = fact.type;
+    if (SOURCE_RANK[fact.source] < SOURCE_RANK[r.source]) r.source = fact.source;
+    r.lines.push(fact);
+    if (fact.expanded !== undefined) pushUnique(r.expandedFrom, fact.expanded);
+    if (fact.forwarded !== undefined) pushUnique(r.forwardedFrom, fact.forwarded);
+    return true;
+  }
+
+  has(address: string): boolean {
+    return this.byKey.has(addressKey(address));
+  }
+
+  get size(): number {
+    return this.byKey.size;
+  }
+
+  /** The recipients; `typeInferred` is true when no non-inferred fact has the winning type. */
+  list(): JournalRecipient[] {
+    const out = [...this.byKey.values()];
+    for (const r of out) r.typeInferred = !r.lines.some((l) => !l.inferred && l.type === r.type);
+    return out;
+  }
+}
+
+function pushUnique(list: string[], address: string): void {
+  const key = addressKey(address);
+  if (!list.some((a) => addressKey(a) === key)) list.push(address);
+}
+
+/**
+ * The type a recipient named by an unverified envelope line or a delivery header had, seen from
+ * the message's headers: in To → to, in Cc → cc, otherwise it was a blind recipient.
+ * @internal
+ */
+export class VisibleTypes {
+  private readonly to: Set<string>;
+  private readonly cc: Set<string>;
+
+  constructor(to: string[], cc: string[]) {
+    this.to = new Set(to.map(addressKey));
+    this.cc = new Set(cc.map(addressKey));
+  }
+
+  /** 'to' | 'cc' when the address is in that header, else undefined. */
+  of(address: string | undefined): RecipientType | undefined {
+    if (address === undefined) return undefined;
+    const k = addressKey(address);
+    return this.to.has(k) ? 'to' : this.cc.has(k) ? 'cc' : undefined;
+  }
+
+  /** The inferred type of an address, `bcc` when it is in neither header. */
+  infer(address: string): RecipientType {
+    return this.of(address) ?? 'bcc';
+  }
+}
