@@ -3,6 +3,8 @@ import { readFileSync } from 'node:fs';
 import { parseJournal } from './parse.js';
 import { isJournalError } from './errors.js';
 import type { JournalReport } from './types.js';
+import type { ParseOptions } from './options.js';
+import { assignMailboxes, normaliseAddress, type ArchivePolicy } from './policy.js';
 
 const USAGE = `Usage:
   mailjournal inspect [--jsonl] FILE...   print the report of each file as JSON
@@ -17,6 +19,22 @@ Options:
   --remove-header H  remove header H from the original (repeatable; replaces the default
                      X-MS-Exchange-Organization-BCC and X-MS-Exchange-CrossPremises-BCC)
 
+Trust and delivery headers:
+  --trusted                  the input comes from an authenticated journal endpoint
+  --journal-sender ADDR      a journal wrapper from ADDR (From/Sender/Return-Path) is trusted;
+                             /REGEX/flags for a pattern (repeatable)
+  --archive-address ADDR     the archive's own mailbox: not a recipient; its sub-addresses
+                             (archive+user=domain@...) decode to user@domain (repeatable)
+
+Assignment (inspect adds an "assignment" object when --internal-domain is given):
+  --internal-domain D        internal domain, or *.D for its subdomains (repeatable)
+  --fold-plus                fold user+tag@ to user@ before comparing
+  --journal-non-internal     keep messages with no internal address
+  --journal-unknown-internal keep messages whose internal addresses are not known mailboxes
+  --known-mailboxes FILE     known mailboxes, one address per line (default: all internal)
+  --assign-forwarded         also assign Forwarded: originals
+  --require-trusted          use a journal envelope only when the wrapper is trusted
+
 Exit status: 0 when every file was parsed, 1 when any failed, 2 on a usage error.
 `;
 
@@ -28,13 +46,50 @@ interface Args {
   jsonl: boolean;
   output: string | undefined;
   removeHeaders: string[] | undefined;
+  parse: ParseOptions;
+  policy: ArchivePolicy | undefined;
+  knownMailboxes: string | undefined;
+}
+
+const POLICY_FLAGS: Record<string, 'foldPlusAddressing' | 'journalNonInternal' | 'journalUnknownInternal' | 'assignForwardedFrom' | 'requireTrustedJournal'> = {
+  '--fold-plus': 'foldPlusAddressing',
+  '--journal-non-internal': 'journalNonInternal',
+  '--journal-unknown-internal': 'journalUnknownInternal',
+  '--assign-forwarded': 'assignForwardedFrom',
+  '--require-trusted': 'requireTrustedJournal',
+};
+
+/** `/re/flags` is a RegExp, anything else a literal address. */
+function addressOrPattern(value: string): string | RegExp {
+  const m = /^\/(.+)\/([a-z]*)$/.exec(value);
+  if (!m) return value;
+  try {
+    return new RegExp(m[1]!, m[2]);
+  } catch (e) {
+    throw new UsageError(`invalid pattern ${value}: ${(e as Error).message}`);
+  }
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { command: '', files: [], jsonl: false, output: undefined, removeHeaders: undefined };
+  const args: Args = { command: '', files: [], jsonl: false, output: undefined, removeHeaders: undefined, parse: {}, policy: undefined, knownMailboxes: undefined };
+  const flags: Partial<ArchivePolicy> = {};
+  const domains: string[] = [];
+  const senders: (string | RegExp)[] = [];
+  const archive: (string | RegExp)[] = [];
+  const value = (i: number, a: string): string => {
+    const v = argv[i];
+    if (v === undefined) throw new UsageError(`${a} needs a value`);
+    return v;
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--jsonl') args.jsonl = true;
+    else if (a === '--trusted') args.parse.trusted = true;
+    else if (a === '--journal-sender') senders.push(addressOrPattern(value(++i, a)));
+    else if (a === '--archive-address') archive.push(addressOrPattern(value(++i, a)));
+    else if (a === '--internal-domain') domains.push(value(++i, a));
+    else if (a === '--known-mailboxes') args.knownMailboxes = value(++i, a);
+    else if (POLICY_FLAGS[a] !== undefined) flags[POLICY_FLAGS[a]] = true;
     else if (a === '-o' || a === '--output') {
       const v = argv[++i];
       if (v === undefined) throw new UsageError(`${a} needs a file name`);
@@ -47,7 +102,25 @@ function parseArgs(argv: string[]): Args {
     else if (args.command === '') args.command = a;
     else args.files.push(a);
   }
+  if (args.removeHeaders) args.parse.removeHeaders = args.removeHeaders;
+  if (senders.length > 0) args.parse.journalSenders = senders;
+  if (archive.length > 0) args.parse.archiveAddresses = archive;
+  const wantsPolicy = Object.keys(flags).length > 0 || args.knownMailboxes !== undefined;
+  if (wantsPolicy && domains.length === 0) throw new UsageError('assignment options need --internal-domain');
+  if (domains.length > 0) args.policy = { internalDomains: domains, ...flags };
   return args;
+}
+
+function loadKnownMailboxes(args: Args): void {
+  if (args.policy === undefined || args.knownMailboxes === undefined) return;
+  const known = new Set(
+    readFileSync(args.knownMailboxes, 'utf8')
+      .split(/\r?\n/)
+      .map((l) => l.trim())
+      .filter((l) => l !== '' && !l.startsWith('#'))
+      .map((l) => normaliseAddress(l, { foldPlusAddressing: args.policy?.foldPlusAddressing === true })),
+  );
+  args.policy.isKnownMailbox = (address) => known.has(address);
 }
 
 function open(file: string): NodeJS.ReadableStream | AsyncIterable<Uint8Array> {
@@ -73,9 +146,9 @@ async function inspect(args: Args): Promise<number> {
   let failed = 0;
   for (const file of args.files) {
     try {
-      const opts = args.removeHeaders ? { removeHeaders: args.removeHeaders } : {};
-      const report: JournalReport = await parseJournal(open(file) as AsyncIterable<Uint8Array>, opts);
-      const doc = lines ? { file, ...report } : report;
+      const report: JournalReport = await parseJournal(open(file) as AsyncIterable<Uint8Array>, args.parse);
+      const withPolicy = args.policy ? { ...report, assignment: assignMailboxes(report, args.policy) } : report;
+      const doc = lines ? { file, ...withPolicy } : withPolicy;
       process.stdout.write(lines ? JSON.stringify(doc) + '\n' : JSON.stringify(doc, null, 2) + '\n');
     } catch (e) {
       failed++;
@@ -92,8 +165,7 @@ async function extract(args: Args): Promise<number> {
   try {
     const input = open(file) as AsyncIterable<Uint8Array>;
     const out = args.output === undefined || args.output === '-' ? process.stdout : createWriteStream(args.output);
-    const opts = args.removeHeaders ? { removeHeaders: args.removeHeaders } : {};
-    const report = await parseJournal(input, { ...opts, output: out, endOutput: out !== process.stdout });
+    const report = await parseJournal(input, { ...args.parse, output: out, endOutput: out !== process.stdout });
     for (const w of report.warnings) process.stderr.write(`mailjournal: ${file}: warning ${w.code}: ${w.message}\n`);
     return 0;
   } catch (e) {
@@ -118,6 +190,7 @@ async function main(argv: string[]): Promise<number> {
   }
   try {
     const args = parseArgs(argv);
+    loadKnownMailboxes(args);
     if (args.command === 'inspect') return await inspect(args);
     if (args.command === 'extract') return await extract(args);
     throw new UsageError(`unknown command ${JSON.stringify(args.command)}`);

@@ -38,3 +38,5 @@ export type {
   WarningCode,
   Mailbox,
 } from './types.js';
+export { assignMailboxes, normaliseAddress } from './policy.js';
+export type { ArchivePolicy, Assignment, AssignmentReason, Participant, ParticipantRole } from './policy.js';

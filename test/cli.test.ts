@@ -60,6 +60,21 @@ describe('mailjournal CLI', () => {
     expect(out).not.toContain('Cc: carol@fabrikam.com');
   });
 
+  test('inspect --internal-domain adds the assignment; --known-mailboxes and trust options apply', () => {
+    const known = path.join(dir, 'known.txt');
+    writeFileSync(known, '# mailboxes\nBob@Contoso.com\n');
+    const r = cli(['inspect', '--internal-domain', 'contoso.com', '--known-mailboxes', known, report]);
+    expect(r.code).toBe(0);
+    const json = JSON.parse(r.stdout);
+    expect(json.trust).toBe('unverified');
+    expect(json.assignment).toMatchObject({ keep: true, basis: 'envelope', mailboxes: ['bob@contoso.com'], unknownInternal: ['alice@contoso.com', 'dave@contoso.com', 'erin@contoso.com'] });
+    const untrusted = JSON.parse(cli(['inspect', '--journal-sender', '/^journal@/i', '--internal-domain', 'contoso.com', report]).stdout);
+    expect(untrusted.trust).toBe('untrusted');
+    expect(untrusted.assignment.basis).toBe('header');
+    expect(JSON.parse(cli(['inspect', '--trusted', report]).stdout).trust).toBe('trusted');
+    expect(cli(['inspect', '--fold-plus', report]).code).toBe(2);
+  });
+
   test('usage errors exit 2; --help exits 0; a missing file exits 1 with a clear message', () => {
     expect(cli(['--help']).code).toBe(0);
     expect(cli(['--help']).stdout).toMatch(/mailjournal inspect/);

@@ -1,0 +1,201 @@
+import type { JournalReport } from './types.js';
+
+/** An archive's rules for which mailboxes see a message and whether it is kept. */
+export interface ArchivePolicy {
+  /**
+   * Internal domains: `example.com` matches that domain exactly, `*.example.com` its subdomains
+   * (not the domain itself; list both for both). Compared case-insensitively, IDN as punycode.
+   */
+  internalDomains: readonly string[];
+  /** Fold plus-addressing (`bob+news@example.com` → `bob@example.com`) before comparing. Default false. */
+  foldPlusAddressing?: boolean;
+  /** Keep messages that hold no internal address at all (Mimecast "Journal Non-Internal Addresses"). Default false. */
+  journalNonInternal?: boolean;
+  /**
+   * Keep messages whose only internal addresses are not known mailboxes (Mimecast "Journal
+   * Unknown Internal Addresses"). Needs `isKnownMailbox`. Default false.
+   */
+  journalUnknownInternal?: boolean;
+  /** Whether an internal address is a mailbox the archive knows. Without it every internal address counts as known. */
+  isKnownMailbox?: (address: string) => boolean;
+  /** Also assign to the original address of a `Forwarded:` redirection (it never received the copy). Default false. */
+  assignForwardedFrom?: boolean;
+  /**
+   * Use a journal envelope only when the report is `trust: 'trusted'`; by default an
+   * `'unverified'` report (no trust option given to the parser) is used too, and only an
+   * `'untrusted'` one is not.
+   */
+  requireTrustedJournal?: boolean;
+}
+
+/** The role a participant plays in the message. */
+export type ParticipantRole = 'sender' | 'on-behalf-of' | 'recipient' | 'forwarded-from';
+
+/** One address the policy looked at. */
+export interface Participant {
+  /** Normalised address (lower case, punycode domain, plus folded when asked). */
+  address: string;
+  role: ParticipantRole;
+  internal: boolean;
+  /** Known mailbox (always true for internal addresses without `isKnownMailbox`; false for external ones). */
+  known: boolean;
+}
+
+/** Why the message is kept or dropped. */
+export type AssignmentReason = 'internal-mailbox' | 'unknown-internal' | 'unknown-internal-dropped' | 'no-internal' | 'no-internal-dropped';
+
+/** Result of {@link assignMailboxes}. */
+export interface Assignment {
+  /** Whether the archive keeps the message. */
+  keep: boolean;
+  reason: AssignmentReason;
+  /** Known internal mailboxes that must see the message, normalised, in order of first appearance. */
+  mailboxes: string[];
+  /** Internal addresses that are not known mailboxes. */
+  unknownInternal: string[];
+  /** What the assignment was based on. */
+  basis: 'envelope' | 'delivery-header' | 'header';
+  participants: Participant[];
+}
+
+/**
+ * Normalise an address for policy decisions: brackets and white space removed, lower-cased, the
+ * domain converted to punycode (so `bücher.example` and `xn--bcher-kva.example` agree), and
+ * optionally `+tag` removed from the local part. Non-SMTP addresses (`EX:/O=…`) are only
+ * lower-cased.
+ *
+ * @example
+ * normaliseAddress('<Bob+News@Bücher.Example>', { foldPlusAddressing: true }) // 'bob@xn--bcher-kva.example'
+ */
+export function normaliseAddress(address: string, options: { foldPlusAddressing?: boolean } = {}): string {
+  const a = address.trim().replace(/^<|>$/g, '').trim();
+  const at = a.lastIndexOf('@');
+  if (at <= 0) return a.toLowerCase();
+  let local = a.slice(0, at).toLowerCase();
+  const domain = toAsciiDomain(a.slice(at + 1));
+  if (options.foldPlusAddressing) {
+    const plus = local.indexOf('+');
+    if (plus > 0) local = local.slice(0, plus);
+  }
+  return `${local}@${domain}`;
+}
+
+function toAsciiDomain(domain: string): string {
+  const d = domain.trim().toLowerCase().replace(/\.$/, '');
+  if (/^[\x21-\x7e]*$/.test(d)) return d;
+  try {
+    // The WHATWG URL parser applies IDNA (UTS #46) in Node and in browsers alike.
+    return new URL(`http://${d}/`).hostname;
+  } catch {
+    return d;
+  }
+}
+
+function domainMatcher(domains: readonly string[]): (address: string) => boolean {
+  const exact = new Set<string>();
+  const suffixes: string[] = [];
+  for (const raw of domains) {
+    const d = raw.trim().toLowerCase();
+    if (d.startsWith('*.')) suffixes.push(`.${toAsciiDomain(d.slice(2))}`);
+    else exact.add(toAsciiDomain(d));
+  }
+  return (address) => {
+    const at = address.lastIndexOf('@');
+    if (at === -1) return false;
+    const domain = address.slice(at + 1);
+    return exact.has(domain) || suffixes.some((s) => domain.endsWith(s));
+  };
+}
+
+function validate(policy: ArchivePolicy): void {
+  if (typeof policy !== 'object' || policy === null) throw new TypeError('mailjournal: policy must be an object');
+  if (!Array.isArray(policy.internalDomains) || policy.internalDomains.some((d) => typeof d !== 'string' || d.trim() === '')) {
+    throw new TypeError('mailjournal: policy.internalDomains must be an array of domain names');
+  }
+  if (policy.isKnownMailbox !== undefined && typeof policy.isKnownMailbox !== 'function') {
+    throw new TypeError('mailjournal: policy.isKnownMailbox must be a function');
+  }
+  for (const flag of ['foldPlusAddressing', 'journalNonInternal', 'journalUnknownInternal', 'assignForwardedFrom', 'requireTrustedJournal'] as const) {
+    if (policy[flag] !== undefined && typeof policy[flag] !== 'boolean') throw new TypeError(`mailjournal: policy.${flag} must be a boolean`);
+  }
+}
+
+/**
+ * Decide which internal mailboxes must see a message and whether the archive keeps it. Pure: it
+ * reads the report and the policy only.
+ *
+ * Who counts:
+ * - a journal report whose envelope may be used (not `untrusted`, or `trusted` when
+ *   `requireTrustedJournal`): the envelope sender, `On-Behalf-Of`, every recipient (expanded
+ *   group members and forwarding targets included; header-derived ones added for a defective
+ *   report), and `Forwarded:` originals only with `assignForwardedFrom`;
+ * - a journal report whose envelope may not be used: the original's From, To and Cc headers;
+ * - a routing or delivered copy (`google`, `delivery-header`): only the recipients its delivery
+ *   headers name, since the other recipients get copies of their own;
+ * - a plain message (`headers`): From and every header recipient.
+ *
+ * Keep rule: kept when a known internal mailbox takes part (`internal-mailbox`); otherwise, when
+ * internal addresses that are not known mailboxes take part, kept only with
+ * `journalUnknownInternal` (`unknown-internal` / `unknown-internal-dropped`); otherwise kept only
+ * with `journalNonInternal` (`no-internal` / `no-internal-dropped`).
+ *
+ * @throws {TypeError} for an invalid policy
+ * @example
+ * assignMailboxes(report, { internalDomains: ['contoso.com'] }).mailboxes // ['alice@contoso.com', 'dave@contoso.com']
+ */
+export function assignMailboxes(report: JournalReport, policy: ArchivePolicy): Assignment {
+  validate(policy);
+  const isInternal = domainMatcher(policy.internalDomains);
+  const fold = { foldPlusAddressing: policy.foldPlusAddressing === true };
+  const participants: Participant[] = [];
+  const add = (address: string | null | undefined, role: ParticipantRole): void => {
+    if (!address) return;
+    const a = normaliseAddress(address, fold);
+    if (a === '' || participants.some((p) => p.address === a && p.role === role)) return;
+    const internal = isInternal(a);
+    const known = internal && (policy.isKnownMailbox ? policy.isKnownMailbox(a) === true : true);
+    participants.push({ address: a, role, internal, known });
+  };
+
+  let basis: Assignment['basis'];
+  const envelopeUsable = report.trust === 'trusted' || (report.trust === 'unverified' && policy.requireTrustedJournal !== true);
+  if (report.kind === 'journal-report' && envelopeUsable) {
+    basis = 'envelope';
+    add(report.envelope?.sender, 'sender');
+    add(report.envelope?.onBehalfOf, 'on-behalf-of');
+    for (const r of report.recipients) add(r.address, 'recipient');
+    if (policy.assignForwardedFrom) for (const r of report.recipients) for (const f of r.forwardedFrom) add(f, 'forwarded-from');
+  } else if (report.kind === 'journal-report') {
+    basis = 'header';
+    add(report.message.from?.address, 'sender');
+    for (const m of [...report.message.to, ...report.message.cc]) add(m.address, 'recipient');
+  } else if (report.source === 'google' || report.source === 'delivery-header') {
+    basis = 'delivery-header';
+    for (const r of report.recipients) if (r.source === 'delivery-header') add(r.address, 'recipient');
+  } else {
+    basis = 'header';
+    add(report.message.from?.address, 'sender');
+    for (const r of report.recipients) add(r.address, 'recipient');
+  }
+
+  const mailboxes: string[] = [];
+  const unknownInternal: string[] = [];
+  for (const p of participants) {
+    if (!p.internal) continue;
+    const target = p.known ? mailboxes : unknownInternal;
+    if (!target.includes(p.address)) target.push(p.address);
+  }
+  let keep: boolean;
+  let reason: AssignmentReason;
+  if (mailboxes.length > 0) {
+    keep = true;
+    reason = 'internal-mailbox';
+  } else if (unknownInternal.length > 0) {
+    keep = policy.journalUnknownInternal === true;
+    reason = keep ? 'unknown-internal' : 'unknown-internal-dropped';
+  } else {
+    keep = policy.journalNonInternal === true;
+    reason = keep ? 'no-internal' : 'no-internal-dropped';
+  }
+  return { keep, reason, mailboxes, unknownInternal, basis, participants };
+}

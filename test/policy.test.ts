@@ -1,0 +1,121 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { assignMailboxes, normaliseAddress, type ArchivePolicy } from '../src/policy.js';
+import type { JournalParserOptions } from '../src/parser.js';
+import { FIXTURES } from './helpers/fixtures.js';
+import { bytes, runAs } from './helpers/run.js';
+
+function report(name: string, options: Omit<JournalParserOptions, 'onOutput'> = {}) {
+  return runAs(new Uint8Array(readFileSync(path.join(FIXTURES, 'exchange', `${name}.eml`))), 'whole', options).report;
+}
+
+const GOOGLE_COPY = [
+  'Delivered-To: archive@archive.example',
+  'X-Gm-Original-To: dave@contoso.com',
+  'From: Alice <alice@contoso.com>',
+  'To: bob@contoso.com',
+  'Subject: hi',
+  '',
+  'body',
+].join('\n');
+
+const SENT_COPY = ['From: Alice <alice@contoso.com>', 'To: bob@contoso.com, ext@fabrikam.com', 'Bcc: dave@contoso.com', 'Subject: hi', '', 'body'].join('\n');
+
+// bcc-expanded-dl: envelope sender alice@contoso.com; recipients bob (To), carol@fabrikam.com
+// (Cc), dave (Bcc), erin and frank (To via sales@contoso.com); the original's headers show
+// To: bob, sales; Cc: carol.
+const ENVELOPE_ALL = ['alice@contoso.com', 'bob@contoso.com', 'dave@contoso.com', 'erin@contoso.com', 'frank@contoso.com'];
+
+const table: { what: string; input: () => ReturnType<typeof report>; policy: ArchivePolicy; keep: boolean; reason: string; mailboxes: string[]; unknown?: string[]; basis: string }[] = [
+  { what: 'envelope: sender, BCC and expanded members are assigned', input: () => report('bcc-expanded-dl'), policy: { internalDomains: ['contoso.com'] }, keep: true, reason: 'internal-mailbox', mailboxes: ENVELOPE_ALL, basis: 'envelope' },
+  { what: 'another internal domain', input: () => report('bcc-expanded-dl'), policy: { internalDomains: ['fabrikam.com'] }, keep: true, reason: 'internal-mailbox', mailboxes: ['carol@fabrikam.com'], basis: 'envelope' },
+  { what: 'domains compare case-insensitively', input: () => report('bcc-expanded-dl'), policy: { internalDomains: ['FABRIKAM.COM'] }, keep: true, reason: 'internal-mailbox', mailboxes: ['carol@fabrikam.com'], basis: 'envelope' },
+  { what: 'no internal address: dropped by default', input: () => report('bcc-expanded-dl'), policy: { internalDomains: ['example.net'] }, keep: false, reason: 'no-internal-dropped', mailboxes: [], basis: 'envelope' },
+  { what: 'no internal address: kept with journalNonInternal', input: () => report('bcc-expanded-dl'), policy: { internalDomains: ['example.net'], journalNonInternal: true }, keep: true, reason: 'no-internal', mailboxes: [], basis: 'envelope' },
+  { what: 'a wildcard matches subdomains only', input: () => report('bcc-expanded-dl'), policy: { internalDomains: ['*.contoso.com'] }, keep: false, reason: 'no-internal-dropped', mailboxes: [], basis: 'envelope' },
+  {
+    what: 'known mailboxes only; the rest are unknown internal',
+    input: () => report('bcc-expanded-dl'),
+    policy: { internalDomains: ['contoso.com'], isKnownMailbox: (a) => a === 'bob@contoso.com' },
+    keep: true,
+    reason: 'internal-mailbox',
+    mailboxes: ['bob@contoso.com'],
+    unknown: ['alice@contoso.com', 'dave@contoso.com', 'erin@contoso.com', 'frank@contoso.com'],
+    basis: 'envelope',
+  },
+  { what: 'only unknown internal: dropped by default', input: () => report('bcc-expanded-dl'), policy: { internalDomains: ['contoso.com'], isKnownMailbox: () => false }, keep: false, reason: 'unknown-internal-dropped', mailboxes: [], unknown: ENVELOPE_ALL, basis: 'envelope' },
+  { what: 'only unknown internal: kept with journalUnknownInternal', input: () => report('bcc-expanded-dl'), policy: { internalDomains: ['contoso.com'], isKnownMailbox: () => false, journalUnknownInternal: true }, keep: true, reason: 'unknown-internal', mailboxes: [], unknown: ENVELOPE_ALL, basis: 'envelope' },
+  {
+    what: 'untrusted wrapper: the envelope is ignored, the original headers are used (no BCC)',
+    input: () => report('bcc-expanded-dl', { trusted: false }),
+    policy: { internalDomains: ['contoso.com'] },
+    keep: true,
+    reason: 'internal-mailbox',
+    mailboxes: ['alice@contoso.com', 'bob@contoso.com', 'sales@contoso.com'],
+    basis: 'header',
+  },
+  { what: 'unverified wrapper with requireTrustedJournal: headers', input: () => report('bcc-expanded-dl'), policy: { internalDomains: ['contoso.com'], requireTrustedJournal: true }, keep: true, reason: 'internal-mailbox', mailboxes: ['alice@contoso.com', 'bob@contoso.com', 'sales@contoso.com'], basis: 'header' },
+  { what: 'trusted by journal sender pattern', input: () => report('bcc-expanded-dl', { journalSenders: [/^microsoftexchange[0-9a-f]{32}@contoso\.com$/] }), policy: { internalDomains: ['contoso.com'], requireTrustedJournal: true }, keep: true, reason: 'internal-mailbox', mailboxes: ENVELOPE_ALL, basis: 'envelope' },
+  { what: 'a journal sender that does not match: untrusted', input: () => report('bcc-expanded-dl', { journalSenders: ['journal@contoso.com'] }), policy: { internalDomains: ['contoso.com'] }, keep: true, reason: 'internal-mailbox', mailboxes: ['alice@contoso.com', 'bob@contoso.com', 'sales@contoso.com'], basis: 'header' },
+  { what: 'Forwarded: originals are not assigned by default', input: () => report('recipient-forwarded'), policy: { internalDomains: ['contoso.com'] }, keep: true, reason: 'internal-mailbox', mailboxes: ['alice@contoso.com', 'legal@contoso.com', 'paul.assistant@contoso.com'], basis: 'envelope' },
+  {
+    what: 'Forwarded: originals with assignForwardedFrom',
+    input: () => report('recipient-forwarded'),
+    policy: { internalDomains: ['contoso.com'], assignForwardedFrom: true },
+    keep: true,
+    reason: 'internal-mailbox',
+    mailboxes: ['alice@contoso.com', 'legal@contoso.com', 'paul.assistant@contoso.com', 'paul@contoso.com', 'nora@contoso.com'],
+    basis: 'envelope',
+  },
+  { what: 'routing copy: only its delivery-header recipients', input: () => runAs(bytes(GOOGLE_COPY), 'whole').report, policy: { internalDomains: ['contoso.com'] }, keep: true, reason: 'internal-mailbox', mailboxes: ['dave@contoso.com'], basis: 'delivery-header' },
+  { what: 'plain sent copy: From and every header recipient', input: () => runAs(bytes(SENT_COPY), 'whole').report, policy: { internalDomains: ['contoso.com'] }, keep: true, reason: 'internal-mailbox', mailboxes: ['alice@contoso.com', 'bob@contoso.com', 'dave@contoso.com'], basis: 'header' },
+];
+
+describe('assignMailboxes policy matrix', () => {
+  for (const row of table) {
+    test(row.what, () => {
+      const a = assignMailboxes(row.input(), row.policy);
+      expect({ keep: a.keep, reason: a.reason, mailboxes: a.mailboxes, unknown: a.unknownInternal, basis: a.basis }).toEqual({
+        keep: row.keep,
+        reason: row.reason,
+        mailboxes: row.mailboxes,
+        unknown: row.unknown ?? [],
+        basis: row.basis,
+      });
+    });
+  }
+
+  test('is pure: the same report and policy give the same result, the report is not modified', () => {
+    const r = report('bcc-expanded-dl');
+    const before = JSON.stringify(r);
+    const p: ArchivePolicy = { internalDomains: ['contoso.com'] };
+    expect(assignMailboxes(r, p)).toEqual(assignMailboxes(r, p));
+    expect(JSON.stringify(r)).toBe(before);
+  });
+
+  test('rejects an invalid policy with a TypeError', () => {
+    const r = report('bcc-expanded-dl');
+    expect(() => assignMailboxes(r, {} as ArchivePolicy)).toThrow(TypeError);
+    expect(() => assignMailboxes(r, { internalDomains: ['x.com'], journalNonInternal: 'yes' as never })).toThrow(/journalNonInternal/);
+  });
+});
+
+describe('normaliseAddress', () => {
+  test.each([
+    ['Bob@Contoso.COM', {}, 'bob@contoso.com'],
+    ['<bob@contoso.com>', {}, 'bob@contoso.com'],
+    ['bob+news@contoso.com', {}, 'bob+news@contoso.com'],
+    ['bob+news@contoso.com', { foldPlusAddressing: true }, 'bob@contoso.com'],
+    ['anna@bücher.example', {}, 'anna@xn--bcher-kva.example'],
+    ['anna@XN--BCHER-KVA.example', {}, 'anna@xn--bcher-kva.example'],
+    ['EX:/O=Contoso/CN=Bob', {}, 'ex:/o=contoso/cn=bob'],
+  ])('%s %j → %s', (input, options, out) => {
+    expect(normaliseAddress(input, options)).toBe(out);
+  });
+
+  test('an IDN internal domain matches its punycode form and back', () => {
+    const plain = runAs(bytes('From: a@xn--bcher-kva.example\nTo: b@fabrikam.com\n\nx'), 'whole').report;
+    expect(assignMailboxes(plain, { internalDomains: ['bücher.example'] }).mailboxes).toEqual(['a@xn--bcher-kva.example']);
+  });
+});
