@@ -40,7 +40,7 @@ const KINDS: { key: string; single: boolean }[] = [
  */
 function thisHop(fields: RawHeaderField[], key: string, single: boolean): RawHeaderField[] {
   const first = fields.findIndex((f) => f.key === key);
-  if (first === -1) return [];
+  if (first === -1 || first > receivingHopEnd(fields)) return [];
   if (single) return [fields[first]!];
   const out: RawHeaderField[] = [];
   for (let i = first; i < fields.length; i++) {
@@ -49,6 +49,20 @@ function thisHop(fields: RawHeaderField[], key: string, single: boolean): RawHea
     if (f.key === key) out.push(f);
   }
   return out;
+}
+
+/**
+ * Index of the second `Received:` field (or the end). Delivery headers of this copy sit above it:
+ * the final delivery writes them on top, and a local re-injection (amavis in Zimbra) adds at
+ * most one `Received:` of its own above them. Anything further down was there before this
+ * site received the message.
+ */
+function receivingHopEnd(fields: RawHeaderField[]): number {
+  let seen = 0;
+  for (let i = 0; i < fields.length; i++) {
+    if (fields[i]!.key === 'received' && ++seen === 2) return i;
+  }
+  return fields.length;
 }
 
 /**

@@ -108,12 +108,14 @@ export function parseEnvelope2003(text: string): ParsedEnvelope & { badEntries: 
       continue;
     }
     if (pending === undefined) {
-      if (mode !== 'recipients') {
+      // A Sender or Message-ID label alone on its line: the value is on the next line.
+      const awaitingValue = (mode === 'sender' && env.sender === undefined) || (mode === 'message-id' && env.messageId === undefined);
+      if (mode !== 'recipients' && !awaitingValue) {
         env.unknownLines.push(line);
         continue;
       }
       pending = line.trim();
-      continuations = 0;
+      continuations = mode === 'recipients' ? 0 : 1;
     } else {
       continuations++;
       pending = `${pending} ${line.trim()}`;

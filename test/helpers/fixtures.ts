@@ -1,4 +1,4 @@
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -16,4 +16,16 @@ export function listFixtures(dir = FIXTURES): string[] {
     else if (name.endsWith('.eml') && !name.endsWith('.archived.eml')) out.push(full);
   }
   return out;
+}
+
+/**
+ * Parser options a fixture needs, from the `options` entry of the expectations.json beside it
+ * (e.g. `archiveAddresses`). Most fixtures need none.
+ */
+export function fixtureOptions(file: string): Record<string, unknown> {
+  const table = path.join(path.dirname(file), 'expectations.json');
+  if (!existsSync(table)) return {};
+  const slug = path.basename(file, '.eml');
+  const entry = (JSON.parse(readFileSync(table, 'utf8')) as Record<string, { options?: Record<string, unknown> }>)[slug];
+  return entry?.options ?? {};
 }

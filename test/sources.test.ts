@@ -1,0 +1,54 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { FIXTURES } from './helpers/fixtures.js';
+import { runAs } from './helpers/run.js';
+
+// Hand-written expectations for the other journal sources, delivery-header copies, plain
+// messages and defective reports (fixtures/sources), derived from the rules in the README
+// before the parser ran on them.
+interface Expectation {
+  covers: number[];
+  kind: string;
+  source: string;
+  defective: boolean;
+  sender: string | null;
+  messageId: string | null;
+  recipients: { address: string; type: string; source: string }[];
+  output: string;
+  warnings: string[];
+  options?: { archiveAddresses?: string[] };
+}
+
+const dir = path.join(FIXTURES, 'sources');
+const expectations = JSON.parse(readFileSync(path.join(dir, 'expectations.json'), 'utf8')) as Record<string, Expectation>;
+
+test('the edge cases of the sources issue are all covered', () => {
+  const covered = new Set(Object.values(expectations).flatMap((e) => e.covers));
+  for (const n of [4, 5, 24, 25, 26, 27, 30, 31, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 52]) expect(covered, `edge case ${n}`).toContain(n);
+});
+
+describe.each(Object.entries(expectations))('%s', (slug, want) => {
+  test('report agrees with the hand-written expectation', () => {
+    const { report } = runAs(new Uint8Array(readFileSync(path.join(dir, `${slug}.eml`))), 'whole', want.options ?? {});
+    expect({
+      kind: report.kind,
+      source: report.source,
+      defective: report.defective,
+      sender: report.envelope?.sender ?? null,
+      messageId: report.message.messageId,
+      recipients: report.recipients.map(({ address, type, source }) => ({ address, type, source })),
+      output: report.output.content,
+      warnings: report.warnings.map((w) => w.code).sort(),
+    }).toEqual({
+      kind: want.kind,
+      source: want.source,
+      defective: want.defective,
+      sender: want.sender,
+      messageId: want.messageId,
+      recipients: want.recipients,
+      output: want.output,
+      warnings: [...want.warnings].sort(),
+    });
+  });
+});
