@@ -36,6 +36,20 @@ function base64Lines(data: Uint8Array, eol: string): string {
   return (b64.match(/.{1,76}/g) ?? []).join(eol) + eol;
 }
 
+/** A plain message (no journal marker) with recipient and delivery headers of every kind. */
+export const arbPlainMessage: fc.Arbitrary<string> = fc
+  .record({
+    headers: fc.array(
+      fc.tuple(
+        fc.constantFrom('From', 'To', 'Cc', 'Bcc', 'Resent-To', 'Resent-Cc', 'Delivered-To', 'X-Gm-Original-To', 'X-Original-To', 'Envelope-to', 'X-Envelope-To', 'Received', 'Subject', 'X-Barracuda-Envelope-From'),
+        fc.array(address, { minLength: 1, maxLength: 3 }),
+      ),
+      { maxLength: 10 },
+    ),
+    eol: fc.constantFrom('\n', '\r\n'),
+  })
+  .map(({ headers, eol }) => headers.map(([n, list]) => `${n}: ${n === 'Received' ? `from a by b for <${list[0]}>` : list.join(', ')}`).join(eol) + eol + eol + 'body' + eol);
+
 /** Arbitrary Exchange journal report with the facts it must produce. */
 export const arbJournalReport: fc.Arbitrary<GeneratedReport> = fc
   .record({
@@ -51,6 +65,8 @@ export const arbJournalReport: fc.Arbitrary<GeneratedReport> = fc
     envelopeFirst: fc.boolean(),
     preamble: fc.boolean(),
     token: fc.stringMatching(/^[A-Za-z0-9]{1,12}$/),
+    // Headers that look like recipient sources; they must never change a report's recipients.
+    decoys: fc.array(fc.tuple(fc.constantFrom('Delivered-To', 'X-Gm-Original-To', 'X-Original-To', 'Envelope-to', 'X-Envelope-To', 'Bcc', 'Resent-To'), address), { maxLength: 4 }),
   })
   .map((g) => {
     let n = 0;
@@ -67,6 +83,7 @@ export const arbJournalReport: fc.Arbitrary<GeneratedReport> = fc
       fields.push({ lines: [`${name}: ${first}`, ...rest.map((a) => `\t${a}`)], remove: true });
     });
     fields.push({ lines: [`Cc: ${g.cc.join(', ')}`], remove: false });
+    for (const [name, a] of g.decoys) fields.push({ lines: [`${name}: ${a}`], remove: false });
     fields.push({ lines: ['X-MS-Exchange-Organization-BCCx: stays'], remove: false });
     fields.push({ lines: ['Subject: generated'], remove: false });
     let original = '';
@@ -92,6 +109,7 @@ export const arbJournalReport: fc.Arbitrary<GeneratedReport> = fc
     const head = [
       'From: Microsoft Outlook <MicrosoftExchange329e71ec88ae4615bbc36ab6ce41109e@contoso.com>',
       'To: journal@archive.example',
+      ...g.decoys.map(([name, a]) => `${name}: ${a}`),
       'X-MS-Journal-Report:',
       `Content-Type: multipart/mixed; boundary="${boundary}"`,
     ]
