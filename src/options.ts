@@ -9,6 +9,8 @@ export const MAX_ENVELOPE_BYTES = 16 * 1024 * 1024;
 export const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
 /** Default for {@link ParseOptions.maxDepth}. */
 export const MAX_DEPTH = 8;
+/** Default for {@link ParseOptions.maxNesting}: NDR and journal levels unwrapped. */
+export const MAX_NESTING = 4;
 /** Default for {@link ParseOptions.maxLineBytes}: 64 KiB. */
 export const MAX_LINE_BYTES = 64 * 1024;
 
@@ -47,6 +49,18 @@ export interface ParseOptions {
    * the address it encodes (`bob@contoso.com`).
    */
   archiveAddresses?: readonly (string | RegExp)[];
+  /**
+   * How NDRs are archived (MailStore's two modes): `endpoint` — the input is a journal
+   * endpoint; `mailbox` — the input is a mailbox being archived. Default `endpoint`.
+   */
+  mode?: 'endpoint' | 'mailbox';
+  /**
+   * For a journal report that carries an IRM-protected original and its decrypted copy, archive
+   * the decrypted copy (Mimecast's "Prefer Clear Text Version"). Default false.
+   */
+  preferClearText?: boolean;
+  /** How many levels of messages inside NDRs are unwrapped. Default 4. */
+  maxNesting?: number;
 }
 
 /** Options with defaults applied. @internal */
@@ -60,6 +74,9 @@ export interface ResolvedOptions {
   trusted: boolean | undefined;
   journalSenders: readonly (string | RegExp)[] | undefined;
   archiveAddresses: readonly (string | RegExp)[];
+  mode: 'endpoint' | 'mailbox';
+  preferClearText: boolean;
+  maxNesting: number;
 }
 
 function addressList(options: ParseOptions, name: 'journalSenders' | 'archiveAddresses'): readonly (string | RegExp)[] | undefined {
@@ -99,13 +116,22 @@ export function resolveOptions(options: ParseOptions = {}): ResolvedOptions {
     maxBufferedBytes: limit(options, 'maxBufferedBytes', MAX_BUFFERED_BYTES),
     maxDepth: limit(options, 'maxDepth', MAX_DEPTH),
     maxLineBytes: limit(options, 'maxLineBytes', MAX_LINE_BYTES),
-    trusted: trustedOption(options.trusted),
+    trusted: booleanOption('trusted', options.trusted),
     journalSenders: addressList(options, 'journalSenders'),
     archiveAddresses: addressList(options, 'archiveAddresses') ?? [],
+    mode: modeOption(options.mode),
+    preferClearText: booleanOption('preferClearText', options.preferClearText) ?? false,
+    maxNesting: limit(options, 'maxNesting', MAX_NESTING),
   };
 }
 
-function trustedOption(value: unknown): boolean | undefined {
+function booleanOption(name: string, value: unknown): boolean | undefined {
   if (value === undefined || typeof value === 'boolean') return value;
-  throw new TypeError(`mailjournal: option trusted must be a boolean, got ${String(value)}`);
+  throw new TypeError(`mailjournal: option ${name} must be a boolean, got ${String(value)}`);
+}
+
+function modeOption(value: unknown): 'endpoint' | 'mailbox' {
+  if (value === undefined) return 'endpoint';
+  if (value === 'endpoint' || value === 'mailbox') return value;
+  throw new TypeError(`mailjournal: option mode must be 'endpoint' or 'mailbox', got ${String(value)}`);
 }

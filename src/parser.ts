@@ -7,12 +7,14 @@ import { decodeCharset } from './mime/charset.js';
 import { parseContentType, type ContentType } from './mime/content-type.js';
 import { HeaderCollector, type HeaderBlock } from './mime/header-block.js';
 import { htmlToText } from './mime/html-text.js';
+import { MarkerScanner } from './mime/marker.js';
 import { MultipartScanner } from './mime/multipart.js';
 import { createTransferDecoder, normaliseTransferEncoding, type TransferDecoder } from './mime/transfer-decoding.js';
+import { headerNdrSignal, isDeliveryStatusReport, isReadReceipt, parseDeliveryStatus, type DeliveryStatus } from './ndr.js';
 import { resolveOptions, type ParseOptions, type ResolvedOptions } from './options.js';
 import { HeaderStripper } from './strip.js';
-import { buildReport, type EnvelopeCandidate } from './report.js';
-import type { JournalReport, JournalWarning, WarningCode } from './types.js';
+import { buildReport, type EmbeddedState, type EnvelopeCandidate, type NdrState } from './report.js';
+import type { JournalReport, JournalWarning, NdrAction, WarningCode } from './types.js';
 
 /** Options of {@link JournalParser}: the parse options plus where the archived bytes go. */
 export interface JournalParserOptions extends ParseOptions {
@@ -23,6 +25,12 @@ export interface JournalParserOptions extends ParseOptions {
   onOutput?: (bytes: Uint8Array) => void;
 }
 
+/** How a parser nested inside an NDR reports back to its parent. @internal */
+interface NestedContext {
+  nesting: number;
+  onDetect(detection: Detection): void;
+}
+
 /** Sink for the body of one MIME entity. */
 interface BodySink {
   write(bytes: Uint8Array): void;
@@ -31,12 +39,19 @@ interface BodySink {
 
 const NULL_SINK: BodySink = { write() {}, end() {} };
 
+/** Outlook/Exchange mark an IRM-protected message so; its attachment is named message.rpmsg. */
+function isProtectedHeader(block: HeaderBlock): boolean {
+  const cls = block.get('content-class')?.trim().toLowerCase();
+  const ct = parseContentType(block.get('content-type'));
+  return cls === 'rpmsg.message' || (ct.type === 'application' && ct.subtype === 'x-microsoft-rpmsg-message');
+}
+
 /**
  * The push parser at the core of mailjournal: feed it bytes with {@link JournalParser.write}, call
  * {@link JournalParser.end}, get the report. The archived message streams out through
  * `onOutput` as the input arrives. It imports nothing from Node, buffers only header blocks,
- * the envelope part and (for journal reports) the bytes before the original, each under a
- * limit, and gives the same report and output bytes however the input is chunked.
+ * the envelope and delivery-status parts and the bytes before the part it will archive, each
+ * under a limit, and gives the same report and output bytes however the input is chunked.
  *
  * @example
  * const parser = new JournalParser({ onOutput: (b) => out.push(b) });
@@ -45,29 +60,40 @@ const NULL_SINK: BodySink = { write() {}, end() {} };
  */
 export class JournalParser {
   private readonly opts: ResolvedOptions;
+  private readonly input: ParseOptions;
   private readonly onOutput: (bytes: Uint8Array) => void;
+  private readonly nested: NestedContext | undefined;
   private readonly warnings: JournalWarning[] = [];
   private readonly top: EntityReader;
   private ended = false;
-  private offset = 0;
 
-  // Output state. 'pending': bytes held until we know whether the original will be used.
-  private outMode: 'pending' | 'passthrough' | 'original' = 'pending';
+  // Output. 'pending': input bytes held until it is known what will be archived; 'passthrough':
+  // every input byte is the output; 'selected': the output comes from one embedded message.
+  private outMode: 'pending' | 'passthrough' | 'selected' = 'pending';
   private pending: Uint8Array[] = [];
 
   // What the parse found.
   private detection: Detection = { kind: 'message', source: null, marker: null };
+  private role: 'head' | 'message' | 'journal' | 'ndr' = 'head';
   private outer: HeaderBlock | undefined;
   private outerScanner: MultipartScanner | undefined;
   private envelope: EnvelopeCandidate | undefined;
   private envelopeFallback: EnvelopeCandidate | undefined;
-  private original: { stripper: HeaderStripper; transferEncoding: string; decoder: TransferDecoder | undefined } | undefined;
+  private embedded: EmbeddedState[] = [];
   private extraMessages = 0;
+  private tnef = false;
+  // Which embedded message is archived, and the first one held back for preferClearText.
+  private selected: number | undefined;
+  private holding: { bytes: Uint8Array[]; size: number } | undefined;
+  private ndr: NdrState | undefined;
 
-  constructor(options: JournalParserOptions = {}) {
+  constructor(options: JournalParserOptions = {}, /** @internal */ nested?: NestedContext) {
     this.opts = resolveOptions(options);
     if (options.onOutput !== undefined && typeof options.onOutput !== 'function') throw new TypeError('mailjournal: option onOutput must be a function');
-    this.onOutput = options.onOutput ?? (() => {});
+    const { onOutput, ...input } = options;
+    this.input = input;
+    this.onOutput = onOutput ?? (() => {});
+    this.nested = nested;
     this.top = new EntityReader(this, 0, 0);
   }
 
@@ -84,7 +110,6 @@ export class JournalParser {
     } else if (this.outMode === 'passthrough') {
       this.onOutput(chunk);
     }
-    this.offset += chunk.length;
     this.top.write(chunk);
     this.checkBuffered();
   }
@@ -97,9 +122,15 @@ export class JournalParser {
     if (this.ended) throw new ParserStateError('end() called twice');
     this.ended = true;
     this.top.end();
-    if (this.detection.kind === 'journal-report' && this.outerScanner !== undefined && !this.outerScanner.closed) {
+    if (this.role === 'journal' && this.outerScanner !== undefined && !this.outerScanner.closed) {
       this.warn('MIME_UNCLOSED', 'the journal report ends before its closing MIME boundary (truncated?)');
     }
+    if (this.holding !== undefined) {
+      // preferClearText, but no decrypted copy came: archive the protected original after all.
+      this.warn('NO_CLEAR_TEXT', 'the protected original has no decrypted copy in the report; the protected original is archived');
+      this.releaseHold();
+    }
+    if (this.ndr !== undefined && this.ndr.action === undefined) this.ndr.action = 'archive-unchanged';
     if (this.outMode === 'pending') this.flushPending();
     return this.buildReport();
   }
@@ -125,17 +156,33 @@ export class JournalParser {
         this.warn('DEPTH_LIMIT', `multipart nesting deeper than maxDepth=${this.opts.maxDepth} was not searched`);
         return NULL_SINK;
       }
-      // Nested multiparts (e.g. multipart/alternative) are searched for the envelope only.
+      // Nested multiparts (e.g. multipart/alternative) are searched for the envelope and the
+      // delivery status; embedded messages count only at the first level.
       return this.multipartSink(ct, depth, bodyOffset);
     }
     const cte = normaliseTransferEncoding(block.get('content-transfer-encoding'));
-    if (ct.type === 'message' && (ct.subtype === 'rfc822' || ct.subtype === 'global')) {
+    const isMessage = ct.type === 'message' && (ct.subtype === 'rfc822' || ct.subtype === 'global');
+    if (this.role === 'ndr') {
+      if (isMessage && depth === 1 && this.ndr!.returned !== 'message') return this.openReturnedMessage(cte, bodyOffset);
+      if (ct.type === 'message' && (ct.subtype === 'delivery-status' || ct.subtype === 'global-delivery-status') && this.ndr!.status === undefined) {
+        return this.bufferedSink(cte, this.opts.maxEnvelopeBytes, (bytes) => {
+          this.ndr!.status = parseDeliveryStatus(decodeCharset(bytes, undefined).text);
+        });
+      }
+      if (ct.type === 'text' && ct.subtype === 'rfc822-headers' && this.ndr!.returned === 'none') this.ndr!.returned = 'headers';
+      return NULL_SINK;
+    }
+    if (isMessage) {
       if (depth !== 1) return NULL_SINK;
-      if (this.original !== undefined) {
+      if (this.embedded.length >= 2) {
         this.extraMessages++;
         return NULL_SINK;
       }
-      return this.openOriginal(cte, bodyOffset);
+      return this.openEmbedded(cte, bodyOffset);
+    }
+    if (depth === 1 && ((ct.type === 'application' && ct.subtype === 'ms-tnef') || /winmail\.dat/i.test(block.get('content-disposition') ?? '') || ct.params.name === 'winmail.dat')) {
+      this.tnef = true;
+      return NULL_SINK;
     }
     if (ct.type === 'text' && (ct.subtype === 'plain' || ct.subtype === 'html') && this.envelope === undefined) {
       return this.envelopeSink(ct, cte);
@@ -146,18 +193,38 @@ export class JournalParser {
   /** The top-level header block is over the limit: no detection is possible. @internal */
   onTopHeaderOverflow(): void {
     this.warn('HEADER_LIMIT', `the header block exceeds maxHeaderBytes=${this.opts.maxHeaderBytes}; treated as a plain message and archived unchanged`);
+    this.role = 'message';
+    this.nested?.onDetect(this.detection);
     this.startPassthrough();
   }
 
   private openTopBody(block: HeaderBlock, ct: ContentType, bodyOffset: number): BodySink {
     this.outer = block;
     this.detection = detectFromBlock(block);
-    if (this.detection.kind === 'message') {
+    // A parent NDR decides what to archive from this detection, before any output of ours.
+    this.nested?.onDetect(this.detection);
+    if (this.detection.kind === 'journal-report') {
+      this.role = 'journal';
+      if (ct.type !== 'multipart' || ct.boundary === undefined) {
+        this.warn('MIME_NOT_MULTIPART', 'the journal report is not a multipart message: no envelope or original can be found; archived unchanged');
+        this.startPassthrough();
+        return NULL_SINK;
+      }
+      return this.multipartSink(ct, 0, bodyOffset);
+    }
+    // Not a journal report (a journal report is never an NDR container, even with the NDR
+    // marker Exchange copies onto it). An NDR? Read receipts are reports too, but not NDRs.
+    const structural = isDeliveryStatusReport(ct);
+    const signal = isReadReceipt(ct) ? undefined : headerNdrSignal(block);
+    if (!structural && signal === undefined) {
+      this.role = 'message';
       this.startPassthrough();
       return NULL_SINK;
     }
+    this.role = 'ndr';
+    this.ndr = { headerSignal: signal, structural, hasNdrHeader: block.has('x-ms-exchange-message-is-ndr'), returned: 'none', awaitingChild: false };
     if (ct.type !== 'multipart' || ct.boundary === undefined) {
-      this.warn('MIME_NOT_MULTIPART', 'the journal report is not a multipart message: no envelope or original can be found; archived unchanged');
+      this.ndr.action = 'archive-unchanged';
       this.startPassthrough();
       return NULL_SINK;
     }
@@ -186,10 +253,10 @@ export class JournalParser {
     return { write: (b) => scanner.write(b), end: () => scanner.end() };
   }
 
-  private envelopeSink(ct: ContentType, cte: string): BodySink {
+  /** Collect a part's decoded body under a limit and hand it over at its end. */
+  private bufferedSink(cte: string, max: number, done: (bytes: Uint8Array, truncated: boolean) => void): BodySink {
     const buf = new ByteBuffer();
     let truncated = false;
-    const max = this.opts.maxEnvelopeBytes;
     const decoder = createTransferDecoder(cte);
     const add = (bytes: Uint8Array): void => {
       if (truncated) return;
@@ -204,44 +271,159 @@ export class JournalParser {
       write: (b) => add(decoder ? decoder.write(b) : b),
       end: () => {
         if (decoder) add(decoder.end());
-        if (this.envelope !== undefined) return;
-        const { text, known } = decodeCharset(buf.view(), ct.charset);
-        const plain = ct.subtype === 'html' ? htmlToText(text) : text;
-        const parsed = this.detection.source === 'exchange-2003' ? parseEnvelope2003(plain) : parseEnvelope(plain);
-        const candidate: EnvelopeCandidate = {
-          parsed,
-          part: { contentType: `${ct.type}/${ct.subtype}`, charset: ct.charset ?? null, transferEncoding: cte },
-          truncated,
-        };
-        if (parsed.sender !== undefined) {
-          // Microsoft's parser takes the first text part that yields a Sender line.
-          if (!known) this.warn('CHARSET_UNKNOWN', `envelope part charset "${ct.charset ?? ''}" is unknown; decoded as UTF-8/Latin-1`);
-          this.envelope = candidate;
-        } else if (this.envelopeFallback === undefined && (parsed.recipients.length > 0 || parsed.messageId !== undefined)) {
-          // Kept in case no part has a Sender line: a broken envelope still names recipients.
-          this.envelopeFallback = candidate;
-        }
+        done(buf.view(), truncated);
       },
     };
   }
 
-  private openOriginal(cte: string, bodyOffset: number): BodySink {
-    const use = this.outMode === 'pending' && bodyOffset <= this.opts.maxBufferedBytes;
-    if (use) {
+  private envelopeSink(ct: ContentType, cte: string): BodySink {
+    return this.bufferedSink(cte, this.opts.maxEnvelopeBytes, (bytes, truncated) => {
+      if (this.envelope !== undefined) return;
+      const { text, known } = decodeCharset(bytes, ct.charset);
+      const plain = ct.subtype === 'html' ? htmlToText(text) : text;
+      const parsed = this.detection.source === 'exchange-2003' ? parseEnvelope2003(plain) : parseEnvelope(plain);
+      const candidate: EnvelopeCandidate = {
+        parsed,
+        part: { contentType: `${ct.type}/${ct.subtype}`, charset: ct.charset ?? null, transferEncoding: cte },
+        truncated,
+      };
+      if (parsed.sender !== undefined) {
+        // Microsoft's parser takes the first text part that yields a Sender line.
+        if (!known) this.warn('CHARSET_UNKNOWN', `envelope part charset "${ct.charset ?? ''}" is unknown; decoded as UTF-8/Latin-1`);
+        this.envelope = candidate;
+      } else if (this.envelopeFallback === undefined && (parsed.recipients.length > 0 || parsed.messageId !== undefined)) {
+        // Kept in case no part has a Sender line: a broken envelope still names recipients.
+        this.envelopeFallback = candidate;
+      }
+    });
+  }
+
+  /**
+   * An embedded message of a journal report: the original, or (journal report decryption) the
+   * decrypted copy that follows a protected original.
+   */
+  private openEmbedded(cte: string, bodyOffset: number): BodySink {
+    const index = this.embedded.length;
+    if (index === 0 && this.outMode === 'pending' && bodyOffset <= this.opts.maxBufferedBytes) {
       this.pending = [];
-      this.outMode = 'original';
+      this.outMode = 'selected';
     }
-    const emit = use ? this.onOutput : () => {};
-    const stripper = new HeaderStripper(this.opts.removeHeaders, this.opts.maxHeaderBytes, emit, bodyOffset);
-    const decoder = createTransferDecoder(cte);
-    this.original = { stripper, transferEncoding: cte, decoder };
+    if (index === 1 && this.holding !== undefined) {
+      // The clear copy the caller prefers: drop the held protected original, archive this one.
+      this.holding = undefined;
+      this.selected = 1;
+    } else if (index === 1 && this.embedded[0]!.protectedHeader && this.opts.preferClearText && this.selected === 0) {
+      this.warn('CLEAR_TEXT_TOO_LATE', `the protected original exceeds maxBufferedBytes=${this.opts.maxBufferedBytes}; it was archived instead of the decrypted copy`);
+    }
+    const rpmsg = new MarkerScanner('message.rpmsg');
+    const state: EmbeddedState = {
+      stripper: new HeaderStripper(
+        this.opts.removeHeaders,
+        this.opts.maxHeaderBytes,
+        (b) => this.emitEmbedded(index, b),
+        bodyOffset,
+        (block) => this.onEmbeddedHeaders(index, block),
+      ),
+      transferEncoding: cte,
+      decoder: createTransferDecoder(cte),
+      protectedHeader: false,
+      rpmsg,
+    };
+    this.embedded.push(state);
+    const decoder: TransferDecoder | undefined = state.decoder;
+    const push = (b: Uint8Array): void => {
+      rpmsg.write(b);
+      state.stripper.write(b);
+    };
     return {
-      write: (b) => stripper.write(decoder ? decoder.write(b) : b),
+      write: (b) => push(decoder ? decoder.write(b) : b),
       end: () => {
-        if (decoder) stripper.write(decoder.end());
-        stripper.end();
+        if (decoder) push(decoder.end());
+        state.stripper.end();
       },
     };
+  }
+
+  private onEmbeddedHeaders(index: number, block: HeaderBlock): void {
+    const state = this.embedded[index]!;
+    state.protectedHeader = isProtectedHeader(block);
+    if (index !== 0 || this.outMode !== 'selected') return;
+    if (this.opts.preferClearText && state.protectedHeader) this.holding = { bytes: [], size: 0 };
+    else this.selected = 0;
+  }
+
+  private emitEmbedded(index: number, bytes: Uint8Array): void {
+    if (this.selected === index) {
+      this.onOutput(bytes);
+      return;
+    }
+    if (index !== 0 || this.holding === undefined) return;
+    this.holding.bytes.push(bytes);
+    this.holding.size += bytes.length;
+    // The hold is bounded: past the limit the protected original is archived after all.
+    if (this.holding.size > this.opts.maxBufferedBytes) this.releaseHold();
+  }
+
+  private releaseHold(): void {
+    const held = this.holding!;
+    this.holding = undefined;
+    this.selected = 0;
+    for (const b of held.bytes) this.onOutput(b);
+  }
+
+  /** The message an NDR returns: parsed by a nested parser, which may be a journal report. */
+  private openReturnedMessage(cte: string, bodyOffset: number): BodySink {
+    const ndr = this.ndr!;
+    ndr.returned = 'message';
+    const nesting = (this.nested?.nesting ?? 0) + 1;
+    if (nesting > this.opts.maxNesting) {
+      this.warn('NESTING_LIMIT', `messages nested deeper than maxNesting=${this.opts.maxNesting} are not unwrapped; the NDR is archived unchanged`);
+      ndr.action = 'archive-unchanged';
+      this.startPassthrough();
+      return NULL_SINK;
+    }
+    // Wait for the returned message's headers before deciding, if its body starts in time.
+    ndr.awaitingChild = this.outMode === 'pending' && bodyOffset <= this.opts.maxBufferedBytes;
+    const child = new JournalParser(
+      { ...this.input, onOutput: (b) => this.outMode === 'selected' && this.onOutput(b) },
+      { nesting, onDetect: (d) => this.decideNdr(d) },
+    );
+    ndr.child = child;
+    const decoder = createTransferDecoder(cte);
+    return {
+      write: (b) => child.write(decoder ? decoder.write(b) : b),
+      end: () => {
+        if (decoder) child.write(decoder.end());
+        ndr.childReport = child.end();
+      },
+    };
+  }
+
+  /**
+   * MailStore's NDR rules. Journal endpoint: an NDR with X-MS-Exchange-Message-Is-Ndr archives
+   * the attached message; any NDR that carries a journal report archives that report, processed
+   * as one (journal information is never thrown away); other NDRs are archived unchanged.
+   * Mailbox archiving: only an NDR carrying a journal report is unwrapped.
+   */
+  private decideNdr(detection: Detection): void {
+    const ndr = this.ndr!;
+    if (ndr.action !== undefined) return;
+    const journal = detection.kind === 'journal-report';
+    let action: NdrAction = 'archive-unchanged';
+    if (journal) action = 'archive-journal-report';
+    else if (this.opts.mode === 'endpoint' && ndr.hasNdrHeader) action = 'archive-attached';
+    if (action !== 'archive-unchanged' && !ndr.awaitingChild) {
+      this.warn('BUFFER_LIMIT', `the returned message does not start within maxBufferedBytes=${this.opts.maxBufferedBytes}; the NDR is archived unchanged`);
+      action = 'archive-unchanged';
+    }
+    ndr.awaitingChild = false;
+    ndr.action = action;
+    if (action === 'archive-unchanged') {
+      this.startPassthrough();
+    } else {
+      this.pending = [];
+      this.outMode = 'selected';
+    }
   }
 
   private startPassthrough(): void {
@@ -257,14 +439,16 @@ export class JournalParser {
   }
 
   /**
-   * Give up on the original once every byte up to maxBufferedBytes has been looked at without
-   * it starting. Measured on absolute offsets (not on what happens to be buffered), so the
-   * decision does not depend on chunking.
+   * Give up on the part to archive once every byte up to maxBufferedBytes has been looked at
+   * without it starting. Measured on absolute offsets (not on what happens to be buffered), so
+   * the decision does not depend on chunking.
    */
   private checkBuffered(): void {
-    if (this.outMode !== 'pending' || this.outerScanner === undefined) return;
+    if (this.outMode !== 'pending' || this.outerScanner === undefined || this.ndr?.awaitingChild) return;
     if (this.outerScanner.processedOffset > this.opts.maxBufferedBytes) {
-      this.warn('BUFFER_LIMIT', `the original does not start within maxBufferedBytes=${this.opts.maxBufferedBytes}; the report is archived unchanged`);
+      const what = this.role === 'ndr' ? 'the returned message' : 'the original';
+      this.warn('BUFFER_LIMIT', `${what} does not start within maxBufferedBytes=${this.opts.maxBufferedBytes}; the ${this.role === 'ndr' ? 'NDR' : 'report'} is archived unchanged`);
+      if (this.ndr !== undefined) this.ndr.action = 'archive-unchanged';
       this.flushPending();
     }
   }
@@ -277,15 +461,15 @@ export class JournalParser {
         opts: this.opts,
         detection: this.detection,
         outer: this.outer,
-        inner: this.original?.stripper.block,
-        hasOriginal: this.original !== undefined,
-        originalTransferEncoding: this.original?.transferEncoding ?? null,
-        originalIrregular: this.original?.decoder?.irregular === true,
-        removed: this.original?.stripper.removed ?? [],
-        outputContent: this.outMode === 'original' ? 'original' : 'unchanged',
+        embedded: this.embedded,
+        selected: this.outMode === 'selected' ? this.selected : undefined,
+        outputContent: this.outMode === 'selected' && this.role === 'journal' ? 'original' : 'unchanged',
         envelope: this.envelope ?? this.envelopeFallback,
-        notMultipart: this.detection.kind === 'journal-report' && this.outerScanner === undefined,
+        notMultipart: this.role === 'journal' && this.outerScanner === undefined,
         extraMessages: this.extraMessages,
+        tnef: this.tnef,
+        ndr: this.ndr,
+        ndrClosed: this.outerScanner?.closed ?? true,
         warn: (code, message) => this.warn(code, message),
         hasWarning: (code) => this.warnings.some((w) => w.code === code),
       },

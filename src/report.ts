@@ -6,7 +6,11 @@ import { addEnvelopeRecipients } from './exchange/recipients.js';
 import type { HeaderBlock } from './mime/header-block.js';
 import type { ResolvedOptions } from './options.js';
 import { RecipientList, VisibleTypes } from './recipients.js';
-import type { Envelope, JournalReport, MessageInfo, RecipientType, TrustLevel, WarningCode, WrapperInfo } from './types.js';
+import type { MarkerScanner } from './mime/marker.js';
+import type { TransferDecoder } from './mime/transfer-decoding.js';
+import type { DeliveryStatus } from './ndr.js';
+import type { HeaderStripper } from './strip.js';
+import type { Envelope, JournalReport, MessageInfo, NdrAction, NdrSignal, RecipientType, Rendition, TrustLevel, WarningCode, WrapperInfo } from './types.js';
 
 /** An envelope part that was read, with how it was found. @internal */
 export interface EnvelopeCandidate {
@@ -15,34 +19,96 @@ export interface EnvelopeCandidate {
   truncated: boolean;
 }
 
+/** One embedded message of a journal report as the pass saw it. @internal */
+export interface EmbeddedState {
+  stripper: HeaderStripper;
+  transferEncoding: string;
+  decoder: TransferDecoder | undefined;
+  /** Marked protected in its own headers (Content-Class: rpmsg.message). */
+  protectedHeader: boolean;
+  /** Watches its bytes for a message.rpmsg attachment. */
+  rpmsg: MarkerScanner;
+}
+
+/** What the pass learnt about an NDR. @internal */
+export interface NdrState {
+  /** Strongest header signal, if any. */
+  headerSignal: NdrSignal | undefined;
+  /** multipart/report; report-type=delivery-status. */
+  structural: boolean;
+  /** X-MS-Exchange-Message-Is-Ndr is present (decides MailStore's endpoint rule). */
+  hasNdrHeader: boolean;
+  returned: 'message' | 'headers' | 'none';
+  /** The returned message started in time: the decision waits for its headers. */
+  awaitingChild: boolean;
+  status?: DeliveryStatus;
+  action?: NdrAction;
+  child?: unknown;
+  childReport?: JournalReport;
+}
+
 /** Everything the streaming pass found, handed to {@link buildReport}. @internal */
 export interface ParseState {
   opts: ResolvedOptions;
   detection: Detection;
   /** Top-level header block (undefined only when it overflowed). */
   outer: HeaderBlock | undefined;
-  /** The original's header block, when there was an original. */
-  inner: HeaderBlock | undefined;
-  hasOriginal: boolean;
-  originalTransferEncoding: string | null;
-  originalIrregular: boolean;
-  removed: string[];
+  /** Embedded messages of a journal report, in order (at most two are read). */
+  embedded: EmbeddedState[];
+  /** Index of the archived embedded message, if the output is one. */
+  selected: number | undefined;
   outputContent: 'original' | 'unchanged';
   /** The envelope part with a Sender line, else the best part without one. */
   envelope: EnvelopeCandidate | undefined;
   notMultipart: boolean;
   extraMessages: number;
+  /** A TNEF (winmail.dat) part was seen at the first level. */
+  tnef: boolean;
+  ndr: NdrState | undefined;
+  ndrClosed: boolean;
   warn(code: WarningCode, message: string): void;
   hasWarning(code: WarningCode): boolean;
 }
 
 /** Turn what the pass found into the report. @internal */
 export function buildReport(s: ParseState, warnings: JournalReport['warnings']): JournalReport {
-  if (s.originalIrregular) s.warn('TRANSFER_ENCODING_IRREGULAR', `the original's ${s.originalTransferEncoding ?? ''} encoding had invalid bytes; they were skipped`);
-  return s.detection.kind === 'journal-report' ? journalReport(s, warnings) : messageReport(s, warnings);
+  for (const e of s.embedded) {
+    if (e.decoder?.irregular) s.warn('TRANSFER_ENCODING_IRREGULAR', `an embedded message's ${e.transferEncoding} encoding had invalid bytes; they were skipped`);
+  }
+  if (s.detection.kind === 'journal-report') return journalReport(s, warnings);
+  if (s.ndr !== undefined) return ndrReport(s, s.ndr, warnings);
+  return messageReport(s, warnings, true);
 }
 
-function messageReport(s: ParseState, warnings: JournalReport['warnings']): JournalReport {
+function ndrReport(s: ParseState, ndr: NdrState, warnings: JournalReport['warnings']): JournalReport {
+  const action = ndr.action ?? 'archive-unchanged';
+  const child = ndr.childReport;
+  const unwrapped = action !== 'archive-unchanged' && child !== undefined;
+  if (!unwrapped && ndr.returned === 'headers') {
+    s.warn('NDR_HEADERS_ONLY', 'the NDR returns only the headers of the failed message (text/rfc822-headers): its content is gone; the NDR is archived unchanged');
+  }
+  const base = unwrapped ? child : messageReport(s, [], false);
+  const merged = [...warnings];
+  for (const w of base.warnings) if (!merged.some((m) => m.code === w.code && m.message === w.message)) merged.push(w);
+  const signal: NdrSignal = ndr.structural && ndr.status !== undefined ? 'delivery-status' : (ndr.headerSignal ?? 'report-type');
+  return {
+    ...base,
+    kind: 'ndr',
+    output: { content: action === 'archive-journal-report' ? base.output.content : action === 'archive-attached' ? 'attached' : 'unchanged' },
+    ndr: {
+      signal,
+      action,
+      mode: s.opts.mode,
+      chain: unwrapped ? ['ndr', ...(child.ndr?.chain ?? [child.kind])] : ['ndr'],
+      returned: ndr.returned,
+      reportingMta: ndr.status?.reportingMta ?? null,
+      deliveryStatus: ndr.status?.recipients ?? [],
+    },
+    warnings: merged,
+  };
+}
+
+function messageReport(s: ParseState, warnings: JournalReport['warnings'], warnBcc: boolean): JournalReport {
   const block = s.outer;
   const message = messageInfo(block);
   const list = new RecipientList();
@@ -64,7 +130,7 @@ function messageReport(s: ParseState, warnings: JournalReport['warnings']): Jour
       ['Resent-Cc', 'cc'],
       ['Resent-Bcc', 'bcc'],
     ]);
-    s.warn('BCC_UNKNOWN', 'a plain message: recipients come from its headers, so blind (BCC) recipients cannot be known');
+    if (warnBcc) s.warn('BCC_UNKNOWN', 'a plain message: recipients come from its headers, so blind (BCC) recipients cannot be known');
   }
   return {
     kind: 'message',
@@ -77,15 +143,20 @@ function messageReport(s: ParseState, warnings: JournalReport['warnings']): Jour
     recipients: list.list(),
     message,
     wrapper: null,
+    renditions: [],
+    ndr: null,
     output: { content: 'unchanged' },
     warnings,
   };
 }
 
 function journalReport(s: ParseState, warnings: JournalReport['warnings']): JournalReport {
-  const message = messageInfo(s.inner);
-  message.removedHeaders = s.outputContent === 'original' ? [...s.removed] : [];
-  message.transferEncoding = s.originalTransferEncoding;
+  const shown = s.embedded[s.selected ?? 0];
+  const inner = shown?.stripper.block;
+  const message = messageInfo(inner);
+  message.removedHeaders = s.selected !== undefined && s.outputContent === 'original' ? [...shown!.stripper.removed] : [];
+  message.transferEncoding = shown?.transferEncoding ?? null;
+  const renditions = renditionsOf(s);
   const outer = s.outer;
   const wrapper: WrapperInfo = {
     messageId: outer?.get('message-id')?.trim() || null,
@@ -99,11 +170,13 @@ function journalReport(s: ParseState, warnings: JournalReport['warnings']): Jour
   // A report that is not multipart has one root cause; it is not also reported as "no envelope"
   // and "no original".
   let defective = s.notMultipart || s.hasWarning('MIME_UNCLOSED');
-  if (!s.hasOriginal && !s.notMultipart) {
+  if (s.embedded.length === 0 && !s.notMultipart) {
     defective = true;
-    s.warn('ORIGINAL_MISSING', 'the journal report has no message/rfc822 part; the whole report is archived unchanged');
+    if (s.tnef) s.warn('ORIGINAL_TNEF', 'the original is attached TNEF-encapsulated (application/ms-tnef, winmail.dat), not as message/rfc822; the whole report is archived unchanged');
+    else s.warn('ORIGINAL_MISSING', 'the journal report has no message/rfc822 part; the whole report is archived unchanged');
   }
-  if (s.extraMessages > 0) s.warn('EXTRA_MESSAGE', `${s.extraMessages} further message/rfc822 part(s) after the original were not archived`);
+  const extra = s.extraMessages + (s.embedded.length > 1 && renditions[1]!.role !== 'decrypted' ? 1 : 0);
+  if (extra > 0) s.warn('EXTRA_MESSAGE', `${extra} further message/rfc822 part(s) after the original were not archived`);
 
   const list = new RecipientList();
   let envelope: Envelope | null = null;
@@ -149,12 +222,12 @@ function journalReport(s: ParseState, warnings: JournalReport['warnings']): Jour
       defective = true;
       s.warn('ENVELOPE_NO_RECIPIENTS', 'the envelope names no recipients');
     }
-    checkMessageId(s, message, envelope.messageId, wrapper.parentMessageId);
+    checkMessageId(s, message, inner !== undefined, envelope.messageId, wrapper.parentMessageId);
   }
   if (defective) {
     // Step down: keep what the envelope gave and add the visible recipients from the headers of
     // the original (or, without one, of the wrapper), marked as header-derived.
-    const headers = s.inner ?? outer;
+    const headers = inner ?? outer;
     if (headers) addHeaderRecipients(list, headers, [['To', 'to'], ['Cc', 'cc']]);
   }
   return {
@@ -168,9 +241,26 @@ function journalReport(s: ParseState, warnings: JournalReport['warnings']): Jour
     recipients: list.list(),
     message,
     wrapper,
+    renditions,
+    ndr: null,
     output: { content: s.outputContent },
     warnings,
   };
+}
+
+/**
+ * The embedded messages: with journal report decryption the first is the protected original
+ * (Content-Class: rpmsg.message, or a message.rpmsg attachment) and the second its decrypted copy.
+ */
+function renditionsOf(s: ParseState): Rendition[] {
+  const isProtected = (e: EmbeddedState): boolean => e.protectedHeader || e.rpmsg.found;
+  const pair = s.embedded.length === 2 && isProtected(s.embedded[0]!);
+  return s.embedded.map((e, i) => ({
+    role: pair ? (i === 0 ? 'protected' : 'decrypted') : isProtected(e) ? 'protected' : 'original',
+    messageId: e.stripper.block?.get('message-id')?.trim() || null,
+    subject: e.stripper.block?.getDecoded('subject') ?? null,
+    archived: s.selected === i && s.outputContent === 'original',
+  }));
 }
 
 function trustOf(opts: ResolvedOptions, outer: HeaderBlock | undefined): TrustLevel {
@@ -190,11 +280,11 @@ function addHeaderRecipients(list: RecipientList, block: HeaderBlock, fields: [s
   }
 }
 
-function checkMessageId(s: ParseState, message: MessageInfo, envelopeId: string | null, parentId: string | null): void {
+function checkMessageId(s: ParseState, message: MessageInfo, haveOriginal: boolean, envelopeId: string | null, parentId: string | null): void {
   if (message.messageId === null && envelopeId !== null) {
     message.messageId = envelopeId;
     message.messageIdSource = 'envelope';
-    if (s.inner !== undefined) s.warn('MESSAGE_ID_MISSING', 'the original has no Message-ID; the envelope Message-ID is reported');
+    if (haveOriginal) s.warn('MESSAGE_ID_MISSING', 'the original has no Message-ID; the envelope Message-ID is reported');
   }
   const own = normaliseMessageId(message.messageIdSource === 'header' ? (message.messageId ?? undefined) : undefined);
   if (own === undefined) return;

@@ -22,6 +22,8 @@ export class HeaderStripper {
     private readonly output: (bytes: Uint8Array) => void,
     /** Absolute offset of this stream's first byte in the parser input, for error messages. */
     private readonly baseOffset = 0,
+    /** Called with the header block once it is complete, before any of it is output. */
+    private readonly onBlock?: (block: HeaderBlock) => void,
   ) {
     this.collector = new HeaderCollector(maxHeaderBytes);
   }
@@ -51,6 +53,7 @@ export class HeaderStripper {
 
   private emitBlock(block: HeaderBlock): void {
     this.block = block;
+    this.onBlock?.(block);
     const raw = block.raw;
     let runStart = 0;
     for (const f of block.fields) {

@@ -3,7 +3,7 @@ import type { Mailbox } from './address.js';
 export type { Mailbox };
 
 /** What the input turned out to be. */
-export type ReportKind = 'journal-report' | 'message';
+export type ReportKind = 'journal-report' | 'message' | 'ndr';
 
 /**
  * Where the facts about this copy come from: a journal wrapper (`exchange`, `exchange-2003`,
@@ -110,6 +110,56 @@ export interface WrapperInfo {
   parentMessageId: string | null;
 }
 
+/** Which signal made a message an NDR, strongest first. */
+export type NdrSignal =
+  | 'delivery-status'
+  | 'exchange-ndr-header'
+  | 'report-type'
+  | 'null-return-path'
+  | 'x-failed-recipients'
+  | 'mailer-daemon-sender'
+  | 'undeliverable-subject'
+  | 'content-class-dsn';
+
+/** What was archived for an NDR. */
+export type NdrAction = 'archive-journal-report' | 'archive-attached' | 'archive-unchanged';
+
+/** One per-recipient block of a `message/delivery-status` part (RFC 3464). */
+export interface DeliveryStatusRecipient {
+  finalRecipient: string | null;
+  originalRecipient: string | null;
+  /** `failed`, `delayed`, `delivered`, `relayed`, `expanded`. */
+  action: string | null;
+  /** Enhanced status code, e.g. `5.1.1`. */
+  status: string | null;
+  diagnosticCode: string | null;
+  remoteMta: string | null;
+}
+
+/** NDR facts (kind `ndr`). */
+export interface NdrInfo {
+  signal: NdrSignal;
+  action: NdrAction;
+  /** The archiving mode the action was decided under. */
+  mode: 'endpoint' | 'mailbox';
+  /** `kind` of each level, outermost first, e.g. `['ndr', 'journal-report']`. */
+  chain: ReportKind[];
+  /** What the NDR returned of the failed message. */
+  returned: 'message' | 'headers' | 'none';
+  reportingMta: string | null;
+  deliveryStatus: DeliveryStatusRecipient[];
+}
+
+/** One embedded message of a journal report (two with journal report decryption). */
+export interface Rendition {
+  /** `protected`: the IRM-protected original; `decrypted`: the clear copy Exchange added; `original` otherwise. */
+  role: 'original' | 'protected' | 'decrypted';
+  messageId: string | null;
+  subject: string | null;
+  /** Whether this rendition is the archived output. */
+  archived: boolean;
+}
+
 /** Delivery facts of a routing or delivered copy. */
 export interface DeliveryInfo {
   /** Envelope sender from `X-Envelope-From` (Zimbra) or the topmost `Return-Path`, or null. */
@@ -121,10 +171,12 @@ export interface DeliveryInfo {
 /** What the archived output stream contains. */
 export interface OutputInfo {
   /**
-   * `original`: the embedded original with the configured headers removed;
-   * `unchanged`: every input byte as it came (plain messages, and reports whose original could not be used).
+   * `original`: the embedded original of a journal report with the configured headers removed
+   * (also when the report came inside an NDR); `attached`: the message an NDR returned, as it
+   * came; `unchanged`: every input byte as it came (plain messages, NDRs archived whole, and
+   * reports whose original could not be used).
    */
-  content: 'original' | 'unchanged';
+  content: 'original' | 'attached' | 'unchanged';
 }
 
 /** A recoverable oddity. `code` is stable; `message` is for people. */
@@ -140,6 +192,11 @@ export type WarningCode =
   | 'ENVELOPE_BAD_ENTRY'
   | 'BCC_UNKNOWN'
   | 'JOURNAL_UNTRUSTED'
+  | 'NDR_HEADERS_ONLY'
+  | 'NESTING_LIMIT'
+  | 'ORIGINAL_TNEF'
+  | 'NO_CLEAR_TEXT'
+  | 'CLEAR_TEXT_TOO_LATE'
   | 'ENVELOPE_TRUNCATED'
   | 'ENVELOPE_NULL_SENDER'
   | 'ENVELOPE_NULL_RECIPIENT'
@@ -178,6 +235,10 @@ export interface JournalReport {
   message: MessageInfo;
   /** The wrapper's own headers (journal reports only). */
   wrapper: WrapperInfo | null;
+  /** Embedded messages of a journal report: one, or two with journal report decryption. */
+  renditions: Rendition[];
+  /** NDR facts when `kind` is `ndr`, else null. */
+  ndr: NdrInfo | null;
   output: OutputInfo;
   warnings: JournalWarning[];
 }

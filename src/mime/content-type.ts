@@ -8,6 +8,8 @@ export interface ContentType {
   subtype: string;
   boundary?: string;
   charset?: string;
+  /** Lower-cased parameter values that other modules need (`report-type`, `name`). */
+  params: Record<string, string>;
 }
 
 /**
@@ -16,15 +18,17 @@ export interface ContentType {
  * @internal
  */
 export function parseContentType(value: string | undefined): ContentType {
-  if (value === undefined || value.trim() === '') return { type: 'text', subtype: 'plain' };
+  if (value === undefined || value.trim() === '') return { type: 'text', subtype: 'plain', params: {} };
   let parsed: { value: string; params: Record<string, string> };
   try {
     parsed = libmime.parseHeaderValue(value) as { value: string; params: Record<string, string> };
   } catch {
-    return { type: 'text', subtype: 'plain' };
+    return { type: 'text', subtype: 'plain', params: {} };
   }
   const [type = '', subtype = ''] = parsed.value.toLowerCase().split('/').map((s) => s.trim());
-  const ct: ContentType = type && subtype ? { type, subtype } : { type: 'text', subtype: 'plain' };
+  const params: Record<string, string> = {};
+  for (const [k, v] of Object.entries(parsed.params)) if (typeof v === 'string') params[k.toLowerCase()] = v.trim().toLowerCase();
+  const ct: ContentType = type && subtype ? { type, subtype, params } : { type: 'text', subtype: 'plain', params };
   const boundary = parsed.params.boundary;
   if (typeof boundary === 'string' && boundary.length > 0 && boundary.length <= 200) ct.boundary = boundary;
   const charset = parsed.params.charset;

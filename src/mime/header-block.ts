@@ -80,7 +80,8 @@ export function parseHeaderBlock(raw: Uint8Array, bodyOffset: number): HeaderBlo
     const colon = raw.indexOf(CharCode.Colon, pos);
     const firstLf = raw.indexOf(CharCode.LF, pos);
     const lineEnd = firstLf === -1 || firstLf >= end ? end : firstLf;
-    if (colon === -1 || colon >= lineEnd) {
+    // No colon, or white space inside the name (an mbox "From " line, garbage): not a field.
+    if (colon === -1 || colon >= lineEnd || /\S\s+\S/.test(decodeUndeclared(raw.subarray(pos, colon)).trim())) {
       fields.push({ name: '', key: '', value: decodeUndeclared(raw.subarray(pos, end)).trim(), start: pos, end });
     } else {
       const name = decodeUndeclared(raw.subarray(pos, colon)).trim();
