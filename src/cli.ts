@@ -19,6 +19,10 @@ Options:
   --remove-header H  remove header H from the original (repeatable; replaces the default
                      X-MS-Exchange-Organization-BCC and X-MS-Exchange-CrossPremises-BCC)
 
+NDRs and protected mail:
+  --mode endpoint|mailbox    how NDRs are archived (default endpoint: a journal endpoint)
+  --prefer-clear-text        archive the decrypted copy of an IRM-protected original
+
 Trust and delivery headers:
   --trusted                  the input comes from an authenticated journal endpoint
   --journal-sender ADDR      a journal wrapper from ADDR (From/Sender/Return-Path) is trusted;
@@ -85,6 +89,12 @@ function parseArgs(argv: string[]): Args {
     const a = argv[i]!;
     if (a === '--jsonl') args.jsonl = true;
     else if (a === '--trusted') args.parse.trusted = true;
+    else if (a === '--prefer-clear-text') args.parse.preferClearText = true;
+    else if (a === '--mode') {
+      const v = value(++i, a);
+      if (v !== 'endpoint' && v !== 'mailbox') throw new UsageError(`--mode takes endpoint or mailbox, not ${v}`);
+      args.parse.mode = v;
+    }
     else if (a === '--journal-sender') senders.push(addressOrPattern(value(++i, a)));
     else if (a === '--archive-address') archive.push(addressOrPattern(value(++i, a)));
     else if (a === '--internal-domain') domains.push(value(++i, a));

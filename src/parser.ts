@@ -25,10 +25,14 @@ export interface JournalParserOptions extends ParseOptions {
   onOutput?: (bytes: Uint8Array) => void;
 }
 
-/** How a parser nested inside an NDR reports back to its parent. @internal */
+/**
+ * How a parser nested inside an NDR reports back to its parent: once, as early as it is known,
+ * whether what it will archive is a journal report's original (`journal`) or not (`other`).
+ * @internal
+ */
 interface NestedContext {
   nesting: number;
-  onDetect(detection: Detection): void;
+  onContent(content: 'journal' | 'other'): void;
 }
 
 /** Sink for the body of one MIME entity. */
@@ -86,6 +90,7 @@ export class JournalParser {
   private selected: number | undefined;
   private holding: { bytes: Uint8Array[]; size: number } | undefined;
   private ndr: NdrState | undefined;
+  private contentResolved = false;
 
   constructor(options: JournalParserOptions = {}, /** @internal */ nested?: NestedContext) {
     this.opts = resolveOptions(options);
@@ -131,6 +136,7 @@ export class JournalParser {
       this.releaseHold();
     }
     if (this.ndr !== undefined && this.ndr.action === undefined) this.ndr.action = 'archive-unchanged';
+    this.resolveContent('other');
     if (this.outMode === 'pending') this.flushPending();
     return this.buildReport();
   }
@@ -194,17 +200,23 @@ export class JournalParser {
   onTopHeaderOverflow(): void {
     this.warn('HEADER_LIMIT', `the header block exceeds maxHeaderBytes=${this.opts.maxHeaderBytes}; treated as a plain message and archived unchanged`);
     this.role = 'message';
-    this.nested?.onDetect(this.detection);
+    this.resolveContent('other');
     this.startPassthrough();
+  }
+
+  /** Tell a parent NDR what this parser archives; a parent decides before any output of ours. */
+  private resolveContent(content: 'journal' | 'other'): void {
+    if (this.contentResolved) return;
+    this.contentResolved = true;
+    this.nested?.onContent(content);
   }
 
   private openTopBody(block: HeaderBlock, ct: ContentType, bodyOffset: number): BodySink {
     this.outer = block;
     this.detection = detectFromBlock(block);
-    // A parent NDR decides what to archive from this detection, before any output of ours.
-    this.nested?.onDetect(this.detection);
     if (this.detection.kind === 'journal-report') {
       this.role = 'journal';
+      this.resolveContent('journal');
       if (ct.type !== 'multipart' || ct.boundary === undefined) {
         this.warn('MIME_NOT_MULTIPART', 'the journal report is not a multipart message: no envelope or original can be found; archived unchanged');
         this.startPassthrough();
@@ -218,13 +230,16 @@ export class JournalParser {
     const signal = isReadReceipt(ct) ? undefined : headerNdrSignal(block);
     if (!structural && signal === undefined) {
       this.role = 'message';
+      this.resolveContent('other');
       this.startPassthrough();
       return NULL_SINK;
     }
+    // An NDR: what it archives is known once its returned message is (see decideNdr).
     this.role = 'ndr';
     this.ndr = { headerSignal: signal, structural, hasNdrHeader: block.has('x-ms-exchange-message-is-ndr'), returned: 'none', awaitingChild: false };
     if (ct.type !== 'multipart' || ct.boundary === undefined) {
       this.ndr.action = 'archive-unchanged';
+      this.resolveContent('other');
       this.startPassthrough();
       return NULL_SINK;
     }
@@ -379,6 +394,7 @@ export class JournalParser {
     if (nesting > this.opts.maxNesting) {
       this.warn('NESTING_LIMIT', `messages nested deeper than maxNesting=${this.opts.maxNesting} are not unwrapped; the NDR is archived unchanged`);
       ndr.action = 'archive-unchanged';
+      this.resolveContent('other');
       this.startPassthrough();
       return NULL_SINK;
     }
@@ -386,7 +402,7 @@ export class JournalParser {
     ndr.awaitingChild = this.outMode === 'pending' && bodyOffset <= this.opts.maxBufferedBytes;
     const child = new JournalParser(
       { ...this.input, onOutput: (b) => this.outMode === 'selected' && this.onOutput(b) },
-      { nesting, onDetect: (d) => this.decideNdr(d) },
+      { nesting, onContent: (c) => this.decideNdr(c) },
     );
     ndr.child = child;
     const decoder = createTransferDecoder(cte);
@@ -405,10 +421,10 @@ export class JournalParser {
    * as one (journal information is never thrown away); other NDRs are archived unchanged.
    * Mailbox archiving: only an NDR carrying a journal report is unwrapped.
    */
-  private decideNdr(detection: Detection): void {
+  private decideNdr(content: 'journal' | 'other'): void {
     const ndr = this.ndr!;
     if (ndr.action !== undefined) return;
-    const journal = detection.kind === 'journal-report';
+    const journal = content === 'journal';
     let action: NdrAction = 'archive-unchanged';
     if (journal) action = 'archive-journal-report';
     else if (this.opts.mode === 'endpoint' && ndr.hasNdrHeader) action = 'archive-attached';
@@ -418,6 +434,7 @@ export class JournalParser {
     }
     ndr.awaitingChild = false;
     ndr.action = action;
+    this.resolveContent(action === 'archive-journal-report' ? 'journal' : 'other');
     if (action === 'archive-unchanged') {
       this.startPassthrough();
     } else {
@@ -449,6 +466,7 @@ export class JournalParser {
       const what = this.role === 'ndr' ? 'the returned message' : 'the original';
       this.warn('BUFFER_LIMIT', `${what} does not start within maxBufferedBytes=${this.opts.maxBufferedBytes}; the ${this.role === 'ndr' ? 'NDR' : 'report'} is archived unchanged`);
       if (this.ndr !== undefined) this.ndr.action = 'archive-unchanged';
+      this.resolveContent('other');
       this.flushPending();
     }
   }

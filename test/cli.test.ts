@@ -75,6 +75,16 @@ describe('mailjournal CLI', () => {
     expect(cli(['inspect', '--fold-plus', report]).code).toBe(2);
   });
 
+  test('--mode decides how an NDR is archived; --prefer-clear-text picks the decrypted copy', () => {
+    const ndr = path.join(ROOT, 'fixtures', 'ndr', 'is-ndr-returns-plain.eml');
+    expect(JSON.parse(cli(['inspect', ndr]).stdout).ndr.action).toBe('archive-attached');
+    expect(JSON.parse(cli(['inspect', '--mode', 'mailbox', ndr]).stdout).ndr.action).toBe('archive-unchanged');
+    expect(cli(['inspect', '--mode', 'both', ndr]).code).toBe(2);
+    const irm = path.join(ROOT, 'fixtures', 'exchange', 'irm-two-embedded-messages.eml');
+    const renditions = JSON.parse(cli(['inspect', '--prefer-clear-text', irm]).stdout).renditions;
+    expect(renditions.map((r: { archived: boolean }) => r.archived)).toEqual([false, true]);
+  });
+
   test('usage errors exit 2; --help exits 0; a missing file exits 1 with a clear message', () => {
     expect(cli(['--help']).code).toBe(0);
     expect(cli(['--help']).stdout).toMatch(/mailjournal inspect/);

@@ -37,8 +37,9 @@ export function referenceStrip(message: Uint8Array, names: string[]): Uint8Array
   return fromLatin1(kept.join('') + sep + body);
 }
 
-/** The embedded original of a journal report, naively: first message/rfc822 part of the top multipart. */
-export function referenceOriginal(report: Uint8Array): Uint8Array | undefined {
+/** The embedded original of a journal report, naively: first (or nth) message/rfc822 part of the top multipart. */
+export function referenceOriginal(report: Uint8Array, nth = 0): Uint8Array | undefined {
+  let seen = 0;
   const s = latin1(report);
   const { head, body } = splitHead(s);
   const ct = headerValue(head, 'content-type') ?? '';
@@ -62,6 +63,7 @@ export function referenceOriginal(report: Uint8Array): Uint8Array | undefined {
     const ph = splitHead(part);
     const pct = (headerValue(ph.head, 'content-type') ?? '').toLowerCase();
     if (!/^message\/rfc822\b/.test(pct)) continue;
+    if (seen++ < nth) continue;
     const cte = (headerValue(ph.head, 'content-transfer-encoding') ?? '').toLowerCase();
     const content = ph.head.length === part.length ? '' : part.slice(ph.head.length + ph.sep.length);
     if (cte === 'base64') return new Uint8Array(Buffer.from(content.replace(/[^A-Za-z0-9+/]/g, ''), 'base64'));

@@ -1,0 +1,78 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { DEFAULT_REMOVE_HEADERS } from '../src/options.js';
+import { FIXTURES } from './helpers/fixtures.js';
+import { referenceOriginal, referenceStrip } from './helpers/reference.js';
+import { bytes, runAs, text, toCRLF } from './helpers/run.js';
+
+// Journal report decryption: the protected original (Content-Class: rpmsg.message, a
+// message.rpmsg attachment) first, the decrypted copy second.
+const lf = new Uint8Array(readFileSync(path.join(FIXTURES, 'exchange', 'irm-two-embedded-messages.eml')));
+const strip = (b: Uint8Array) => referenceStrip(b, [...DEFAULT_REMOVE_HEADERS]);
+
+/** The same report without its decrypted copy (explicit OME templates are not decrypted). */
+function withoutClearCopy(input: Uint8Array): Uint8Array {
+  const s = text(input);
+  const second = s.indexOf('--_000_irm_d3_', s.indexOf('Content-Type: message/rfc822') + 1);
+  const close = s.lastIndexOf('--_000_irm_d3_--');
+  return bytes(s.slice(0, second) + s.slice(close));
+}
+
+describe('protected (IRM) journal reports', () => {
+  for (const [name, input] of [
+    ['LF', lf],
+    ['CRLF', toCRLF(lf)],
+  ] as const) {
+    test(`both renditions are reported; the protected one is archived by default (${name})`, () => {
+      for (const how of ['whole', 'bytes', 9] as const) {
+        const { report, output } = runAs(input, how);
+        expect(report.renditions.map((r) => [r.role, r.archived])).toEqual([
+          ['protected', true],
+          ['decrypted', false],
+        ]);
+        expect(report.renditions[0]!.messageId).toBe(report.renditions[1]!.messageId);
+        expect(text(output)).toBe(text(strip(referenceOriginal(input, 0)!)));
+        expect(report.warnings).toEqual([]);
+      }
+    });
+
+    test(`preferClearText archives the decrypted copy, same recipients (${name})`, () => {
+      const plain = runAs(input, 'whole').report;
+      for (const how of ['whole', 'bytes', 9] as const) {
+        const { report, output } = runAs(input, how, { preferClearText: true });
+        expect(report.renditions.map((r) => [r.role, r.archived])).toEqual([
+          ['protected', false],
+          ['decrypted', true],
+        ]);
+        expect(text(output)).toBe(text(strip(referenceOriginal(input, 1)!)));
+        expect(report.recipients).toEqual(plain.recipients);
+      }
+    });
+
+    test(`preferClearText without a decrypted copy keeps the protected original (${name})`, () => {
+      const only = withoutClearCopy(input);
+      for (const how of ['whole', 'bytes', 9] as const) {
+        const { report, output } = runAs(only, how, { preferClearText: true });
+        expect(report.renditions.map((r) => [r.role, r.archived])).toEqual([['protected', true]]);
+        expect(report.warnings.map((w) => w.code)).toEqual(['NO_CLEAR_TEXT']);
+        expect(text(output)).toBe(text(strip(referenceOriginal(only, 0)!)));
+      }
+    });
+
+    test(`a protected original larger than maxBufferedBytes is archived instead (${name})`, () => {
+      // Grow the protected original's rpmsg attachment so that it outgrows the hold.
+      const eol = name === 'CRLF' ? '\r\n' : '\n';
+      const marker = `filename="message.rpmsg"${eol}`;
+      const s = text(input);
+      const at = s.indexOf(eol, s.indexOf(marker) + marker.length) + eol.length;
+      const big = bytes(s.slice(0, at) + `${'QUJD'.repeat(19)}${eol}`.repeat(60) + s.slice(at));
+      for (const how of ['whole', 'bytes', 9] as const) {
+        const { report, output } = runAs(big, how, { preferClearText: true, maxBufferedBytes: 1500 });
+        expect(report.warnings.map((w) => w.code)).toEqual(['CLEAR_TEXT_TOO_LATE']);
+        expect(report.renditions.map((r) => r.archived)).toEqual([true, false]);
+        expect(text(output)).toBe(text(strip(referenceOriginal(big, 0)!)));
+      }
+    });
+  }
+});

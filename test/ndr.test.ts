@@ -1,0 +1,168 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { parseDeliveryStatus } from '../src/ndr.js';
+import { CORPUS, FIXTURES } from './helpers/fixtures.js';
+import { referenceOriginal, referenceStrip } from './helpers/reference.js';
+import { runAs, text, toCRLF } from './helpers/run.js';
+import { DEFAULT_REMOVE_HEADERS } from '../src/options.js';
+
+const read = (name: string) => new Uint8Array(readFileSync(path.join(FIXTURES, 'ndr', `${name}.eml`)));
+
+/** What the archived bytes must be, computed by the naive reference from the input. */
+type Archived = 'input' | 'attached' | 'journal-original' | 'journal-original-2' | 'original';
+function expectedBytes(input: Uint8Array, what: Archived): Uint8Array {
+  const strip = (b: Uint8Array) => referenceStrip(b, [...DEFAULT_REMOVE_HEADERS]);
+  switch (what) {
+    case 'input':
+      return input;
+    case 'attached':
+      return referenceOriginal(input)!;
+    case 'original':
+      return strip(referenceOriginal(input)!);
+    case 'journal-original':
+      return strip(referenceOriginal(referenceOriginal(input)!)!);
+    case 'journal-original-2':
+      return strip(referenceOriginal(referenceOriginal(referenceOriginal(input)!)!)!);
+  }
+}
+
+interface Row {
+  fixture: string;
+  mode: 'endpoint' | 'mailbox';
+  kind: string;
+  signal?: string;
+  action?: string;
+  chain?: string[];
+  archived: Archived;
+  warnings?: string[];
+}
+
+// Input kind × mode → action and archived bytes (MailStore's rules, formats.md §3.3).
+const both = (r: Omit<Row, 'mode'>): Row[] => [
+  { ...r, mode: 'endpoint' },
+  { ...r, mode: 'mailbox' },
+];
+const table: Row[] = [
+  { fixture: 'is-ndr-returns-plain', mode: 'endpoint', kind: 'ndr', signal: 'delivery-status', action: 'archive-attached', chain: ['ndr', 'message'], archived: 'attached' },
+  { fixture: 'is-ndr-returns-plain', mode: 'mailbox', kind: 'ndr', signal: 'delivery-status', action: 'archive-unchanged', chain: ['ndr'], archived: 'input' },
+  ...both({ fixture: 'is-ndr-returns-journal', kind: 'ndr', signal: 'delivery-status', action: 'archive-journal-report', chain: ['ndr', 'journal-report'], archived: 'journal-original' }),
+  ...both({ fixture: 'relay-dsn-returns-journal', kind: 'ndr', signal: 'delivery-status', action: 'archive-journal-report', chain: ['ndr', 'journal-report'], archived: 'journal-original' }),
+  ...both({ fixture: 'relay-dsn-returns-plain', kind: 'ndr', signal: 'delivery-status', action: 'archive-unchanged', chain: ['ndr'], archived: 'input' }),
+  ...both({ fixture: 'is-ndr-headers-only', kind: 'ndr', signal: 'delivery-status', action: 'archive-unchanged', chain: ['ndr'], archived: 'input', warnings: ['NDR_HEADERS_ONLY'] }),
+  ...both({ fixture: 'flattened-ndr-returns-journal', kind: 'ndr', signal: 'exchange-ndr-header', action: 'archive-journal-report', chain: ['ndr', 'journal-report'], archived: 'journal-original' }),
+  ...both({ fixture: 'flattened-ndr-returns-ndr-returns-journal', kind: 'ndr', signal: 'exchange-ndr-header', action: 'archive-journal-report', chain: ['ndr', 'ndr', 'journal-report'], archived: 'journal-original-2' }),
+  ...both({ fixture: 'journal-report-of-ndr', kind: 'journal-report', archived: 'original' }),
+  ...both({ fixture: 'read-receipt', kind: 'message', archived: 'input' }),
+  ...both({ fixture: 'heuristic-x-failed-recipients', kind: 'ndr', signal: 'x-failed-recipients', action: 'archive-unchanged', chain: ['ndr'], archived: 'input' }),
+  ...both({ fixture: 'heuristic-null-return-path', kind: 'ndr', signal: 'null-return-path', action: 'archive-unchanged', chain: ['ndr'], archived: 'input' }),
+  ...both({ fixture: 'heuristic-mailer-daemon', kind: 'ndr', signal: 'mailer-daemon-sender', action: 'archive-unchanged', chain: ['ndr'], archived: 'input' }),
+  ...both({ fixture: 'heuristic-localised-subject', kind: 'ndr', signal: 'undeliverable-subject', action: 'archive-unchanged', chain: ['ndr'], archived: 'input' }),
+  ...both({ fixture: 'heuristic-content-class-dsn', kind: 'ndr', signal: 'content-class-dsn', action: 'archive-unchanged', chain: ['ndr'], archived: 'input' }),
+  ...both({ fixture: 'tnef-original', kind: 'journal-report', archived: 'input', warnings: ['ORIGINAL_TNEF'] }),
+];
+
+describe('NDR rules: input kind × mode → action and archived bytes', () => {
+  for (const row of table) {
+    test(`${row.fixture} (${row.mode})`, () => {
+      const lf = read(row.fixture);
+      for (const input of [lf, toCRLF(lf)]) {
+        for (const how of ['whole', 'bytes', 21] as const) {
+          const { report, output } = runAs(input, how, { mode: row.mode });
+          expect(report.kind).toBe(row.kind);
+          if (row.action !== undefined) {
+            expect(report.ndr).toMatchObject({ signal: row.signal, action: row.action, chain: row.chain, mode: row.mode });
+          } else {
+            expect(report.ndr).toBeNull();
+          }
+          for (const code of row.warnings ?? []) expect(report.warnings.map((w) => w.code)).toContain(code);
+          expect(text(output), `chunking ${how}`).toBe(text(expectedBytes(input, row.archived)));
+        }
+      }
+    });
+  }
+
+  test('an NDR that carries a journal report reports the journal report\'s envelope and recipients', () => {
+    const { report } = runAs(read('is-ndr-returns-journal'), 'whole');
+    expect(report.envelope?.sender).toBe('alice@contoso.com');
+    expect(report.recipients.map((r) => `${r.type}:${r.address}`)).toEqual(['to:bob@contoso.com', 'cc:carol@fabrikam.com', 'bcc:dave@contoso.com', 'to:erin@contoso.com', 'to:frank@contoso.com']);
+    expect(report.output.content).toBe('original');
+    expect(report.message.removedHeaders).toEqual(['X-MS-Exchange-Organization-BCC']);
+    expect(report.ndr?.deliveryStatus).toEqual([
+      { finalRecipient: 'journal@archive.example.org', originalRecipient: null, action: 'failed', status: '4.4.7', diagnosticCode: 'smtp;400 4.4.7 Message delayed beyond the retry period', remoteMta: 'mx.archive.example.org' },
+    ]);
+    expect(report.ndr?.reportingMta).toBe('EX01.contoso.com');
+  });
+
+  test('attached output is described as such', () => {
+    expect(runAs(read('is-ndr-returns-plain'), 'whole').report.output.content).toBe('attached');
+  });
+
+  test('nesting is bounded by maxNesting', () => {
+    const { report, output } = runAs(read('flattened-ndr-returns-ndr-returns-journal'), 'whole', { maxNesting: 1 });
+    expect(report.warnings.map((w) => w.code)).toContain('NESTING_LIMIT');
+    expect(report.ndr?.action).toBe('archive-attached');
+    expect(report.ndr?.chain).toEqual(['ndr', 'ndr']);
+    expect(text(output)).toBe(text(referenceOriginal(read('flattened-ndr-returns-ndr-returns-journal'))!));
+  });
+
+  test('rejects a bad mode', () => {
+    expect(() => runAs(read('read-receipt'), 'whole', { mode: 'both' as never })).toThrow(/mode/);
+  });
+});
+
+describe('parseDeliveryStatus', () => {
+  test('per-message and per-recipient blocks, folded fields, address types', () => {
+    const ds = parseDeliveryStatus(
+      ['Reporting-MTA: dns; mx.example.net', '', 'Final-Recipient: rfc822; a@x', 'Original-Recipient: rfc822;<A@X>', 'Action: Failed', 'Status: 5.1.1', 'Diagnostic-Code: smtp; 550 no', '  such user', '', 'Final-Recipient: x400; c=US', 'Action: delayed', 'Status: 4.0.0', ''].join('\r\n'),
+    );
+    expect(ds).toEqual({
+      reportingMta: 'mx.example.net',
+      recipients: [
+        { finalRecipient: 'a@x', originalRecipient: 'A@X', action: 'failed', status: '5.1.1', diagnosticCode: 'smtp; 550 no  such user', remoteMta: null },
+        { finalRecipient: 'x400; c=US', originalRecipient: null, action: 'delayed', status: '4.0.0', diagnosticCode: null, remoteMta: null },
+      ],
+    });
+  });
+});
+
+// Every real NDR in the sisimai corpus, with the signal read off each file by hand: a
+// message/delivery-status part inside multipart/report decides first; sanitised samples without
+// that part fall back to X-MS-Exchange-Message-Is-Ndr; the Exchange 2003 ones have neither and
+// are recognised by their postmaster sender.
+const SISIMAI = path.join(CORPUS, 'sisimai');
+const signals: Record<string, string> = {
+  'dos-lhost-office365-01.eml': 'exchange-ndr-header',
+  'lhost-office365-01.eml': 'exchange-ndr-header',
+  'lhost-exchange2003-01.eml': 'mailer-daemon-sender',
+  'lhost-exchange2003-02.eml': 'mailer-daemon-sender',
+  'lhost-exchange2007-05.eml': 'delivery-status',
+  'lhost-exchange2007-06.eml': 'delivery-status',
+  'lhost-exchange2007-07.eml': 'delivery-status',
+  'lhost-office365-03.eml': 'delivery-status',
+  'lhost-office365-04.eml': 'delivery-status',
+  'lhost-office365-11.eml': 'delivery-status',
+  'lhost-office365-12.eml': 'delivery-status',
+  'lhost-office365-13.eml': 'delivery-status',
+  'rhost-microsoft-03.eml': 'delivery-status',
+};
+
+describe.skipIf(!existsSync(SISIMAI))('real NDRs (../shared/corpus/sisimai)', () => {
+  test('every file is listed', () => {
+    expect(readdirSync(SISIMAI).sort()).toEqual(Object.keys(signals).sort());
+  });
+  for (const [file, signal] of Object.entries(signals)) {
+    test(`${file}: ${signal}`, () => {
+      const input = new Uint8Array(existsSync(SISIMAI) ? readFileSync(path.join(SISIMAI, file)) : []);
+      const whole = runAs(input, 'whole');
+      expect(whole.report.kind).toBe('ndr');
+      expect(whole.report.ndr?.signal).toBe(signal);
+      const chunked = runAs(input, 7);
+      expect(chunked.report).toEqual(whole.report);
+      expect(Buffer.compare(chunked.output, whole.output)).toBe(0);
+      // Nothing is lost: the output is the whole NDR or the message it returned.
+      if (whole.report.ndr?.action === 'archive-unchanged') expect(Buffer.compare(whole.output, input)).toBe(0);
+      else expect(text(whole.output)).toBe(text(referenceOriginal(input)!));
+    });
+  }
+});
