@@ -27,6 +27,8 @@ export interface MultipartHandler {
  */
 export class MultipartScanner {
   private readonly needle: Uint8Array;
+  /** The needle without its LF: "--" never occurs in base64, so the native search skips fast. */
+  private readonly dashes: Uint8Array;
   private carry: Uint8Array = new Uint8Array(0);
   /** Absolute input offset of the first byte of the next `data` (= of carry[0]). */
   private base: number;
@@ -49,6 +51,7 @@ export class MultipartScanner {
     startOffset = 0,
   ) {
     this.needle = toBytes(`\n--${boundary}`);
+    this.dashes = this.needle.subarray(1);
     this.base = startOffset;
   }
 
@@ -68,7 +71,7 @@ export class MultipartScanner {
       // The held-back tail is usually not a delimiter: check the seam alone instead of copying
       // the whole chunk behind it. A match at or before carry.length starts in the tail (or its
       // CR is the tail's last byte), so that rare case takes the copying path.
-      const at = indexOfBytes(concatBytes(carry, chunk.subarray(0, this.needle.length)), this.needle, 0);
+      const at = this.find(concatBytes(carry, chunk.subarray(0, this.needle.length)), 0);
       if (at === -1 || at > carry.length) {
         this.carry = new Uint8Array(0);
         this.emit(carry);
@@ -137,7 +140,7 @@ export class MultipartScanner {
   private scan(data: Uint8Array, pos: number, searchFrom: number): void {
     const needle = this.needle;
     for (;;) {
-      const at = indexOfBytes(data, needle, searchFrom);
+      const at = this.find(data, searchFrom);
       if (at === -1) {
         // Hold back what could be the start of a delimiter (and the CR before it).
         const emitEnd = this.final ? data.length : Math.max(pos, data.length - needle.length);
@@ -174,6 +177,18 @@ export class MultipartScanner {
       }
       searchFrom = pos - 1;
     }
+  }
+
+  /**
+   * Index of the next `LF "--" boundary` at or after `from`, like indexOf with the full needle,
+   * but searching for `"--" boundary` and checking the LF before it: a leading LF would make the
+   * native search stop at every line of a base64 body.
+   */
+  private find(data: Uint8Array, from: number): number {
+    for (let i = indexOfBytes(data, this.dashes, from + 1); i !== -1; i = indexOfBytes(data, this.dashes, i + 1)) {
+      if (data[i - 1] === CharCode.LF) return i - 1;
+    }
+    return -1;
   }
 
   /**
