@@ -61,6 +61,8 @@ export interface ParseOptions {
   preferClearText?: boolean;
   /** How many levels of messages inside NDRs are unwrapped. Default 4. */
   maxNesting?: number;
+  /** Compute `dedup.messageIdKey` and `dedup.contentKey` while streaming. Default true. */
+  dedupKeys?: boolean;
 }
 
 /** Options with defaults applied. @internal */
@@ -77,6 +79,7 @@ export interface ResolvedOptions {
   mode: 'endpoint' | 'mailbox';
   preferClearText: boolean;
   maxNesting: number;
+  dedupKeys: boolean;
 }
 
 function addressList(options: ParseOptions, name: 'journalSenders' | 'archiveAddresses'): readonly (string | RegExp)[] | undefined {
@@ -122,6 +125,7 @@ export function resolveOptions(options: ParseOptions = {}): ResolvedOptions {
     mode: modeOption(options.mode),
     preferClearText: booleanOption('preferClearText', options.preferClearText) ?? false,
     maxNesting: limit(options, 'maxNesting', MAX_NESTING),
+    dedupKeys: booleanOption('dedupKeys', options.dedupKeys) ?? true,
   };
 }
 

@@ -1,3 +1,4 @@
+import { ContentHasher } from './dedup.js';
 import { detectFromBlock, type Detection } from './detect.js';
 import { ParserStateError } from './errors.js';
 import { parseEnvelope } from './exchange/envelope.js';
@@ -91,6 +92,8 @@ export class JournalParser {
   private holding: { bytes: Uint8Array[]; size: number } | undefined;
   private ndr: NdrState | undefined;
   private contentResolved = false;
+  /** Content key of a plain message or an NDR (journal reports key their embedded messages). */
+  private topHasher: ContentHasher | undefined;
 
   constructor(options: JournalParserOptions = {}, /** @internal */ nested?: NestedContext) {
     this.opts = resolveOptions(options);
@@ -228,11 +231,14 @@ export class JournalParser {
     // marker Exchange copies onto it). An NDR? Read receipts are reports too, but not NDRs.
     const structural = isDeliveryStatusReport(ct);
     const signal = isReadReceipt(ct) ? undefined : headerNdrSignal(block);
+    const hasher = this.newHasher();
+    hasher?.write(block.raw);
+    this.topHasher = hasher;
     if (!structural && signal === undefined) {
       this.role = 'message';
       this.resolveContent('other');
       this.startPassthrough();
-      return NULL_SINK;
+      return hasher ? { write: (b) => hasher.write(b), end: () => {} } : NULL_SINK;
     }
     // An NDR: what it archives is known once its returned message is (see decideNdr).
     this.role = 'ndr';
@@ -241,9 +247,21 @@ export class JournalParser {
       this.ndr.action = 'archive-unchanged';
       this.resolveContent('other');
       this.startPassthrough();
-      return NULL_SINK;
+      return hasher ? { write: (b) => hasher.write(b), end: () => {} } : NULL_SINK;
     }
-    return this.multipartSink(ct, 0, bodyOffset);
+    const parts = this.multipartSink(ct, 0, bodyOffset);
+    if (!hasher) return parts;
+    return {
+      write: (b) => {
+        hasher.write(b);
+        parts.write(b);
+      },
+      end: () => parts.end(),
+    };
+  }
+
+  private newHasher(): ContentHasher | undefined {
+    return this.opts.dedupKeys ? new ContentHasher(this.opts.maxHeaderBytes, this.opts.maxDepth, this.opts.maxLineBytes) : undefined;
   }
 
   private multipartSink(ct: ContentType, depth: number, bodyOffset: number): BodySink {
@@ -343,11 +361,14 @@ export class JournalParser {
       decoder: createTransferDecoder(cte),
       protectedHeader: false,
       rpmsg,
+      hasher: this.newHasher(),
     };
     this.embedded.push(state);
     const decoder: TransferDecoder | undefined = state.decoder;
+    const hasher = state.hasher;
     const push = (b: Uint8Array): void => {
       rpmsg.write(b);
+      hasher?.write(b);
       state.stripper.write(b);
     };
     return {
@@ -488,6 +509,7 @@ export class JournalParser {
         tnef: this.tnef,
         ndr: this.ndr,
         ndrClosed: this.outerScanner?.closed ?? true,
+        topContentKey: this.topHasher?.end(),
         warn: (code, message) => this.warn(code, message),
         hasWarning: (code) => this.warnings.some((w) => w.code === code),
       },

@@ -6,6 +6,7 @@ import { addEnvelopeRecipients } from './exchange/recipients.js';
 import type { HeaderBlock } from './mime/header-block.js';
 import type { ResolvedOptions } from './options.js';
 import { RecipientList, VisibleTypes } from './recipients.js';
+import { messageIdKey, type ContentHasher } from './dedup.js';
 import type { MarkerScanner } from './mime/marker.js';
 import type { TransferDecoder } from './mime/transfer-decoding.js';
 import type { DeliveryStatus } from './ndr.js';
@@ -28,6 +29,8 @@ export interface EmbeddedState {
   protectedHeader: boolean;
   /** Watches its bytes for a message.rpmsg attachment. */
   rpmsg: MarkerScanner;
+  /** Its content key, when keys are on. */
+  hasher: ContentHasher | undefined;
 }
 
 /** What the pass learnt about an NDR. @internal */
@@ -66,6 +69,8 @@ export interface ParseState {
   tnef: boolean;
   ndr: NdrState | undefined;
   ndrClosed: boolean;
+  /** Content key of a plain message or an NDR, when keys are on. */
+  topContentKey: string | undefined;
   warn(code: WarningCode, message: string): void;
   hasWarning(code: WarningCode): boolean;
 }
@@ -145,9 +150,15 @@ function messageReport(s: ParseState, warnings: JournalReport['warnings'], warnB
     wrapper: null,
     renditions: [],
     ndr: null,
+    dedup: keysOf(s, message.messageId, s.topContentKey ?? null),
     output: { content: 'unchanged' },
     warnings,
   };
+}
+
+function keysOf(s: ParseState, messageId: string | null, contentKey: string | null): JournalReport['dedup'] {
+  if (!s.opts.dedupKeys) return { messageIdKey: null, contentKey: null };
+  return { messageIdKey: messageIdKey(messageId) ?? null, contentKey };
 }
 
 function journalReport(s: ParseState, warnings: JournalReport['warnings']): JournalReport {
@@ -243,6 +254,7 @@ function journalReport(s: ParseState, warnings: JournalReport['warnings']): Jour
     wrapper,
     renditions,
     ndr: null,
+    dedup: keysOf(s, message.messageId, renditions[s.selected ?? 0]?.contentKey ?? null),
     output: { content: s.outputContent },
     warnings,
   };
@@ -256,6 +268,7 @@ function renditionsOf(s: ParseState): Rendition[] {
   const isProtected = (e: EmbeddedState): boolean => e.protectedHeader || e.rpmsg.found;
   const pair = s.embedded.length === 2 && isProtected(s.embedded[0]!);
   return s.embedded.map((e, i) => ({
+    contentKey: e.hasher?.end() ?? null,
     role: pair ? (i === 0 ? 'protected' : 'decrypted') : isProtected(e) ? 'protected' : 'original',
     messageId: e.stripper.block?.get('message-id')?.trim() || null,
     subject: e.stripper.block?.getDecoded('subject') ?? null,

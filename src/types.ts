@@ -158,6 +158,16 @@ export interface Rendition {
   subject: string | null;
   /** Whether this rendition is the archived output. */
   archived: boolean;
+  /** Its content key (see {@link DedupKeys}); null when keys are off. */
+  contentKey: string | null;
+}
+
+/** Keys that identify the message across its copies (README: "Dedup keys"). */
+export interface DedupKeys {
+  /** `mid1:<sha256>` of the normalised Message-ID; null when there is none. */
+  messageIdKey: string | null;
+  /** `ck1:<sha256>` of the message's canonical content; null when keys are off or nothing was archived. */
+  contentKey: string | null;
 }
 
 /** Delivery facts of a routing or delivered copy. */
@@ -239,6 +249,8 @@ export interface JournalReport {
   renditions: Rendition[];
   /** NDR facts when `kind` is `ndr`, else null. */
   ndr: NdrInfo | null;
+  /** Keys of the message described (the archived rendition, the unwrapped message, or the message itself). */
+  dedup: DedupKeys;
   output: OutputInfo;
   warnings: JournalWarning[];
 }
