@@ -11,8 +11,8 @@ export const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
 export const MAX_DEPTH = 8;
 /** Default for {@link ParseOptions.maxNesting}: NDR and journal levels unwrapped. */
 export const MAX_NESTING = 4;
-/** Default for {@link ParseOptions.maxLineBytes}: 64 KiB. */
-export const MAX_LINE_BYTES = 64 * 1024;
+/** Default for {@link ParseOptions.maxLineBytes}: 998, RFC 5322's line length. */
+export const MAX_LINE_BYTES = 998;
 
 /** Options of the parser. Every limit is a positive integer number of bytes (or levels). */
 export interface ParseOptions {
@@ -30,7 +30,10 @@ export interface ParseOptions {
   maxBufferedBytes?: number;
   /** Deepest multipart nesting searched for the envelope part. Default 8. */
   maxDepth?: number;
-  /** Longest boundary line looked at before deciding it is not a delimiter. Default 64 KiB. */
+  /**
+   * Longest white space after a boundary on its line (transport padding) before the line is no
+   * longer taken as a delimiter. Default 998 (RFC 5322's line length).
+   */
   maxLineBytes?: number;
   /**
    * The input comes from an authenticated journal endpoint: its journal wrappers are trusted

@@ -1,6 +1,6 @@
 import { ContentHasher } from './dedup.js';
 import { detectFromBlock, type Detection } from './detect.js';
-import { ParserStateError } from './errors.js';
+import { InvalidInputError, LimitExceededError, ParserStateError } from './errors.js';
 import { parseEnvelope } from './exchange/envelope.js';
 import { parseEnvelope2003 } from './exchange/envelope-2003.js';
 import { ByteBuffer } from './internal/bytes.js';
@@ -75,7 +75,15 @@ export class JournalParser {
   // Output. 'pending': input bytes held until it is known what will be archived; 'passthrough':
   // every input byte is the output; 'selected': the output comes from one embedded message.
   private outMode: 'pending' | 'passthrough' | 'selected' = 'pending';
-  private pending: Uint8Array[] = [];
+  // One contiguous copy: holding the caller's chunks would cost an object per chunk, which for
+  // 1-byte writes is a hundred times the bytes themselves.
+  private readonly pending = new ByteBuffer();
+  /**
+   * An embedded message (or an NDR's returned message) that starts in time is on its way: the
+   * held bytes are kept until it outputs its first byte, so an empty or unreadable one can
+   * still fall back to archiving the input unchanged.
+   */
+  private awaitingOutput = false;
 
   // What the parse found.
   private detection: Detection = { kind: 'message', source: null, marker: null };
@@ -112,9 +120,10 @@ export class JournalParser {
    */
   write(chunk: Uint8Array): void {
     if (this.ended) throw new ParserStateError('write() after end()');
+    if (!(chunk instanceof Uint8Array)) throw new InvalidInputError(`write() takes a Uint8Array, got ${chunk === null ? 'null' : typeof chunk}`);
     if (chunk.length === 0) return;
     if (this.outMode === 'pending') {
-      this.pending.push(chunk);
+      this.pending.append(chunk);
     } else if (this.outMode === 'passthrough') {
       this.onOutput(chunk);
     }
@@ -139,6 +148,12 @@ export class JournalParser {
       this.releaseHold();
     }
     if (this.ndr !== undefined && this.ndr.action === undefined) this.ndr.action = 'archive-unchanged';
+    if (this.outMode === 'pending' && this.awaitingOutput) {
+      // The message to archive produced no byte: archive the input rather than nothing.
+      this.warn('EMBEDDED_EMPTY', 'the message to archive is empty; the input is archived unchanged');
+      if (this.ndr !== undefined) this.ndr.action = 'archive-unchanged';
+      this.selected = undefined;
+    }
     this.resolveContent('other');
     if (this.outMode === 'pending') this.flushPending();
     return this.buildReport();
@@ -337,10 +352,7 @@ export class JournalParser {
    */
   private openEmbedded(cte: string, bodyOffset: number): BodySink {
     const index = this.embedded.length;
-    if (index === 0 && this.outMode === 'pending' && bodyOffset <= this.opts.maxBufferedBytes) {
-      this.pending = [];
-      this.outMode = 'selected';
-    }
+    if (index === 0 && this.outMode === 'pending' && bodyOffset <= this.opts.maxBufferedBytes) this.awaitingOutput = true;
     if (index === 1 && this.holding !== undefined) {
       // The clear copy the caller prefers: drop the held protected original, archive this one.
       this.holding = undefined;
@@ -360,37 +372,67 @@ export class JournalParser {
       transferEncoding: cte,
       decoder: createTransferDecoder(cte),
       protectedHeader: false,
+      headerOverflow: false,
       rpmsg,
       hasher: this.newHasher(),
     };
     this.embedded.push(state);
     const decoder: TransferDecoder | undefined = state.decoder;
     const hasher = state.hasher;
+    const strip = (f: () => void): void => {
+      if (state.headerOverflow) return;
+      try {
+        f();
+      } catch (e) {
+        if (!(e instanceof LimitExceededError)) throw e;
+        this.onEmbeddedHeaderOverflow(index);
+      }
+    };
     const push = (b: Uint8Array): void => {
       rpmsg.write(b);
       hasher?.write(b);
-      state.stripper.write(b);
+      strip(() => state.stripper.write(b));
     };
     return {
       write: (b) => push(decoder ? decoder.write(b) : b),
       end: () => {
         if (decoder) push(decoder.end());
-        state.stripper.end();
+        strip(() => state.stripper.end());
       },
     };
+  }
+
+  /**
+   * The embedded message's header block is too large to remove the BCC headers from. If it was
+   * to be archived, archive the whole input unchanged instead (nothing is lost; the report says
+   * so); otherwise only its report facts are missing.
+   */
+  private onEmbeddedHeaderOverflow(index: number): void {
+    this.embedded[index]!.headerOverflow = true;
+    this.warn('ORIGINAL_HEADER_LIMIT', `an embedded message's header block exceeds maxHeaderBytes=${this.opts.maxHeaderBytes}; its headers could not be read or removed`);
+    // Only a message that was going to be archived changes the output; otherwise the usual
+    // maxBufferedBytes rule decides, at an offset that does not depend on chunking.
+    const wasCandidate = this.outMode === 'pending' && this.awaitingOutput && (index === 0 || this.selected === index);
+    if (!wasCandidate) return;
+    this.selected = undefined;
+    this.holding = undefined;
+    this.awaitingOutput = false;
+    this.flushPending();
   }
 
   private onEmbeddedHeaders(index: number, block: HeaderBlock): void {
     const state = this.embedded[index]!;
     state.protectedHeader = isProtectedHeader(block);
-    if (index !== 0 || this.outMode !== 'selected') return;
+    if (index !== 0 || !this.awaitingOutput) return;
     if (this.opts.preferClearText && state.protectedHeader) this.holding = { bytes: [], size: 0 };
     else this.selected = 0;
   }
 
   private emitEmbedded(index: number, bytes: Uint8Array): void {
+    if (bytes.length === 0) return;
     if (this.selected === index) {
-      this.onOutput(bytes);
+      this.commitOutput();
+      if (this.outMode === 'selected') this.onOutput(bytes);
       return;
     }
     if (index !== 0 || this.holding === undefined) return;
@@ -404,7 +446,15 @@ export class JournalParser {
     const held = this.holding!;
     this.holding = undefined;
     this.selected = 0;
-    for (const b of held.bytes) this.onOutput(b);
+    for (const b of held.bytes) this.emitEmbedded(0, b);
+  }
+
+  /** The first archived byte is here: the held input is no longer needed. */
+  private commitOutput(): void {
+    if (this.outMode !== 'pending' || !this.awaitingOutput) return;
+    this.pending.clear();
+    this.outMode = 'selected';
+    this.awaitingOutput = false;
   }
 
   /** The message an NDR returns: parsed by a nested parser, which may be a journal report. */
@@ -421,8 +471,16 @@ export class JournalParser {
     }
     // Wait for the returned message's headers before deciding, if its body starts in time.
     ndr.awaitingChild = this.outMode === 'pending' && bodyOffset <= this.opts.maxBufferedBytes;
+    this.awaitingOutput = ndr.awaitingChild;
     const child = new JournalParser(
-      { ...this.input, onOutput: (b) => this.outMode === 'selected' && this.onOutput(b) },
+      {
+        ...this.input,
+        onOutput: (b) => {
+          if (b.length === 0 || ndr.action === undefined || ndr.action === 'archive-unchanged') return;
+          this.commitOutput();
+          if (this.outMode === 'selected') this.onOutput(b);
+        },
+      },
       { nesting, onContent: (c) => this.decideNdr(c) },
     );
     ndr.child = child;
@@ -457,10 +515,8 @@ export class JournalParser {
     ndr.action = action;
     this.resolveContent(action === 'archive-journal-report' ? 'journal' : 'other');
     if (action === 'archive-unchanged') {
+      this.awaitingOutput = false;
       this.startPassthrough();
-    } else {
-      this.pending = [];
-      this.outMode = 'selected';
     }
   }
 
@@ -470,10 +526,11 @@ export class JournalParser {
   }
 
   private flushPending(): void {
-    const held = this.pending;
-    this.pending = [];
+    const held = this.pending.take();
+    this.pending.clear();
     this.outMode = 'passthrough';
-    for (const b of held) this.onOutput(b);
+    this.awaitingOutput = false;
+    if (held.length > 0) this.onOutput(held);
   }
 
   /**
@@ -482,7 +539,7 @@ export class JournalParser {
    * the decision does not depend on chunking.
    */
   private checkBuffered(): void {
-    if (this.outMode !== 'pending' || this.outerScanner === undefined || this.ndr?.awaitingChild) return;
+    if (this.outMode !== 'pending' || this.outerScanner === undefined || this.awaitingOutput) return;
     if (this.outerScanner.processedOffset > this.opts.maxBufferedBytes) {
       const what = this.role === 'ndr' ? 'the returned message' : 'the original';
       this.warn('BUFFER_LIMIT', `${what} does not start within maxBufferedBytes=${this.opts.maxBufferedBytes}; the ${this.role === 'ndr' ? 'NDR' : 'report'} is archived unchanged`);

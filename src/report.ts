@@ -27,6 +27,8 @@ export interface EmbeddedState {
   decoder: TransferDecoder | undefined;
   /** Marked protected in its own headers (Content-Class: rpmsg.message). */
   protectedHeader: boolean;
+  /** Its header block exceeded maxHeaderBytes: nothing of it was stripped or read. */
+  headerOverflow: boolean;
   /** Watches its bytes for a message.rpmsg attachment. */
   rpmsg: MarkerScanner;
   /** Its content key, when keys are on. */
@@ -77,6 +79,13 @@ export interface ParseState {
 
 /** Turn what the pass found into the report. @internal */
 export function buildReport(s: ParseState, warnings: JournalReport['warnings']): JournalReport {
+  const report = buildUnsorted(s, warnings);
+  // Warnings are sorted so that the report does not depend on when, in the stream, each was noticed.
+  report.warnings.sort((a, b) => (a.code < b.code ? -1 : a.code > b.code ? 1 : a.message < b.message ? -1 : a.message > b.message ? 1 : 0));
+  return report;
+}
+
+function buildUnsorted(s: ParseState, warnings: JournalReport['warnings']): JournalReport {
   for (const e of s.embedded) {
     if (e.decoder?.irregular) s.warn('TRANSFER_ENCODING_IRREGULAR', `an embedded message's ${e.transferEncoding} encoding had invalid bytes; they were skipped`);
   }
@@ -180,7 +189,7 @@ function journalReport(s: ParseState, warnings: JournalReport['warnings']): Jour
 
   // A report that is not multipart has one root cause; it is not also reported as "no envelope"
   // and "no original".
-  let defective = s.notMultipart || s.hasWarning('MIME_UNCLOSED');
+  let defective = s.notMultipart || s.hasWarning('MIME_UNCLOSED') || s.hasWarning('EMBEDDED_EMPTY') || s.hasWarning('ORIGINAL_HEADER_LIMIT');
   if (s.embedded.length === 0 && !s.notMultipart) {
     defective = true;
     if (s.tnef) s.warn('ORIGINAL_TNEF', 'the original is attached TNEF-encapsulated (application/ms-tnef, winmail.dat), not as message/rfc822; the whole report is archived unchanged');

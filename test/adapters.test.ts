@@ -20,10 +20,10 @@ describe('adapters', () => {
     expect(fromEvent).toBe(t.report);
   });
 
-  test('Node Transform surfaces limit errors as stream errors', async () => {
-    const t = new JournalTransform({ maxHeaderBytes: 400 });
-    const big = SAMPLE_REPORT.replace('Subject: Quarterly numbers\nMessage-ID', `Subject: ${'x'.repeat(500)}\nMessage-ID`);
-    await expect(pipeline(Readable.from([bytes(big)]), t, async function* (s) { for await (const _ of s) {} })).rejects.toMatchObject({ code: 'ERR_LIMIT_EXCEEDED' });
+  test('Node Transform: invalid options throw a TypeError; a failing input errors the pipeline', async () => {
+    expect(() => new JournalTransform({ maxDepth: 0 })).toThrow(TypeError);
+    const failing = new Readable({ read() { this.destroy(new Error('disk on fire')); } });
+    await expect(pipeline(failing, new JournalTransform(), async function* (s) { for await (const _ of s) {} })).rejects.toThrow(/disk on fire/);
   });
 
   test('web TransformStream outputs the archived original and resolves the report', async () => {

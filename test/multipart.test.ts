@@ -64,8 +64,16 @@ describe('MultipartScanner', () => {
     expect(r.starts).toEqual([4, 11]);
   });
 
-  test('a delimiter line longer than maxLineBytes is not a delimiter', () => {
-    const long = '--b' + ' '.repeat(2000) + 'x\n';
-    expect(scan(bytes(`--b\n\nx\n${long}--b--\n`), 'b').parts).toEqual([`\nx\n${long.slice(0, -1)}`]);
+  test('padding longer than maxLineBytes makes a line not a delimiter, for every chunking', () => {
+    const long = '--b' + ' '.repeat(1001) + '\n';
+    for (const how of ['whole', 'bytes', 3, 4] as const) {
+      expect(scan(bytes(`--b\n\nx\n${long}--b--\n`), 'b', how).parts).toEqual([`\nx\n${long.slice(0, -1)}`]);
+    }
+    const ok = '--b' + ' '.repeat(998) + '\n';
+    for (const how of ['whole', 'bytes', 3] as const) expect(scan(bytes(`--b\n\nx\n${ok}\ny\n--b--\n`), 'b', how).parts).toEqual(['\nx', '\ny']);
+  });
+
+  test('"--b--x" is not a close delimiter', () => {
+    expect(scan(bytes('--b\n\nx\n--b--x\ny\n--b--\n'), 'b').parts).toEqual(['\nx\n--b--x\ny']);
   });
 });

@@ -3,7 +3,8 @@ import { describe, expect, test } from 'vitest';
 import { parseJournal } from '../src/parse.js';
 import { JournalParser } from '../src/parser.js';
 import { isJournalError, InvalidInputError, LimitExceededError, OutputError, ParserStateError } from '../src/errors.js';
-import { bytes, chunk, concat, text } from './helpers/run.js';
+import { bytes, chunk, concat, run, text } from './helpers/run.js';
+import { stripHeaders } from '../src/strip.js';
 import { SAMPLE_ARCHIVED, SAMPLE_REPORT } from './helpers/sample.js';
 
 const input = bytes(SAMPLE_REPORT);
@@ -90,17 +91,38 @@ describe('JournalParser', () => {
     expect(() => p.end()).toThrow(ParserStateError);
   });
 
-  test('an original whose header block exceeds maxHeaderBytes is a LimitExceededError', () => {
+  test('an original whose header block exceeds maxHeaderBytes: the report is archived unchanged, with a warning', () => {
     const big = SAMPLE_REPORT.replace('Subject: Quarterly numbers\nMessage-ID', `Subject: ${'x'.repeat(5000)}\nMessage-ID`);
-    const p = new JournalParser({ maxHeaderBytes: 4096 });
-    let err: unknown;
-    try {
-      p.write(bytes(big));
-    } catch (e) {
-      err = e;
+    for (const how of ['whole', 'bytes', 7] as const) {
+      const out: Uint8Array[] = [];
+      const p = new JournalParser({ maxHeaderBytes: 4096, onOutput: (b) => out.push(b.slice()) });
+      for (const c of chunk(bytes(big), how)) p.write(c);
+      const report = p.end();
+      expect(report.output.content).toBe('unchanged');
+      expect(report.defective).toBe(true);
+      expect(report.warnings.map((w) => w.code)).toContain('ORIGINAL_HEADER_LIMIT');
+      expect(text(concat(out))).toBe(big);
     }
-    expect(err).toBeInstanceOf(LimitExceededError);
-    expect(err).toMatchObject({ code: 'ERR_LIMIT_EXCEEDED', limit: 'maxHeaderBytes', value: 4096 });
+  });
+
+  test('an empty original: the report is archived unchanged, never an empty output', () => {
+    for (const body of ['', '\n', '\n\n']) {
+      const empty = SAMPLE_REPORT.replace(/Content-Transfer-Encoding: binary\n\n[\s\S]*?\n--jr1--/, `Content-Transfer-Encoding: binary\n${body}--jr1--`);
+      const { report, output } = run(chunk(bytes(empty), 3));
+      expect(report.output.content).toBe('unchanged');
+      expect(report.warnings.map((w) => w.code)).toContain('EMBEDDED_EMPTY');
+      expect(text(output)).toBe(empty);
+    }
+  });
+
+  test('stripHeaders with an explicit limit throws LimitExceededError', () => {
+    expect(() => stripHeaders(bytes(`Subject: ${'x'.repeat(100)}\n\nbody`), ['Subject'], 50)).toThrow(LimitExceededError);
+  });
+
+  test('write() of something that is not bytes is an InvalidInputError', () => {
+    const p = new JournalParser();
+    expect(() => p.write(null as never)).toThrow(InvalidInputError);
+    expect(() => p.write('abc' as never)).toThrow(InvalidInputError);
   });
 
   test('a top-level header block over the limit is archived unchanged with a warning', () => {

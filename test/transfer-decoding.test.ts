@@ -46,3 +46,28 @@ describe('QuotedPrintableDecoder', () => {
     });
   }
 });
+
+describe('QuotedPrintableDecoder edge cases (chunking-independent)', () => {
+  const table: [string, string][] = [
+    ['abc=4', 'abc=4'],
+    ['abc=', 'abc'],
+    ['abc=  ', 'abc'],
+    [`x=${' '.repeat(80)}\ny`, `x=${' '.repeat(80)}\ny`],
+    [`x=${' '.repeat(76)}\ny`, 'xy'],
+    ['a=\r', 'a=\r'],
+  ];
+  for (const [input, expected] of table) {
+    test(JSON.stringify(input.length > 20 ? `${input.slice(0, 10)}…` : input), () => {
+      for (const how of ['whole', 'bytes', 2, 3, 5] as const) expect(text(decodeAll(new QuotedPrintableDecoder(), bytes(input), how)), `chunking ${how}`).toBe(expected);
+    });
+  }
+
+  test('property: any chunking gives the same bytes', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: fc.constantFrom('=', ' ', '\r', '\n', 'A', '3', 'd', 'x'), maxLength: 60 }), fc.integer({ min: 1, max: 1000 }), (s, seed) => {
+        expect(text(decodeAll(new QuotedPrintableDecoder(), bytes(s), seed))).toBe(text(decodeAll(new QuotedPrintableDecoder(), bytes(s), 'whole')));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});

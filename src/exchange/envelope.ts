@@ -40,7 +40,29 @@ const SINGLE_FIELDS: Record<string, keyof ParsedEnvelope> = {
 };
 
 const FIELD_LINE = /^\s*([A-Za-z][A-Za-z-]*)\s*:[ \t]?(.*)$/;
-const REDIRECTION = /^(.*?)\s*,\s*(Expanded|Forwarded)\s*:\s*(.*)$/i;
+
+/**
+ * Split `addr, Expanded: group` / `addr, Forwarded: original` at the first redirection. Written
+ * as a scan rather than a regex: a lazy `(.*?)\s*,` backtracks quadratically on long blank runs,
+ * and an envelope may be megabytes of hostile input.
+ */
+function splitRedirection(value: string): { left: string; kind?: 'expanded' | 'forwarded'; right?: string } {
+  const lower = value.toLowerCase();
+  let best: { left: string; kind: 'expanded' | 'forwarded'; right: string; at: number } | undefined;
+  for (const kind of ['expanded', 'forwarded'] as const) {
+    for (let at = lower.indexOf(kind); at !== -1 && (best === undefined || at < best.at); at = lower.indexOf(kind, at + 1)) {
+      let before = at - 1;
+      while (before >= 0 && (lower[before] === ' ' || lower[before] === '\t')) before--;
+      let after = at + kind.length;
+      while (after < lower.length && (lower[after] === ' ' || lower[after] === '\t')) after++;
+      if (before >= 0 && lower[before] === ',' && lower[after] === ':') {
+        best = { left: value.slice(0, before), kind, right: value.slice(after + 1), at };
+        break;
+      }
+    }
+  }
+  return best ?? { left: value };
+}
 
 /**
  * Extract the address from an envelope value: the text inside the last `<…>` when present
@@ -79,11 +101,11 @@ export function parseEnvelope(text: string): ParsedEnvelope {
     const value = m[2]!.trim();
     const rfield = RECIPIENT_FIELDS[key];
     if (rfield !== undefined) {
-      const r = REDIRECTION.exec(value);
-      const entry: EnvelopeRecipientLine = { field: rfield, address: envelopeAddress(r ? r[1]! : value) };
-      if (r) {
-        const target = envelopeAddress(r[3]!);
-        if (r[2]!.toLowerCase() === 'expanded') entry.expanded = target;
+      const r = splitRedirection(value);
+      const entry: EnvelopeRecipientLine = { field: rfield, address: envelopeAddress(r.left) };
+      if (r.kind !== undefined) {
+        const target = envelopeAddress(r.right!);
+        if (r.kind === 'expanded') entry.expanded = target;
         else entry.forwarded = target;
       }
       env.recipients.push(entry);

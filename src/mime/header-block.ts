@@ -139,7 +139,6 @@ export type CollectResult =
 export class HeaderCollector {
   private readonly buf = new ByteBuffer();
   private scanFrom = 0;
-  private sawLf = false;
 
   constructor(private readonly maxBytes: number) {}
 
@@ -153,7 +152,11 @@ export class HeaderCollector {
     if (this.buf.length === 0) {
       const found = findHeaderEnd(chunk, 0);
       if (found !== undefined) {
-        if (found.end > this.maxBytes) return { done: 'overflow' };
+        if (found.end > this.maxBytes) {
+          // Keep the bytes, so that drain() hands back the same whatever the chunking.
+          this.buf.append(chunk);
+          return { done: 'overflow' };
+        }
         return { done: true, block: parseHeaderBlock(chunk.slice(0, found.end), found.bodyOffset), rest: chunk.subarray(found.end) };
       }
     }
@@ -162,12 +165,10 @@ export class HeaderCollector {
     const view = this.buf.view();
     const found = findHeaderEnd(view, this.scanFrom);
     if (found === undefined) {
-      // Resume at the last LF seen: the empty line may straddle chunks. Only the new chunk is
-      // searched, so that many tiny chunks of one long line stay linear.
-      const lf = chunk.lastIndexOf(CharCode.LF);
-      if (lf !== -1) this.scanFrom = before + lf;
-      else if (!this.sawLf && view.length >= 2) this.scanFrom = view.length;
-      if (lf !== -1) this.sawLf = true;
+      // Resume two bytes before the end: an LF there may still turn out to start the empty line
+      // (its next bytes are not here yet); every earlier LF has been decided. Rescanning from the
+      // last LF instead would make a long line in small chunks quadratic.
+      this.scanFrom = view.length >= 2 ? view.length - 2 : 0;
       if (view.length > this.maxBytes) return { done: 'overflow' };
       return { done: false };
     }
@@ -178,7 +179,6 @@ export class HeaderCollector {
     const rest = chunk.subarray(found.end - before);
     this.buf.clear();
     this.scanFrom = 0;
-    this.sawLf = false;
     return { done: true, block: parseHeaderBlock(raw, found.bodyOffset), rest };
   }
 

@@ -1,14 +1,50 @@
 import he from 'he';
 
+const BLOCK_TAGS = new Set(['br', 'p', 'div', 'tr', 'li', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6']);
+const HIDDEN_TAGS = new Set(['script', 'style', 'head', 'title']);
+
 /**
  * Turn the HTML rendition of an envelope part into lines of text. Only what the envelope needs:
- * block-level tags and `<br>` become line breaks, other tags go, entities are decoded (by `he`).
- * Exchange renders `<addr>` as `&lt;addr&gt;`, so entity decoding comes after tag removal.
+ * block-level tags and `<br>` become line breaks, other tags go, the content of script, style,
+ * head and title goes, entities are decoded (by `he`). Exchange renders `<addr>` as `&lt;addr&gt;`,
+ * so entity decoding comes after tag removal.
+ *
+ * A single left-to-right scan with `indexOf`, never a backtracking regex: the part may be
+ * megabytes of hostile markup (`<<<<…`), and each position is looked at a bounded number of times.
  * @internal
  */
 export function htmlToText(html: string): string {
-  const withoutHidden = html.replace(/<(script|style|head|title)\b[^>]*>[\s\S]*?<\/\1\s*>/gi, '');
-  const breaks = withoutHidden.replace(/<\s*(br|\/p|\/div|\/tr|\/li|\/h[1-6]|p|div|tr|li)\b[^>]*>/gi, '\n');
-  const text = breaks.replace(/<[^>]*>/g, '');
-  return he.decode(text).replace(/\u00a0/g, ' ');
+  const lower = html.toLowerCase();
+  const out: string[] = [];
+  // Where a closing tag was last looked for and not found: no need to look again before there.
+  const missingCloser = new Map<string, number>();
+  let pos = 0;
+  while (pos < html.length) {
+    const lt = html.indexOf('<', pos);
+    if (lt === -1) {
+      out.push(html.slice(pos));
+      break;
+    }
+    out.push(html.slice(pos, lt));
+    const gt = html.indexOf('>', lt + 1);
+    if (gt === -1) {
+      // No tag closes: the rest is text.
+      out.push(html.slice(lt));
+      break;
+    }
+    const name = /^\/?\s*([a-z][a-z0-9]*)/.exec(lower.slice(lt + 1, Math.min(gt, lt + 40)))?.[1] ?? '';
+    const closing = lower[lt + 1] === '/';
+    pos = gt + 1;
+    if (BLOCK_TAGS.has(name)) out.push('\n');
+    if (!closing && HIDDEN_TAGS.has(name) && (missingCloser.get(name) ?? -1) < pos) {
+      const end = lower.indexOf(`</${name}`, pos);
+      if (end === -1) {
+        missingCloser.set(name, html.length);
+      } else {
+        const endGt = html.indexOf('>', end);
+        pos = endGt === -1 ? html.length : endGt + 1;
+      }
+    }
+  }
+  return he.decode(out.join('')).replace(/\u00a0/g, ' ');
 }

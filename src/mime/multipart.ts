@@ -113,7 +113,7 @@ export class MultipartScanner {
       let match = data.length >= head.length;
       for (let i = 0; match && i < head.length; i++) if (data[i] !== head[i]) match = false;
       if (match) {
-        const r = this.delimiterAt(data, 0, head.length);
+        const r = this.delimiterAt(data, head.length);
         if (r === 'more') {
           this.carry = data;
           this.atStart = true;
@@ -153,7 +153,7 @@ export class MultipartScanner {
         return;
       }
       const start = at > pos && data[at - 1] === CharCode.CR ? at - 1 : Math.max(at, pos);
-      const r = this.delimiterAt(data, start, at + needle.length);
+      const r = this.delimiterAt(data, at + needle.length);
       if (r === 'more') {
         if (start > pos) this.emit(data.subarray(pos, start));
         this.carry = data.slice(start);
@@ -196,20 +196,18 @@ export class MultipartScanner {
    * the first byte after the delimiter line, 'more' when the line is not complete yet, or 'no'.
    * A delimiter is followed by optional white space and a line end, or by "--" (close).
    */
-  private delimiterAt(data: Uint8Array, start: number, after: number): Delimiter | 'more' | 'no' {
-    const tooLong = data.length - start > this.maxLineBytes;
-    if (after + 2 > data.length && !this.final) return tooLong ? 'no' : 'more';
+  private delimiterAt(data: Uint8Array, after: number): Delimiter | 'more' | 'no' {
+    if (after + 2 > data.length && !this.final) return 'more';
     const close = data[after] === CharCode.Dash && data[after + 1] === CharCode.Dash;
     let i = close ? after + 2 : after;
-    while (i < data.length && (data[i] === CharCode.Space || data[i] === CharCode.Tab || data[i] === CharCode.CR)) i++;
-    if (i >= data.length) {
-      // End of input ends the line too; so does a close delimiter followed by endless blanks.
-      if (this.final || (close && tooLong)) return { close, next: data.length };
-      return tooLong ? 'no' : 'more';
-    }
+    // Transport padding (RFC 2046 §5.1.1): only white space may follow, up to the line end. The
+    // padding length decides "not a delimiter", never the buffer size, so chunking cannot matter.
+    const limit = i + this.maxLineBytes;
+    while (i < data.length && i <= limit && (data[i] === CharCode.Space || data[i] === CharCode.Tab || data[i] === CharCode.CR)) i++;
+    if (i > limit) return 'no';
+    if (i >= data.length) return this.final ? { close, next: data.length } : 'more';
     if (data[i] === CharCode.LF) return { close, next: i + 1 };
-    // Anything after a close delimiter on its line is ignored (the epilogue starts anyway).
-    if (close) return { close: true, next: i };
+    // "--B--x" and "--Bx" are not delimiters, as in RFC 2046 and Python's email package.
     return 'no';
   }
 

@@ -27,9 +27,6 @@ const B64 = new Int16Array(256).fill(-1);
 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'.split('').forEach((c, i) => {
   B64[c.charCodeAt(0)] = i;
 });
-// URL-safe alphabet too: some broken encoders use it, and it costs nothing to accept.
-B64['-'.charCodeAt(0)] = 62;
-B64['_'.charCodeAt(0)] = 63;
 
 /**
  * Lenient streaming base64 decoder: skips line breaks, white space and any other byte outside
@@ -80,6 +77,9 @@ export class Base64Decoder implements TransferDecoder {
   }
 }
 
+/** Blanks allowed between "=" and the line end of a soft break (RFC 2045 allows transport padding). */
+const MAX_SOFT_BREAK_PADDING = 76;
+
 function hexValue(c: number): number {
   if (c >= 0x30 && c <= 0x39) return c - 0x30;
   if (c >= 0x41 && c <= 0x46) return c - 0x37;
@@ -125,37 +125,36 @@ export class QuotedPrintableDecoder implements TransferDecoder {
         i++;
         continue;
       }
-      // Soft break: "=" [white space] (CRLF | LF). Find the first non-white byte after "=".
+      // Soft line break: "=", at most MAX_SOFT_BREAK_PADDING blanks, then CRLF or LF. The padding
+      // limit is a property of the input, not of the chunk, so chunking cannot change the result.
       let j = i + 1;
-      while (j < data.length && (data[j] === CharCode.Space || data[j] === CharCode.Tab)) j++;
-      if (j >= data.length || (data[j] === CharCode.CR && j + 1 >= data.length) || (j === i + 1 && i + 2 >= data.length)) {
-        // Hold the tail for the next chunk, unless it is absurdly long white space.
-        if (!final && data.length - i <= 1024) {
+      while (j < data.length && j - i - 1 <= MAX_SOFT_BREAK_PADDING && (data[j] === CharCode.Space || data[j] === CharCode.Tab)) j++;
+      const padding = j - i - 1;
+      if (padding <= MAX_SOFT_BREAK_PADDING) {
+        if (j < data.length && data[j] === CharCode.LF) {
+          i = j + 1;
+          continue;
+        }
+        if (j + 1 < data.length && data[j] === CharCode.CR && data[j + 1] === CharCode.LF) {
+          i = j + 2;
+          continue;
+        }
+        // Not enough bytes yet to tell (a soft break or "=XY" may complete in the next chunk).
+        const undecided = j >= data.length || (data[j] === CharCode.CR && j + 1 >= data.length) || (padding === 0 && i + 2 >= data.length);
+        if (undecided && !final) {
           this.held = data.slice(i);
           break;
         }
-        if (!final) {
-          out[o++] = c;
-          i++;
-          continue;
-        }
-        // "=" at end of input: drop it (a soft break with nothing after).
-        break;
+        // "=" (and blanks) at the very end: a soft break with nothing after it.
+        if (final && j >= data.length) break;
       }
-      if (data[j] === CharCode.LF) {
-        i = j + 1;
-        continue;
-      }
-      if (data[j] === CharCode.CR && data[j + 1] === CharCode.LF) {
-        i = j + 2;
-        continue;
-      }
-      const hi = hexValue(data[i + 1]!);
+      const hi = hexValue(data[i + 1] ?? 0);
       const lo = hexValue(data[i + 2] ?? 0);
-      if (hi >= 0 && lo >= 0) {
+      if (i + 2 < data.length && hi >= 0 && lo >= 0) {
         out[o++] = (hi << 4) | lo;
         i += 3;
       } else {
+        // Kept literally, as most decoders do.
         this.irregular = true;
         out[o++] = c;
         i++;

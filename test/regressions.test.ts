@@ -1,0 +1,110 @@
+import { describe, expect, test } from 'vitest';
+import { isJournalError } from '../src/errors.js';
+import { htmlToText } from '../src/mime/html-text.js';
+import { parseEnvelope } from '../src/exchange/envelope.js';
+import { bytes, chunk, runAs, text } from './helpers/run.js';
+
+// Findings of the adversarial review of the core (each was a real failure before its fix).
+const W = 'X-MS-Journal-Report:\nContent-Type: multipart/mixed; boundary=B\n\n';
+const ENV = '--B\nContent-Type: text/plain\n\nSender: a@x\nTo: b@x\n\n';
+
+function invariant(input: string, options = {}, hows: ('whole' | 'bytes' | number)[] = ['bytes', 3, 100]) {
+  const whole = runAs(bytes(input), 'whole', options);
+  for (const how of hows) {
+    const r = runAs(bytes(input), how, options);
+    expect(r.report, `chunking ${how}`).toEqual(whole.report);
+    expect(text(r.output), `chunking ${how}`).toBe(text(whole.output));
+  }
+  return whole;
+}
+
+describe('review findings', () => {
+  test('1: transport padding longer than maxLineBytes is decided by the padding, not the buffer', () => {
+    const r = invariant(`${W}--B          \nContent-Type: message/rfc822\n\nA: b\n\nbody\n--B--\n`, { maxLineBytes: 8 });
+    expect(r.report.output.content).toBe('unchanged');
+    const ok = invariant(`${W}--B      \nContent-Type: message/rfc822\n\nA: b\n\nbody\n--B--\n`, { maxLineBytes: 8 });
+    expect(text(ok.output)).toBe('A: b\n\nbody');
+  });
+
+  test('2, 3: quoted-printable soft breaks and a trailing "=X" do not depend on chunking', () => {
+    const long = invariant(`${W}--B\nContent-Type: message/rfc822\nContent-Transfer-Encoding: quoted-printable\n\nA: b\n\nx=${' '.repeat(1100)}\ny\n--B--\n`);
+    expect(text(long.output)).toBe(`A: b\n\nx=${' '.repeat(1100)}\ny`);
+    const tail = invariant(`${W}--B\nContent-Type: message/rfc822\nContent-Transfer-Encoding: quoted-printable\n\nA: b\n\nabc=4\n--B--\n`);
+    expect(text(tail.output)).toBe('A: b\n\nabc=4');
+    expect(tail.report.warnings.map((w) => w.code)).toContain('TRANSFER_ENCODING_IRREGULAR');
+  });
+
+  test('4: warnings are in a fixed order whatever the chunking', () => {
+    invariant(`${W}--B\nContent-Type: multipart/alternative; boundary=C\n\n--B\nContent-Type: message/rfc822\n\nA: b\n\n--B--\n`, { maxDepth: 1, maxBufferedBytes: 1 }, ['bytes', 70, 3]);
+  });
+
+  test('5: an empty original never gives an empty output', () => {
+    for (const part of ['--B\nContent-Type: message/rfc822\n--B--\n', '--B\nContent-Type: message/rfc822\n\n\n--B--', '--B\nContent-Type: message/rfc822\nContent-Transfer-Encoding: base64\n\n====\n--B--\n']) {
+      const input = W + ENV + part;
+      const r = invariant(input);
+      expect(r.report.output.content).toBe('unchanged');
+      expect(text(r.output)).toBe(input);
+    }
+  });
+
+  test('6: no error when the output is already unchanged', () => {
+    const input = `${W}${ENV}--B\nContent-Type: message/rfc822\n\nSubject: ${'x'.repeat(200)}\n\nbody\n--B--\n`;
+    const r = invariant(input, { maxBufferedBytes: 50, maxHeaderBytes: 150 });
+    expect(text(r.output)).toBe(input);
+  });
+
+  test('7: "--B--x" does not close the multipart', () => {
+    const r = invariant(`${W}${ENV}--B\nContent-Type: message/rfc822\n\nA: b\n\nx\n--B--x\ny\n--B--\n`);
+    expect(text(r.output)).toBe('A: b\n\nx\n--B--x\ny');
+  });
+
+  test('8: a 1 MB header line in small chunks is linear (would take minutes if quadratic)', () => {
+    const input = bytes(`X-Long: ${'a'.repeat(1000000)}\n\nbody`);
+    const r = runAs(input, 64);
+    expect(r.report.kind).toBe('message');
+    const ones = runAs(bytes(`X-Long: ${'a'.repeat(200000)}\n\nbody`), 'bytes');
+    expect(ones.report.kind).toBe('message');
+  });
+
+  test('9: delimiter-like lines with long padding in 1-byte chunks are linear', () => {
+    const input = `${W}${ENV}--B\nContent-Type: message/rfc822\n\nA: b\n\n${`\n--B${' '.repeat(5000)}x`.repeat(20)}\n--B--\n`;
+    const r = runAs(bytes(input), 'bytes');
+    expect(r.report.output.content).toBe('original');
+  });
+
+  test('10: an envelope line with a huge blank run parses in linear time', () => {
+    const env = parseEnvelope(`Sender: a@x\nTo: a${' '.repeat(200000)}x\nTo: m@x ,  Expanded :  dl@x\n`);
+    expect(env.recipients.map((r) => [r.address, r.expanded])).toEqual([
+      [`a${' '.repeat(200000)}x`, undefined],
+      ['m@x', 'dl@x'],
+    ]);
+  });
+
+  test('11: hostile HTML is converted in linear time', () => {
+    expect(htmlToText('<'.repeat(200000)).length).toBe(200000);
+    expect(htmlToText('<p'.repeat(100000)).length).toBe(200000);
+    expect(htmlToText(`${'<style>'.repeat(100000)}x`)).toBe('x');
+    expect(htmlToText('a<br>b<style>p{}</style>c&lt;d&gt;')).toBe('a\nbc<d>');
+  });
+
+  test('12: held bytes from 1-byte chunks are kept in one buffer and still come out right', () => {
+    const input = bytes(`${W}--B\nContent-Type: text/plain\n\n${'Sender: a@x\n'.repeat(20000)}\n--B\nContent-Type: message/rfc822\n\nA: b\n\nbody\n--B--\n`);
+    expect(text(runAs(input, 'bytes').output)).toBe('A: b\n\nbody');
+    const unchanged = runAs(input, 'bytes', { maxBufferedBytes: 1000 });
+    expect(Buffer.compare(unchanged.output, input)).toBe(0);
+  });
+
+  test('write(null) is a typed error', () => {
+    expect(() => runAs(null as never, 'whole')).toThrow();
+    try {
+      runAs(null as never, 'whole');
+    } catch (e) {
+      expect(isJournalError(e) || e instanceof TypeError).toBe(true);
+    }
+  });
+
+  test('base64 does not take "-" (a truncated boundary) for data', () => {
+    const r = runAs(bytes(`${W}${ENV}--B\nContent-Type: message/rfc822\nContent-Transfer-Encoding: base64\n\nQTogYgoKYm9keQ==\n--B`), 'whole');
+    expect(text(r.output)).toBe('A: b\n\nbody');
+  });
+});
