@@ -40,3 +40,7 @@ export type {
 } from './types.js';
 export { assignMailboxes, normaliseAddress } from './policy.js';
 export type { ArchivePolicy, Assignment, AssignmentReason, Participant, ParticipantRole } from './policy.js';
+export { mergeReports } from './merge.js';
+export type { MergedReport, MergedRecipient, MergedProvenance } from './merge.js';
+export { messageIdKey, MESSAGE_ID_KEY_VERSION, CONTENT_KEY_VERSION } from './dedup.js';
+export type { DedupKeys, Rendition, NdrInfo, NdrSignal, NdrAction, DeliveryStatusRecipient } from './types.js';

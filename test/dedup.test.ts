@@ -1,0 +1,87 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { mergeReports } from '../src/merge.js';
+import { FIXTURES } from './helpers/fixtures.js';
+import { runAs, toCRLF } from './helpers/run.js';
+
+const read = (name: string) => new Uint8Array(readFileSync(path.join(FIXTURES, 'dedup', `${name}.eml`)));
+const report = (name: string, how: 'whole' | number = 'whole') => runAs(read(name), how).report;
+
+describe('dedup keys across copies of one message', () => {
+  const copies = ['q2-journal-report', 'q2-google-routing-copy', 'q2-mailbox-export', 'q2-gateway-copy', 'q2-partial-cloud-internal', 'q2-partial-cloud-external', 'q2-partial-onprem'];
+
+  test('journal, Google routing, mailbox export with regenerated MIME and gateway copies share both keys', () => {
+    const first = report(copies[0]!).dedup;
+    expect(first.contentKey).toMatch(/^ck1:[0-9a-f]{64}$/);
+    expect(first.messageIdKey).toMatch(/^mid1:[0-9a-f]{64}$/);
+    for (const name of copies) {
+      for (const how of ['whole', 7] as const) expect(report(name, how).dedup, `${name} ${how}`).toEqual(first);
+      expect(runAs(toCRLF(read(name)), 'whole').report.dedup, `${name} CRLF`).toEqual(first);
+    }
+    expect(report('q2-google-routing-copy').source).toBe('google');
+    expect(report('q2-mailbox-export').source).toBe('headers');
+  });
+
+  test('two different messages with the same Message-ID: same Message-ID key, different content keys', () => {
+    const a = report('reused-id-first').dedup;
+    const b = report('reused-id-second').dedup;
+    expect(a.messageIdKey).toBe(b.messageIdKey);
+    expect(a.contentKey).not.toBe(b.contentKey);
+    expect(mergeReports([report('reused-id-first'), report('reused-id-second')])).toMatchObject({ conflict: true, conflicts: ['contentKey'], contentKey: null });
+  });
+
+  test('three partial journal reports merge into the full recipient set, with provenance', () => {
+    const parts = ['q2-partial-cloud-internal', 'q2-partial-cloud-external', 'q2-partial-onprem'].map((n) => report(n));
+    const merged = mergeReports(parts);
+    expect(merged.conflict).toBe(false);
+    expect(merged.contentKey).toBe(report('q2-journal-report').dedup.contentKey);
+    expect(merged.senders).toEqual(['alice@contoso.com']);
+    expect(merged.recipients.map((r) => [r.address, r.type, r.expandedFrom])).toEqual([
+      ['bob@contoso.com', 'to', []],
+      ['dave@contoso.com', 'bcc', []],
+      ['carol@fabrikam.com', 'cc', []],
+      ['erin@contoso.com', 'to', ['sales@contoso.com']],
+    ]);
+    expect(merged.recipients[0]!.provenance).toEqual([
+      { report: 0, source: 'envelope', type: 'to', fields: ['To'] },
+      { report: 2, source: 'envelope', type: 'to', fields: ['To'] },
+    ]);
+    // The merged set equals the single full report's.
+    const full = report('q2-journal-report').recipients.map((r) => `${r.type}:${r.address}`).sort();
+    expect(merged.recipients.map((r) => `${r.type}:${r.address}`).sort()).toEqual(full);
+  });
+
+  test('merging keeps the union of types and sources across a journal copy and a mailbox copy', () => {
+    const merged = mergeReports([report('q2-mailbox-export'), report('q2-journal-report')]);
+    expect(merged.conflict).toBe(false);
+    const bob = merged.recipients.find((r) => r.address === 'bob@contoso.com')!;
+    expect(bob.provenance.map((p) => [p.report, p.source])).toEqual([
+      [0, 'header'],
+      [1, 'envelope'],
+    ]);
+    const dave = merged.recipients.find((r) => r.address === 'dave@contoso.com')!;
+    expect(dave.types).toEqual(['bcc']);
+    expect(() => mergeReports('x' as never)).toThrow(TypeError);
+  });
+
+  test('the IRM protected original and its decrypted copy share the Message-ID key; renditions carry their content keys', () => {
+    const irm = runAs(new Uint8Array(readFileSync(path.join(FIXTURES, 'exchange', 'irm-two-embedded-messages.eml'))), 'whole').report;
+    const [prot, clear] = irm.renditions;
+    expect(prot!.messageId).toBe(clear!.messageId);
+    expect(prot!.contentKey).not.toBe(clear!.contentKey);
+    expect(irm.dedup.contentKey).toBe(prot!.contentKey);
+    const clearText = runAs(new Uint8Array(readFileSync(path.join(FIXTURES, 'exchange', 'irm-two-embedded-messages.eml'))), 'whole', { preferClearText: true }).report;
+    expect(clearText.dedup).toEqual({ messageIdKey: irm.dedup.messageIdKey, contentKey: clear!.contentKey });
+  });
+
+  test('a message without Message-ID has no Message-ID key, never a shared placeholder', () => {
+    const noId = runAs(new TextEncoder().encode('From: a@x\nTo: b@x\nSubject: s\n\nbody\n'), 'whole').report;
+    expect(noId.dedup.messageIdKey).toBeNull();
+    expect(noId.dedup.contentKey).toMatch(/^ck1:/);
+  });
+
+  test('dedupKeys: false turns both keys off', () => {
+    expect(runAs(read('q2-journal-report'), 'whole', { dedupKeys: false }).report.dedup).toEqual({ messageIdKey: null, contentKey: null });
+  });
+});
