@@ -97,10 +97,11 @@ async function floorLarge(chunks) {
   return h.digest('hex');
 }
 
-async function mailjournalLarge(chunks, hashOutput = false) {
+async function mailjournalLarge(chunks, hashOutput = false, dedupKeys = true) {
   let bytes = 0;
   const h = hashOutput ? createHash('sha256') : null;
   const report = await parseJournal(asyncChunks(chunks), {
+    dedupKeys,
     output: (b) => {
       bytes += b.length;
       h?.update(b);
@@ -181,13 +182,17 @@ await scenario('large', async () => {
     await mailjournalLarge(chunks);
     await simpleParserLarge(chunks);
 
-    const t = { floor: [], mailjournal: [], simpleParser: [] };
+    const t = { floor: [], mailjournal: [], keysOff: [], simpleParser: [] };
     for (let i = 0; i < ITER; i++) {
-      // Interleaved so that machine noise hits all three alike.
+      // Interleaved so that machine noise hits all of them alike.
       t.floor.push((await timed(() => floorLarge(chunks))).seconds);
       const m = await timed(() => mailjournalLarge(chunks));
       checkReport(`${label} run ${i + 1}`, m.value.report, m.value.bytes, exp);
+      check(`${label} run ${i + 1}: content key`, /^ck1:[0-9a-f]{64}$/.test(m.value.report.dedup?.contentKey ?? ''), m.value.report.dedup?.contentKey);
       t.mailjournal.push(m.seconds);
+      const k = await timed(() => mailjournalLarge(chunks, false, false));
+      checkReport(`${label} keys off run ${i + 1}`, k.value.report, k.value.bytes, exp);
+      t.keysOff.push(k.seconds);
       const s = await timed(() => simpleParserLarge(chunks));
       t.simpleParser.push(s.seconds);
     }
@@ -197,18 +202,21 @@ await scenario('large', async () => {
       bytes: spec.totalBytes,
       floor: mbps(t.floor),
       mailjournal: mbps(t.mailjournal),
+      keysOff: mbps(t.keysOff),
       simpleParser: mbps(t.simpleParser),
       seconds: t,
     };
     row.vsFloor = ratio(row.mailjournal, row.floor);
     row.vsSimpleParser = ratio(row.mailjournal, row.simpleParser);
+    row.keysOffVsFloor = ratio(row.keysOff, row.floor);
+    row.keysOffVsSimpleParser = ratio(row.keysOff, row.simpleParser);
     results.large.push(row);
     chunks.length = 0;
     gc();
   }
   table(
-    ['chunks', 'sha256 floor MB/s', 'mailjournal MB/s', 'simpleParser MB/s', 'mj/floor', 'mj/simpleParser'],
-    results.large.map((r) => [`${r.chunkSize / 1024} KiB`, fmt(r.floor), fmt(r.mailjournal), fmt(r.simpleParser), `${fmt(r.vsFloor, 2)}x`, `${fmt(r.vsSimpleParser, 2)}x`]),
+    ['chunks', 'sha256 floor MB/s', 'mailjournal MB/s', 'keys off MB/s', 'simpleParser MB/s', 'mj/floor', 'mj/simpleParser', 'off/floor'],
+    results.large.map((r) => [`${r.chunkSize / 1024} KiB`, fmt(r.floor), fmt(r.mailjournal), fmt(r.keysOff), fmt(r.simpleParser), `${fmt(r.vsFloor, 2)}x`, `${fmt(r.vsSimpleParser, 2)}x`, `${fmt(r.keysOffVsFloor, 2)}x`]),
   );
   const spread = (xs) => `${fmt(Math.min(...xs) * 1000, 0)}-${fmt(Math.max(...xs) * 1000, 0)} ms`;
   for (const r of results.large) {
@@ -341,8 +349,12 @@ await scenario('memory', async () => {
 console.log('\nTargets');
 const verdicts = [];
 for (const r of results.large) {
-  verdicts.push([`large mailjournal >= ${TARGETS.floorRatio}x sha256 floor (${r.chunkSize / 1024} KiB chunks)`, `${fmt(r.vsFloor, 2)}x`, passFail(r.vsFloor >= TARGETS.floorRatio)]);
-  verdicts.push([`large mailjournal >= ${TARGETS.simpleParserRatio}x simpleParser (${r.chunkSize / 1024} KiB chunks)`, `${fmt(r.vsSimpleParser, 2)}x`, passFail(r.vsSimpleParser >= TARGETS.simpleParserRatio)]);
+  // Foundation targets, measured as the foundation had them: without dedup keys.
+  verdicts.push([`large, keys off >= ${TARGETS.floorRatio}x sha256 floor (${r.chunkSize / 1024} KiB chunks)`, `${fmt(r.keysOffVsFloor, 2)}x`, passFail(r.keysOffVsFloor >= TARGETS.floorRatio)]);
+  verdicts.push([`large, keys off >= ${TARGETS.simpleParserRatio}x simpleParser (${r.chunkSize / 1024} KiB chunks)`, `${fmt(r.keysOffVsSimpleParser, 2)}x`, passFail(r.keysOffVsSimpleParser >= TARGETS.simpleParserRatio)]);
+  // With every feature on, dedup keys included (the performance issue asks for >= 0.6x).
+  verdicts.push([`large, keys on >= 0.6x sha256 floor (${r.chunkSize / 1024} KiB chunks)`, `${fmt(r.vsFloor, 2)}x`, passFail(r.vsFloor >= 0.6)]);
+  verdicts.push([`large, keys on >= ${TARGETS.simpleParserRatio}x simpleParser (${r.chunkSize / 1024} KiB chunks)`, `${fmt(r.vsSimpleParser, 2)}x`, passFail(r.vsSimpleParser >= TARGETS.simpleParserRatio)]);
 }
 if (results.rss) {
   verdicts.push([`peak RSS growth ${RSS_SIZES[0] / MiB} -> ${RSS_SIZES[1] / MiB} MiB < ${TARGETS.rssGrowthMiB} MiB`, `${fmt(results.rss.growthMiB)} MiB`, passFail(results.rss.growthMiB < TARGETS.rssGrowthMiB)]);

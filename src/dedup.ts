@@ -77,12 +77,25 @@ function filenameOf(block: HeaderBlock, ct: ContentType): string {
   return name === undefined ? '' : collapse(decodeHeaderWords(name)).replace(/[\t\n]/g, ' ');
 }
 
-/** Streams one leaf's decoded bytes into its own hash, CRLF → LF for text, trailing white space dropped. */
+/** Longest trailing white-space run that is held back (and dropped if it ends the text). */
+const MAX_HELD_BLANKS = 4096;
+
+const isBlank = (c: number): boolean => c === CharCode.Space || c === CharCode.Tab || c === CharCode.LF || c === CharCode.CR;
+
+/**
+ * Streams one leaf's decoded bytes into its own hash. Text: CRLF becomes LF and white space at
+ * the very end is dropped (up to MAX_HELD_BLANKS bytes: a longer final run is hashed whole, a
+ * rule that depends on the run, never on the chunking). Work is done on whole chunks, one hash
+ * update each.
+ */
 class LeafHasher {
   private readonly hash = createSha256();
+  /** The previous chunk ended with CR: dropped if this one starts with LF. */
   private pendingCr = false;
-  /** Trailing white space held back until something else follows it. */
-  private held: number[] = [];
+  /** Blanks held back at the end of what was seen; `spilling` once a run outgrew the hold. */
+  private held = new Uint8Array(MAX_HELD_BLANKS);
+  private heldLength = 0;
+  private spilling = false;
 
   constructor(private readonly text: boolean) {}
 
@@ -91,41 +104,76 @@ class LeafHasher {
       this.hash.update(bytes);
       return;
     }
-    let start = 0;
-    const flushHeld = (): void => {
-      if (this.held.length > 0) {
-        this.hash.update(Uint8Array.from(this.held));
-        this.held = [];
-      }
-    };
-    for (let i = 0; i < bytes.length; i++) {
-      const c = bytes[i]!;
-      if (this.pendingCr) {
-        this.pendingCr = false;
-        // A CR not followed by LF is content; CRLF becomes LF.
-        if (c !== CharCode.LF) this.held.push(CharCode.CR);
-      }
-      if (c === CharCode.CR || c === CharCode.LF || c === CharCode.Space || c === CharCode.Tab) {
-        if (i > start) {
-          flushHeld();
-          this.hash.update(bytes.subarray(start, i));
-        }
-        if (c === CharCode.CR) this.pendingCr = true;
-        else this.held.push(c);
-        start = i + 1;
-        if (this.held.length > 4096) flushHeld();
-        continue;
-      }
+    if (bytes.length === 0) return;
+    let data = bytes;
+    if (this.pendingCr) {
+      this.pendingCr = false;
+      if (data[0] !== CharCode.LF) data = prepend(CharCode.CR, data);
     }
-    if (bytes.length > start) {
-      flushHeld();
-      this.hash.update(bytes.subarray(start));
+    if (data[data.length - 1] === CharCode.CR) {
+      this.pendingCr = true;
+      data = data.subarray(0, data.length - 1);
     }
+    if (data.indexOf(CharCode.CR) !== -1) data = withoutCrBeforeLf(data);
+    // Everything up to the last non-blank byte is content; the blanks after it are held.
+    let last = data.length - 1;
+    while (last >= 0 && isBlank(data[last]!)) last--;
+    if (last >= 0) {
+      this.flushHeld();
+      this.spilling = false;
+      this.hash.update(data.subarray(0, last + 1));
+    }
+    this.hold(data.subarray(last + 1));
   }
 
   digestHex(): string {
+    // A CR still pending at the end is trailing white space too.
     return this.hash.digestHex();
   }
+
+  private hold(blanks: Uint8Array): void {
+    if (blanks.length === 0) return;
+    if (this.spilling) {
+      this.hash.update(blanks);
+      return;
+    }
+    if (this.heldLength + blanks.length > MAX_HELD_BLANKS) {
+      this.flushHeld();
+      this.hash.update(blanks);
+      this.spilling = true;
+      return;
+    }
+    this.held.set(blanks, this.heldLength);
+    this.heldLength += blanks.length;
+  }
+
+  private flushHeld(): void {
+    if (this.heldLength === 0) return;
+    this.hash.update(this.held.subarray(0, this.heldLength));
+    this.heldLength = 0;
+  }
+}
+
+function prepend(byte: number, data: Uint8Array): Uint8Array {
+  const out = new Uint8Array(data.length + 1);
+  out[0] = byte;
+  out.set(data, 1);
+  return out;
+}
+
+/** Copy without each CR that directly precedes an LF. */
+function withoutCrBeforeLf(data: Uint8Array): Uint8Array {
+  const out = new Uint8Array(data.length);
+  let o = 0;
+  let from = 0;
+  for (let cr = data.indexOf(CharCode.CR); cr !== -1; cr = data.indexOf(CharCode.CR, cr + 1)) {
+    if (data[cr + 1] !== CharCode.LF) continue;
+    out.set(data.subarray(from, cr), o);
+    o += cr - from;
+    from = cr + 1;
+  }
+  out.set(data.subarray(from), o);
+  return out.subarray(0, o + data.length - from);
 }
 
 /** One MIME entity of the message being hashed. */

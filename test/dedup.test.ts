@@ -85,3 +85,23 @@ describe('dedup keys across copies of one message', () => {
     expect(runAs(read('q2-journal-report'), 'whole', { dedupKeys: false }).report.dedup).toEqual({ messageIdKey: null, contentKey: null });
   });
 });
+
+describe('content key text normalisation does not depend on chunking', () => {
+  const msg = (body: string) => new TextEncoder().encode(`From: a@x\r\nTo: b@x\r\nSubject: s\r\nContent-Type: text/plain\r\n\r\n${body}`);
+  const key = (b: Uint8Array, how: 'whole' | 'bytes' | number) => runAs(b, how).report.dedup.contentKey;
+  test.each([
+    ['short trailing blanks', 'hello\r\n\r\n  \t\r\n'],
+    ['a trailing run longer than the hold', `hello${' \r\n'.repeat(3000)}`],
+    ['a long inner run', `hello${' '.repeat(9000)}world\r\n`],
+    ['lone CRs', 'a\rb\r\r\nc\r'],
+  ])('%s', (_what, body) => {
+    const whole = key(msg(body), 'whole');
+    for (const how of ['bytes', 2, 3, 500] as const) expect(key(msg(body), how)).toBe(whole);
+  });
+
+  test('CRLF and LF, and trailing blanks, do not change the key; inner text does', () => {
+    expect(key(msg('a\r\nb\r\n'), 'whole')).toBe(key(msg('a\nb'), 'whole'));
+    expect(key(msg('a\nb   \n\n'), 'whole')).toBe(key(msg('a\nb'), 'whole'));
+    expect(key(msg('a\n b'), 'whole')).not.toBe(key(msg('a\nb'), 'whole'));
+  });
+});
