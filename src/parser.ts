@@ -483,7 +483,6 @@ export class JournalParser {
       },
       { nesting, onContent: (c) => this.decideNdr(c) },
     );
-    ndr.child = child;
     const decoder = createTransferDecoder(cte);
     return {
       write: (b) => child.write(decoder ? decoder.write(b) : b),
@@ -565,7 +564,6 @@ export class JournalParser {
         extraMessages: this.extraMessages,
         tnef: this.tnef,
         ndr: this.ndr,
-        ndrClosed: this.outerScanner?.closed ?? true,
         topContentKey: this.topHasher?.end(),
         warn: (code, message) => this.warn(code, message),
         hasWarning: (code) => this.warnings.some((w) => w.code === code),

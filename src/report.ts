@@ -48,7 +48,6 @@ export interface NdrState {
   awaitingChild: boolean;
   status?: DeliveryStatus;
   action?: NdrAction;
-  child?: unknown;
   childReport?: JournalReport;
 }
 
@@ -70,7 +69,6 @@ export interface ParseState {
   /** A TNEF (winmail.dat) part was seen at the first level. */
   tnef: boolean;
   ndr: NdrState | undefined;
-  ndrClosed: boolean;
   /** Content key of a plain message or an NDR, when keys are on. */
   topContentKey: string | undefined;
   warn(code: WarningCode, message: string): void;
