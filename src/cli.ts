@@ -1,5 +1,7 @@
-import { createReadStream, createWriteStream, statSync } from 'node:fs';
-import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fuzz } from './fuzz.js';
 import { parseJournal } from './parse.js';
 import { isJournalError } from './errors.js';
 import type { JournalReport } from './types.js';
@@ -9,6 +11,8 @@ import { assignMailboxes, normaliseAddress, type ArchivePolicy } from './policy.
 const USAGE = `Usage:
   mailjournal inspect [--jsonl] FILE...   print the report of each file as JSON
   mailjournal extract FILE [-o OUT]       write the archived original (stdout by default)
+  mailjournal fuzz DIR... [--seconds N] [--seed N] [--out DIR]
+                                          fuzz the parser with mutations of your own mail
   mailjournal --help | --version
 
 FILE may be "-" for standard input.
@@ -39,7 +43,15 @@ Assignment (inspect adds an "assignment" object when --internal-domain is given)
   --assign-forwarded         also assign Forwarded: originals
   --require-trusted          use a journal envelope only when the wrapper is trusted
 
-Exit status: 0 when every file was parsed, 1 when any failed, 2 on a usage error.
+Fuzzing:
+  --seconds N        how long to run (default 60)
+  --seed N           PRNG seed; the same seed gives the same inputs (default: time-based)
+  --out DIR          where failing inputs are written, minimised (default ./mailjournal-fuzz)
+  Seeds are every file under each DIR (golden .json files and .archived.eml are skipped). Each
+  failure is written as DIR/<hash>.eml and printed with a one-line reason.
+
+Exit status: 0 when every file was parsed (fuzz: no failure), 1 when any failed, 2 on a usage
+error.
 `;
 
 class UsageError extends Error {}
@@ -53,6 +65,9 @@ interface Args {
   parse: ParseOptions;
   policy: ArchivePolicy | undefined;
   knownMailboxes: string | undefined;
+  seconds: number;
+  seed: number | undefined;
+  out: string;
 }
 
 const POLICY_FLAGS: Record<string, 'foldPlusAddressing' | 'journalNonInternal' | 'journalUnknownInternal' | 'assignForwardedFrom' | 'requireTrustedJournal'> = {
@@ -75,7 +90,11 @@ function addressOrPattern(value: string): string | RegExp {
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { command: '', files: [], jsonl: false, output: undefined, removeHeaders: undefined, parse: {}, policy: undefined, knownMailboxes: undefined };
+  const args: Args = { command: '', files: [], jsonl: false, output: undefined, removeHeaders: undefined, parse: {}, policy: undefined, knownMailboxes: undefined, seconds: 60, seed: undefined, out: 'mailjournal-fuzz' };
+  const number = (v: string, a: string): number => {
+    if (!/^\d+$/.test(v)) throw new UsageError(`${a} takes a whole number, not ${v}`);
+    return Number(v);
+  };
   const flags: Partial<ArchivePolicy> = {};
   const domains: string[] = [];
   const senders: (string | RegExp)[] = [];
@@ -89,6 +108,9 @@ function parseArgs(argv: string[]): Args {
     const a = argv[i]!;
     if (a === '--jsonl') args.jsonl = true;
     else if (a === '--trusted') args.parse.trusted = true;
+    else if (a === '--seconds') args.seconds = number(value(++i, a), a);
+    else if (a === '--seed') args.seed = number(value(++i, a), a);
+    else if (a === '--out') args.out = value(++i, a);
     else if (a === '--prefer-clear-text') args.parse.preferClearText = true;
     else if (a === '--mode') {
       const v = value(++i, a);
@@ -184,6 +206,53 @@ async function extract(args: Args): Promise<number> {
   }
 }
 
+function seedFiles(paths: string[]): { files: string[]; missing: string[] } {
+  const files: string[] = [];
+  const missing: string[] = [];
+  const walk = (p: string): void => {
+    const st = statSync(p);
+    if (st.isDirectory()) {
+      for (const name of readdirSync(p).sort()) walk(path.join(p, name));
+    } else if (st.isFile() && !/\.(json|md|txt)$|\.archived\.eml$|\.actual\./.test(p)) {
+      files.push(p);
+    }
+  };
+  for (const p of paths) {
+    if (existsSync(p)) walk(p);
+    else missing.push(p);
+  }
+  return { files, missing };
+}
+
+async function runFuzz(args: Args): Promise<number> {
+  if (args.files.length === 0) throw new UsageError('fuzz needs at least one DIR of seed messages');
+  const { files, missing } = seedFiles(args.files);
+  for (const m of missing) process.stderr.write(`mailjournal: fuzz: ${m} does not exist, skipped\n`);
+  const seeds = files.map((f) => new Uint8Array(readFileSync(f)));
+  const seed = args.seed ?? Date.now() % 1_000_000_000;
+  process.stderr.write(`mailjournal: fuzzing for ${args.seconds}s with seed ${seed} from ${seeds.length} seed file(s)\n`);
+  const tty = process.stderr.isTTY === true;
+  const { runs, failures } = await fuzz({
+    seeds,
+    seconds: args.seconds,
+    seed,
+    parseOptions: args.parse,
+    onProgress: (n, f) => {
+      if (tty) process.stderr.write(`\r${n} inputs, ${f} failure(s)`);
+    },
+    onFailure: (failure) => {
+      mkdirSync(args.out, { recursive: true });
+      const name = createHash('sha256').update(failure.input).digest('hex').slice(0, 16);
+      const file = path.join(args.out, `${name}.eml`);
+      writeFileSync(file, failure.input);
+      process.stdout.write(`FAIL ${file}: ${failure.reason}\n`);
+    },
+  });
+  if (tty) process.stderr.write('\n');
+  process.stdout.write(`${runs} inputs, ${failures.length} failure(s) (seed ${seed})\n`);
+  return failures.length > 0 ? 1 : 0;
+}
+
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
   return pkg.version;
@@ -203,6 +272,7 @@ async function main(argv: string[]): Promise<number> {
     loadKnownMailboxes(args);
     if (args.command === 'inspect') return await inspect(args);
     if (args.command === 'extract') return await extract(args);
+    if (args.command === 'fuzz') return await runFuzz(args);
     throw new UsageError(`unknown command ${JSON.stringify(args.command)}`);
   } catch (e) {
     if (e instanceof UsageError || e instanceof TypeError) {

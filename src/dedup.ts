@@ -184,8 +184,11 @@ class Entity {
   constructor(
     private readonly owner: ContentHasher,
     private readonly depth: number,
+    /** Past maxParts: hash the part's bytes as they are, without reading its structure. */
+    raw = false,
   ) {
-    this.collector = new HeaderCollector(owner.maxHeaderBytes);
+    if (raw) this.body = owner.leaf('application/x-unparsed', '', false);
+    else this.collector = new HeaderCollector(owner.maxHeaderBytes);
   }
 
   write(bytes: Uint8Array): void {
@@ -227,7 +230,8 @@ class Entity {
         ct.boundary,
         {
           onPartStart: () => {
-            part = new Entity(this.owner, this.depth + 1);
+            part = new Entity(this.owner, this.depth + 1, ++this.owner.parts > this.owner.maxParts);
+            if (this.owner.parts > this.owner.maxParts) this.owner.partLimited = true;
           },
           onPartData: (b) => part?.write(b),
           onPartEnd: () => {
@@ -270,11 +274,15 @@ export class ContentHasher {
   private readonly top: Entity;
   /** Set when a header block was too large to read: that part was hashed raw. */
   overflowed = false;
+  /** Parts seen so far, and whether maxParts was reached (later parts were hashed raw). */
+  parts = 0;
+  partLimited = false;
 
   constructor(
     readonly maxHeaderBytes: number,
     readonly maxDepth: number,
     readonly maxLineBytes: number,
+    readonly maxParts = Number.MAX_SAFE_INTEGER,
   ) {
     this.main.update(new TextEncoder().encode(`${CONTENT_KEY_VERSION}\n`));
     this.top = new Entity(this, 0);

@@ -43,7 +43,7 @@ export class LimitExceededError extends JournalError {
   readonly offset: number;
 
   constructor(limit: string, value: number, offset: number, what: string) {
-    super(`${what} exceeds ${limit}=${value} at byte offset ${offset}`, 'ERR_LIMIT_EXCEEDED');
+    super(`${what} (${limit}=${value}, at or before byte offset ${offset})`, 'ERR_LIMIT_EXCEEDED');
     this.limit = limit;
     this.value = value;
     this.offset = offset;

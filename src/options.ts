@@ -9,6 +9,10 @@ export const MAX_ENVELOPE_BYTES = 16 * 1024 * 1024;
 export const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
 /** Default for {@link ParseOptions.maxDepth}. */
 export const MAX_DEPTH = 8;
+/** Default for {@link ParseOptions.maxRecipients}. */
+export const MAX_RECIPIENTS = 200_000;
+/** Default for {@link ParseOptions.maxParts}. */
+export const MAX_PARTS = 10_000;
 /** Default for {@link ParseOptions.maxNesting}: NDR and journal levels unwrapped. */
 export const MAX_NESTING = 4;
 /** Default for {@link ParseOptions.maxLineBytes}: 998, RFC 5322's line length. */
@@ -66,6 +70,15 @@ export interface ParseOptions {
   maxNesting?: number;
   /** Compute `dedup.messageIdKey` and `dedup.contentKey` while streaming. Default true. */
   dedupKeys?: boolean;
+  /** Most distinct recipients kept per report; the rest are counted and dropped. Default 200,000. */
+  maxRecipients?: number;
+  /** Most MIME parts of a message read for its content key; later parts are hashed as raw bytes. Default 10,000. */
+  maxParts?: number;
+  /**
+   * What a crossed limit does: `warn` (default) — a warning and the best-effort result the README
+   * describes for that limit; `throw` — a {@link LimitExceededError} (fail closed).
+   */
+  onLimit?: 'warn' | 'throw';
 }
 
 /** Options with defaults applied. @internal */
@@ -83,6 +96,9 @@ export interface ResolvedOptions {
   preferClearText: boolean;
   maxNesting: number;
   dedupKeys: boolean;
+  maxRecipients: number;
+  maxParts: number;
+  onLimit: 'warn' | 'throw';
 }
 
 function addressList(options: ParseOptions, name: 'journalSenders' | 'archiveAddresses'): readonly (string | RegExp)[] | undefined {
@@ -129,12 +145,21 @@ export function resolveOptions(options: ParseOptions = {}): ResolvedOptions {
     preferClearText: booleanOption('preferClearText', options.preferClearText) ?? false,
     maxNesting: limit(options, 'maxNesting', MAX_NESTING),
     dedupKeys: booleanOption('dedupKeys', options.dedupKeys) ?? true,
+    maxRecipients: limit(options, 'maxRecipients', MAX_RECIPIENTS),
+    maxParts: limit(options, 'maxParts', MAX_PARTS),
+    onLimit: onLimitOption(options.onLimit),
   };
 }
 
 function booleanOption(name: string, value: unknown): boolean | undefined {
   if (value === undefined || typeof value === 'boolean') return value;
   throw new TypeError(`mailjournal: option ${name} must be a boolean, got ${String(value)}`);
+}
+
+function onLimitOption(value: unknown): 'warn' | 'throw' {
+  if (value === undefined) return 'warn';
+  if (value === 'warn' || value === 'throw') return value;
+  throw new TypeError(`mailjournal: option onLimit must be 'warn' or 'throw', got ${String(value)}`);
 }
 
 function modeOption(value: unknown): 'endpoint' | 'mailbox' {

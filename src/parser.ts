@@ -44,6 +44,20 @@ interface BodySink {
 
 const NULL_SINK: BodySink = { write() {}, end() {} };
 
+/** Warnings that mean a limit was crossed, and the option that set it (for `onLimit: 'throw'`). */
+const LIMIT_WARNINGS: Partial<Record<WarningCode, keyof ResolvedOptions>> = {
+  HEADER_LIMIT: 'maxHeaderBytes',
+  PART_HEADER_LIMIT: 'maxHeaderBytes',
+  ORIGINAL_HEADER_LIMIT: 'maxHeaderBytes',
+  ENVELOPE_TRUNCATED: 'maxEnvelopeBytes',
+  BUFFER_LIMIT: 'maxBufferedBytes',
+  CLEAR_TEXT_TOO_LATE: 'maxBufferedBytes',
+  DEPTH_LIMIT: 'maxDepth',
+  NESTING_LIMIT: 'maxNesting',
+  RECIPIENT_LIMIT: 'maxRecipients',
+  PART_LIMIT: 'maxParts',
+};
+
 /** Outlook/Exchange mark an IRM-protected message so; its attachment is named message.rpmsg. */
 function isProtectedHeader(block: HeaderBlock): boolean {
   const cls = block.get('content-class')?.trim().toLowerCase();
@@ -71,6 +85,8 @@ export class JournalParser {
   private readonly warnings: JournalWarning[] = [];
   private readonly top: EntityReader;
   private ended = false;
+  /** Input bytes received so far (limit errors report it as their offset). */
+  private offset = 0;
 
   // Output. 'pending': input bytes held until it is known what will be archived; 'passthrough':
   // every input byte is the output; 'selected': the output comes from one embedded message.
@@ -122,6 +138,7 @@ export class JournalParser {
     if (this.ended) throw new ParserStateError('write() after end()');
     if (!(chunk instanceof Uint8Array)) throw new InvalidInputError(`write() takes a Uint8Array, got ${chunk === null ? 'null' : typeof chunk}`);
     if (chunk.length === 0) return;
+    this.offset += chunk.length;
     if (this.outMode === 'pending') {
       this.pending.append(chunk);
     } else if (this.outMode === 'passthrough') {
@@ -166,8 +183,15 @@ export class JournalParser {
     return this.opts;
   }
 
-  /** @internal */
+  /**
+   * Record a warning; with `onLimit: 'throw'`, a crossed limit is a LimitExceededError instead.
+   * @internal
+   */
   warn(code: WarningCode, message: string): void {
+    const limit = LIMIT_WARNINGS[code];
+    if (limit !== undefined && this.opts.onLimit === 'throw') {
+      throw new LimitExceededError(limit, this.opts[limit] as number, this.offset, message);
+    }
     if (!this.warnings.some((w) => w.code === code && w.message === message)) this.warnings.push({ code, message });
   }
 
@@ -276,7 +300,7 @@ export class JournalParser {
   }
 
   private newHasher(): ContentHasher | undefined {
-    return this.opts.dedupKeys ? new ContentHasher(this.opts.maxHeaderBytes, this.opts.maxDepth, this.opts.maxLineBytes) : undefined;
+    return this.opts.dedupKeys ? new ContentHasher(this.opts.maxHeaderBytes, this.opts.maxDepth, this.opts.maxLineBytes, this.opts.maxParts) : undefined;
   }
 
   private multipartSink(ct: ContentType, depth: number, bodyOffset: number): BodySink {
@@ -565,6 +589,7 @@ export class JournalParser {
         tnef: this.tnef,
         ndr: this.ndr,
         topContentKey: this.topHasher?.end(),
+        topHasherLimited: this.topHasher?.partLimited === true,
         warn: (code, message) => this.warn(code, message),
         hasWarning: (code) => this.warnings.some((w) => w.code === code),
       },

@@ -11,13 +11,21 @@ const SOURCE_RANK: Record<RecipientSource, number> = { envelope: 0, 'delivery-he
  */
 export class RecipientList {
   private readonly byKey = new Map<string, JournalRecipient>();
+  /** New addresses refused because the list was full. */
+  dropped = 0;
 
-  /** Add a fact about `address`; empty addresses are ignored (returns false). */
+  constructor(private readonly max = Number.MAX_SAFE_INTEGER) {}
+
+  /** Add a fact about `address`; empty addresses are ignored (returns false), so are new ones past the limit. */
   add(address: string, fact: RecipientFact): boolean {
     const key = addressKey(address);
     if (key === '') return false;
     let r = this.byKey.get(key);
     if (r === undefined) {
+      if (this.byKey.size >= this.max) {
+        this.dropped++;
+        return true;
+      }
       r = { address: address.trim(), type: fact.type, typeInferred: fact.inferred, source: fact.source, expandedFrom: [], forwardedFrom: [], lines: [] };
       this.byKey.set(key, r);
     }

@@ -71,6 +71,8 @@ export interface ParseState {
   ndr: NdrState | undefined;
   /** Content key of a plain message or an NDR, when keys are on. */
   topContentKey: string | undefined;
+  /** That content key met maxParts. */
+  topHasherLimited: boolean;
   warn(code: WarningCode, message: string): void;
   hasWarning(code: WarningCode): boolean;
 }
@@ -84,6 +86,9 @@ export function buildReport(s: ParseState, warnings: JournalReport['warnings']):
 }
 
 function buildUnsorted(s: ParseState, warnings: JournalReport['warnings']): JournalReport {
+  if (s.topHasherLimited || s.embedded.some((e) => e.hasher?.partLimited)) {
+    s.warn('PART_LIMIT', `a message has more than maxParts=${s.opts.maxParts} MIME parts; the content key hashed the rest as raw bytes`);
+  }
   for (const e of s.embedded) {
     if (e.decoder?.irregular) s.warn('TRANSFER_ENCODING_IRREGULAR', `an embedded message's ${e.transferEncoding} encoding had invalid bytes; they were skipped`);
   }
@@ -106,7 +111,9 @@ function ndrReport(s: ParseState, ndr: NdrState, warnings: JournalReport['warnin
   return {
     ...base,
     kind: 'ndr',
-    output: { content: action === 'archive-journal-report' ? base.output.content : action === 'archive-attached' ? 'attached' : 'unchanged' },
+    // The unwrapped journal report's own "unchanged" (no usable original) means its bytes as they
+    // came, which for the NDR is the attached message.
+    output: { content: action === 'archive-unchanged' ? 'unchanged' : action === 'archive-journal-report' && base.output.content === 'original' ? 'original' : 'attached' },
     ndr: {
       signal,
       action,
@@ -123,7 +130,7 @@ function ndrReport(s: ParseState, ndr: NdrState, warnings: JournalReport['warnin
 function messageReport(s: ParseState, warnings: JournalReport['warnings'], warnBcc: boolean): JournalReport {
   const block = s.outer;
   const message = messageInfo(block);
-  const list = new RecipientList();
+  const list = new RecipientList(s.opts.maxRecipients);
   const delivery = block ? readDelivery(block, s.opts.archiveAddresses) : undefined;
   if (delivery && delivery.source !== 'headers') {
     // A routing or delivered copy: who it was delivered to is known, BCC included.
@@ -144,6 +151,7 @@ function messageReport(s: ParseState, warnings: JournalReport['warnings'], warnB
     ]);
     if (warnBcc) s.warn('BCC_UNKNOWN', 'a plain message: recipients come from its headers, so blind (BCC) recipients cannot be known');
   }
+  if (list.dropped > 0) s.warn('RECIPIENT_LIMIT', `${list.dropped} recipient(s) past maxRecipients=${s.opts.maxRecipients} were dropped`);
   return {
     kind: 'message',
     source: delivery?.source ?? 'headers',
@@ -196,7 +204,7 @@ function journalReport(s: ParseState, warnings: JournalReport['warnings']): Jour
   const extra = s.extraMessages + (s.embedded.length > 1 && renditions[1]!.role !== 'decrypted' ? 1 : 0);
   if (extra > 0) s.warn('EXTRA_MESSAGE', `${extra} further message/rfc822 part(s) after the original were not archived`);
 
-  const list = new RecipientList();
+  const list = new RecipientList(s.opts.maxRecipients);
   let envelope: Envelope | null = null;
   if (s.envelope === undefined) {
     defective = true;
@@ -247,6 +255,10 @@ function journalReport(s: ParseState, warnings: JournalReport['warnings']): Jour
     // the original (or, without one, of the wrapper), marked as header-derived.
     const headers = inner ?? outer;
     if (headers) addHeaderRecipients(list, headers, [['To', 'to'], ['Cc', 'cc']]);
+  }
+  if (list.dropped > 0) {
+    defective = true;
+    s.warn('RECIPIENT_LIMIT', `${list.dropped} recipient(s) past maxRecipients=${s.opts.maxRecipients} were dropped`);
   }
   return {
     kind: 'journal-report',

@@ -1,5 +1,8 @@
 import { CharCode, concatBytes, indexOfBytes, toBytes } from '../internal/bytes.js';
 
+/** Chunks at least this large are scanned in place (see write). */
+const SEAM_MIN_CHUNK = 4096;
+
 /** A recognised delimiter line: whether it closes the multipart, and the offset after it. */
 interface Delimiter {
   close: boolean;
@@ -67,7 +70,10 @@ export class MultipartScanner {
       return;
     }
     const carry = this.carry;
-    if (carry.length > 0 && !this.atStart && chunk.length >= this.needle.length) {
+    // Small chunks take the copying path: it is cheap for them, and it hands the part one piece
+    // instead of two (held tail, then chunk). Nested multiparts each split again, so two pieces
+    // per level would multiply by 2^depth.
+    if (carry.length > 0 && !this.atStart && chunk.length >= Math.max(this.needle.length, SEAM_MIN_CHUNK)) {
       // The held-back tail is usually not a delimiter: check the seam alone instead of copying
       // the whole chunk behind it. A match at or before carry.length starts in the tail (or its
       // CR is the tail's last byte), so that rare case takes the copying path.

@@ -96,7 +96,9 @@ export class Base64Decoder implements TransferDecoder {
       back--;
     }
     const firstPad = region.indexOf(CharCode.Equals);
-    if (count % 4 !== 0 || (firstPad !== -1 && firstPad <= back)) return this.decodeJs(region);
+    // Node also reads the URL-safe alphabet ("-", "_"), which MIME base64 does not have.
+    const urlSafe = region.indexOf(CharCode.Dash) !== -1 || region.indexOf(UNDERSCORE) !== -1;
+    if (count % 4 !== 0 || urlSafe || (firstPad !== -1 && firstPad <= back)) return this.decodeJs(region);
     const out = NativeBuffer!.from(NativeBuffer!.from(region.buffer, region.byteOffset, region.length).toString('latin1'), 'base64');
     if (out.length !== (count / 4) * 3 - pads) return this.decodeJs(region);
     return out;
@@ -168,6 +170,8 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   out.set(b, a.length);
   return out;
 }
+
+const UNDERSCORE = 0x5f;
 
 /** Longest partial line held for the native base64 path; longer lines go through the loop. */
 const MAX_CARRY = 64 * 1024;

@@ -1,0 +1,204 @@
+import { createHash } from 'node:crypto';
+import { describe, expect, test } from 'vitest';
+import { isJournalError } from '../src/errors.js';
+import { JournalParser, type JournalParserOptions } from '../src/parser.js';
+import type { JournalReport } from '../src/types.js';
+
+// Hostile and broken input: each case asserts its outcome, that its time grows linearly with its
+// size (a size-doubling check: the larger input may take at most 3x the time of the smaller, a
+// ratio, not a wall-clock budget), and for the streamed giants that memory stays flat.
+
+type Gen = (size: number) => Iterable<Uint8Array>;
+const enc = new TextEncoder();
+const b = (s: string) => enc.encode(s);
+
+/** Feed generated chunks; keep only a hash and a count of the output. */
+function feed(gen: Iterable<Uint8Array>, options: Omit<JournalParserOptions, 'onOutput'> = {}) {
+  const h = createHash('sha256');
+  const inHash = createHash('sha256');
+  let outBytes = 0;
+  let inBytes = 0;
+  const parser = new JournalParser({ ...options, onOutput: (c) => { h.update(c); outBytes += c.length; } });
+  let report: JournalReport | undefined;
+  let error: unknown;
+  try {
+    for (const c of gen) {
+      inHash.update(c);
+      inBytes += c.length;
+      parser.write(c);
+    }
+    report = parser.end();
+  } catch (e) {
+    error = e;
+  }
+  return { report, error, outBytes, inBytes, same: h.digest('hex') === inHash.digest('hex') };
+}
+
+function* repeat(head: string, unit: string, size: number, tail = '', chunk = 64 * 1024): Iterable<Uint8Array> {
+  yield b(head);
+  const block = b(unit.repeat(Math.max(1, Math.floor(chunk / unit.length))));
+  let left = size;
+  while (left > 0) {
+    const piece = left >= block.length ? block : block.subarray(0, left);
+    yield piece;
+    left -= piece.length;
+  }
+  if (tail) yield b(tail);
+}
+
+function seconds(f: () => void): number {
+  const t = process.hrtime.bigint();
+  f();
+  return Number(process.hrtime.bigint() - t) / 1e9;
+}
+
+/** Best of three at n and at 2n; the ratio must look linear. */
+function expectLinear(gen: Gen, n: number, options = {}) {
+  const time = (size: number) => Math.min(...[0, 1, 2].map(() => seconds(() => feed(gen(size), options))));
+  const small = time(n);
+  const large = time(2 * n);
+  // Tiny runs are all noise; below 20 ms there is nothing to compare.
+  if (large > 0.02) expect(large / Math.max(small, 1e-3), `time ${small.toFixed(3)}s → ${large.toFixed(3)}s`).toBeLessThan(3);
+}
+
+const W = 'X-MS-Journal-Report:\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n';
+const ENV = '--B\r\nContent-Type: text/plain\r\n\r\nSender: a@x\r\nTo: b@x\r\n\r\n';
+const MiB = 1024 * 1024;
+
+describe('hostile input catalogue', () => {
+  test('100 MiB with no blank line after the headers: archived unchanged, flat memory', () => {
+    const before = process.memoryUsage().rss;
+    const r = feed(repeat('From: a@x\r\n', 'X-Junk: aaaaaaaaaaaaaaaaaaaa\r\n', 100 * MiB));
+    expect(r.report?.warnings.map((w) => w.code)).toContain('HEADER_LIMIT');
+    expect(r.same && r.outBytes === r.inBytes).toBe(true);
+    expect(process.memoryUsage().rss - before).toBeLessThan(64 * MiB);
+    expectLinear((n) => repeat('From: a@x\r\n', 'X-Junk: aaaaaaaaaaaaaaaaaaaa\r\n', n), 8 * MiB);
+  });
+
+  test('a 10 MiB single header line', () => {
+    const r = feed(repeat('X-Long: ', 'a', 10 * MiB, '\r\n\r\nbody'));
+    expect(r.report?.kind).toBe('message');
+    expect(r.same).toBe(true);
+    expectLinear((n) => repeat('X-Long: ', 'a', n, '\r\n\r\nbody'), 4 * MiB);
+  });
+
+  test('a 10 MiB envelope line', () => {
+    const gen = (n: number) => repeat(`${W}--B\r\nContent-Type: text/plain\r\n\r\nSender: a@x\r\nTo: a`, ' ', n, 'x@y\r\n\r\n--B\r\nContent-Type: message/rfc822\r\n\r\nA: b\r\n\r\nbody\r\n--B--\r\n');
+    const r = feed(gen(10 * MiB));
+    expect(r.report?.output.content).toBe('original');
+    expectLinear(gen, 2 * MiB);
+  });
+
+  test('a million boundary lines', () => {
+    const gen = (n: number) => repeat(W + ENV, '--B\r\n', n, '--B\r\nContent-Type: message/rfc822\r\n\r\nA: b\r\n\r\nbody\r\n--B--\r\n');
+    const r = feed(gen(5 * 1_000_000));
+    expect(r.report?.output.content).toBe('original');
+    expectLinear(gen, 1_000_000);
+  });
+
+  test('a boundary that never closes', () => {
+    const gen = (n: number) => repeat(`${W}${ENV}--B\r\nContent-Type: message/rfc822\r\n\r\nA: b\r\n\r\n`, 'body line\r\n', n);
+    const r = feed(gen(4 * MiB));
+    expect(r.report?.warnings.map((w) => w.code)).toContain('MIME_UNCLOSED');
+    expect(r.report?.output.content).toBe('original');
+    expectLinear(gen, 2 * MiB);
+  });
+
+  test('nested multiparts 10,000 deep, in the report and in the original', () => {
+    const nest = (depth: number) => Array.from({ length: depth }, (_, i) => `--n${i}z\r\nContent-Type: multipart/mixed; boundary=n${i + 1}z\r\n\r\n`).join('');
+    const inReport = (d: number) => [b(`X-MS-Journal-Report:\r\nContent-Type: multipart/mixed; boundary=n0z\r\n\r\n${nest(d)}x\r\n`)];
+    expect(feed(inReport(10_000)).report?.warnings.map((w) => w.code)).toContain('DEPTH_LIMIT');
+    const inOriginal = (d: number) => [b(`${W}${ENV}--B\r\nContent-Type: message/rfc822\r\n\r\nContent-Type: multipart/mixed; boundary=n0z\r\n\r\n${nest(d)}x\r\n--B--\r\n`)];
+    const r = feed(inOriginal(10_000));
+    expect(r.report?.output.content).toBe('original');
+    expect(r.report?.dedup.contentKey).toMatch(/^ck1:/);
+    expectLinear(inOriginal, 10_000);
+  });
+
+  test('1,000,000 Recipient: lines: the envelope limit keeps the report bounded', () => {
+    const gen = (n: number) => {
+      const lines = Array.from({ length: 1000 }, (_, i) => `Recipient: user${i}@contoso.com\r\n`).join('');
+      return repeat(`${W}--B\r\nContent-Type: text/plain\r\n\r\nSender: a@x\r\n`, lines, n, '\r\n--B\r\nContent-Type: message/rfc822\r\n\r\nA: b\r\n\r\nbody\r\n--B--\r\n');
+    };
+    const r = feed(gen(32 * 1_000_000));
+    const codes = r.report?.warnings.map((w) => w.code);
+    expect(codes).toContain('ENVELOPE_TRUNCATED');
+    expect(r.report?.defective).toBe(true);
+    // 32 MB of envelope: the original starts past maxBufferedBytes, so the report is kept whole.
+    expect(codes).toContain('BUFFER_LIMIT');
+    expect(r.report?.output.content).toBe('unchanged');
+    expect(r.same).toBe(true);
+    expectLinear(gen, 4 * 1_000_000);
+  });
+
+  test('recipients past maxRecipients are dropped with a warning', () => {
+    const lines = Array.from({ length: 500 }, (_, i) => `Bcc: u${i}@contoso.com\r\n`).join('');
+    const r = feed([b(`${W}--B\r\nContent-Type: text/plain\r\n\r\nSender: a@x\r\n${lines}\r\n--B\r\nContent-Type: message/rfc822\r\n\r\nA: b\r\n\r\nbody\r\n--B--\r\n`)], { maxRecipients: 100 });
+    expect(r.report?.recipients).toHaveLength(100);
+    expect(r.report?.warnings.map((w) => w.code)).toContain('RECIPIENT_LIMIT');
+  });
+
+  test('NUL bytes and invalid UTF-8 in headers and envelope', () => {
+    const junk = '\0\xff\xfe\xc3\x28\x80';
+    const input = Uint8Array.from(`X-MS-Journal-Report:${junk}\r\nSubject: ${junk}\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n--B\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nSender: a${junk}@x\r\nTo: ${junk}@x\r\n\r\n--B\r\nContent-Type: message/rfc822\r\n\r\nFrom: ${junk}\r\n\r\nbody${junk}\r\n--B--\r\n`, (c) => c.charCodeAt(0));
+    const r = feed([input]);
+    expect(r.error).toBeUndefined();
+    expect(r.report?.kind).toBe('journal-report');
+  });
+
+  test('bare CR line endings: no header end, archived unchanged', () => {
+    const input = b(`${W}${ENV}--B\r\nContent-Type: message/rfc822\r\n\r\nA: b\r\n\r\nbody\r\n--B--\r\n`.replace(/\r\n/g, '\r'));
+    const r = feed([input]);
+    expect(r.report?.output.content).toBe('unchanged');
+    expect(r.same).toBe(true);
+  });
+
+  test('base64 with garbage and missing padding', () => {
+    const r = feed([b(`${W}${ENV}--B\r\nContent-Type: message/rfc822\r\nContent-Transfer-Encoding: base64\r\n\r\nQTogYgoKYm9keQ*!\r\nQ\r\n--B--\r\n`)]);
+    expect(r.report?.warnings.map((w) => w.code)).toContain('TRANSFER_ENCODING_IRREGULAR');
+    expect(r.report?.output.content).toBe('original');
+  });
+
+  test('an empty message/rfc822 part', () => {
+    const r = feed([b(`${W}${ENV}--B\r\nContent-Type: message/rfc822\r\n\r\n--B--\r\n`)]);
+    expect(r.report?.output.content).toBe('unchanged');
+    expect(r.same).toBe(true);
+  });
+
+  test('a journal report inside a journal report: the inner report is the archived original', () => {
+    const inner = `${W}${ENV}--B\r\nContent-Type: message/rfc822\r\n\r\nA: b\r\n\r\nbody\r\n--B--\r\n`;
+    const outer = `X-MS-Journal-Report:\r\nContent-Type: multipart/mixed; boundary=O\r\n\r\n--O\r\nContent-Type: text/plain\r\n\r\nSender: s@x\r\nTo: t@x\r\n\r\n--O\r\nContent-Type: message/rfc822\r\n\r\n${inner}\r\n--O--\r\n`;
+    const parts: Uint8Array[] = [];
+    const p = new JournalParser({ onOutput: (c) => parts.push(c.slice()) });
+    p.write(b(outer));
+    const report = p.end();
+    expect(report.envelope?.sender).toBe('s@x');
+    expect(Buffer.concat(parts).toString('latin1')).toBe(inner);
+  });
+
+  test('charset names iconv-lite does not know', () => {
+    const r = feed([b(`${W}--B\r\nContent-Type: text/plain; charset="x-no-such-charset"\r\n\r\nSender: a@x\r\nTo: b@x\r\n\r\n--B\r\nContent-Type: message/rfc822\r\n\r\nA: b\r\n\r\nbody\r\n--B--\r\n`)]);
+    expect(r.report?.warnings.map((w) => w.code)).toContain('CHARSET_UNKNOWN');
+  });
+
+  test('truncated at every offset of a report: a result or a typed error, and "unchanged" means the input', () => {
+    const full = b(`${W}${ENV}--B\r\nContent-Type: message/rfc822\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\nX-MS-Exchange-Organization-BCC: z@x\r\nA: b=\r\n c\r\n\r\nbody=3D\r\n--B--\r\n`);
+    for (let cut = 0; cut <= full.length; cut++) {
+      const input = full.subarray(0, cut);
+      const r = feed([input]);
+      if (r.error !== undefined) {
+        expect(isJournalError(r.error)).toBe(true);
+        continue;
+      }
+      if (r.report!.output.content === 'unchanged') expect(r.same).toBe(true);
+      if (cut > 0) expect(r.outBytes).toBeGreaterThan(0);
+    }
+  });
+
+  test('onLimit: "throw" turns a crossed limit into a LimitExceededError with the limit, value and offset', () => {
+    const r = feed(repeat('From: a@x\r\n', 'X-Junk: a\r\n', 2 * MiB), { onLimit: 'throw' });
+    expect(r.error).toMatchObject({ name: 'LimitExceededError', code: 'ERR_LIMIT_EXCEEDED', limit: 'maxHeaderBytes', value: MiB });
+    expect((r.error as { offset: number }).offset).toBeGreaterThan(MiB);
+    expect(isJournalError(r.error)).toBe(true);
+  });
+});
