@@ -246,9 +246,9 @@ function minimise(input: Uint8Array, cuts: (len: number) => number[], reason: st
 
 /**
  * Coverage-free mutation fuzzing of every sub-parser and the whole pipeline. Runs for
- * `seconds`, checking: no untyped exception, no hang, chunking invariance, byte-exact unchanged
- * output, no BCC header left in an archived original, and that no input yields an empty archive
- * without saying so. Deterministic for a seed (how far it gets depends on the machine).
+ * `seconds`, checking: no untyped exception, no hang, bounded memory, chunking invariance,
+ * byte-exact unchanged output, no BCC header left in an archived original, and that no input
+ * yields an empty archive without saying so. Deterministic for a seed (how far it gets depends on the machine).
  * @internal
  */
 export async function fuzz(options: FuzzOptions): Promise<{ runs: number; failures: FuzzFailure[] }> {
@@ -259,6 +259,11 @@ export async function fuzz(options: FuzzOptions): Promise<{ runs: number; failur
   const failures: FuzzFailure[] = [];
   const seen = new Set<string>();
   const deadline = Date.now() + options.seconds * 1000;
+  // Memory: inputs are at most maxBytes, so the parser's working set must stay far below this.
+  const proc = (globalThis as { process?: { memoryUsage?: () => { rss: number } } }).process;
+  const rss = () => proc?.memoryUsage?.().rss ?? 0;
+  const baseline = rss();
+  const memoryBudget = 512 * 1024 * 1024 + 64 * maxBytes;
   let runs = 0;
   let lastProgress = Date.now();
   const cutsFor = (len: number, r: () => number) => {
@@ -269,7 +274,8 @@ export async function fuzz(options: FuzzOptions): Promise<{ runs: number; failur
     let input = seeds[Math.floor(rnd() * seeds.length)]!;
     for (let i = 0, n = 1 + Math.floor(rnd() * 4); i < n; i++) input = mutate(input, seeds, rnd, maxBytes);
     const cuts = cutsFor(input.length, rnd);
-    const reason = checkInput(input, cuts, parseOptions);
+    let reason = checkInput(input, cuts, parseOptions);
+    if (reason === undefined && rss() - baseline > memoryBudget) reason = `memory: resident set grew by ${Math.round((rss() - baseline) / 1048576)} MiB`;
     runs++;
     if (reason !== undefined) {
       const kind = reason.replace(/\d+/g, 'N');
