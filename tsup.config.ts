@@ -10,7 +10,7 @@ export default defineConfig([
     target: 'node20',
   },
   {
-    entry: { cli: 'src/cli.ts' },
+    entry: { cli: 'src/cli.ts', 'batch-worker': 'src/batch/worker.ts' },
     format: ['esm'],
     dts: false,
     clean: false,

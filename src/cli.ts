@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, createReadStream, createWriteStream, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fuzz } from './fuzz.js';
+import { enumerate, runBatch } from './batch/run.js';
 import { parseJournal } from './parse.js';
 import { isJournalError } from './errors.js';
 import type { JournalReport } from './types.js';
@@ -11,6 +12,9 @@ import { assignMailboxes, normaliseAddress, type ArchivePolicy } from './policy.
 const USAGE = `Usage:
   mailjournal inspect [--jsonl] FILE...   print the report of each file as JSON
   mailjournal extract FILE [-o OUT]       write the archived original (stdout by default)
+  mailjournal inspect|extract PATH... --out DIR [--jobs N]
+                                          batch: PATHs may be directories (recursive), mbox
+                                          files and Maildir folders; every message is processed
   mailjournal fuzz DIR... [--seconds N] [--seed N] [--out DIR]
                                           fuzz the parser with mutations of your own mail
   mailjournal --help | --version
@@ -43,6 +47,14 @@ Assignment (inspect adds an "assignment" object when --internal-domain is given)
   --assign-forwarded         also assign Forwarded: originals
   --require-trusted          use a journal envelope only when the wrapper is trusted
 
+Batch (directories, mbox files, Maildir folders, or --out/--jobs):
+  --out DIR          write each archived original as DIR/<content key>.eml (a key already there
+                     is counted as a duplicate, not written again); extract requires it
+  --jobs N           process up to N files at once in worker threads (default 1)
+  inspect prints one JSON line per message (with "file", and "index" inside an mbox); a progress
+  line on a terminal and a summary on stderr; a failed message is reported and counted, the
+  batch goes on, and the exit status is 1 if any failed.
+
 Fuzzing:
   --seconds N        how long to run (default 60)
   --seed N           PRNG seed; the same seed gives the same inputs (default: time-based)
@@ -67,7 +79,8 @@ interface Args {
   knownMailboxes: string | undefined;
   seconds: number;
   seed: number | undefined;
-  out: string;
+  out: string | undefined;
+  jobs: number | undefined;
 }
 
 const POLICY_FLAGS: Record<string, 'foldPlusAddressing' | 'journalNonInternal' | 'journalUnknownInternal' | 'assignForwardedFrom' | 'requireTrustedJournal'> = {
@@ -90,7 +103,7 @@ function addressOrPattern(value: string): string | RegExp {
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { command: '', files: [], jsonl: false, output: undefined, removeHeaders: undefined, parse: {}, policy: undefined, knownMailboxes: undefined, seconds: 60, seed: undefined, out: 'mailjournal-fuzz' };
+  const args: Args = { command: '', files: [], jsonl: false, output: undefined, removeHeaders: undefined, parse: {}, policy: undefined, knownMailboxes: undefined, seconds: 60, seed: undefined, out: undefined, jobs: undefined };
   const number = (v: string, a: string): number => {
     if (!/^\d+$/.test(v)) throw new UsageError(`${a} takes a whole number, not ${v}`);
     return Number(v);
@@ -111,6 +124,7 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--seconds') args.seconds = number(value(++i, a), a);
     else if (a === '--seed') args.seed = number(value(++i, a), a);
     else if (a === '--out') args.out = value(++i, a);
+    else if (a === '--jobs') args.jobs = Math.max(1, number(value(++i, a), a));
     else if (a === '--prefer-clear-text') args.parse.preferClearText = true;
     else if (a === '--mode') {
       const v = value(++i, a);
@@ -172,8 +186,84 @@ function describe(e: unknown): string {
   return err?.message ?? String(e);
 }
 
+/** Directories, mbox files, --out or --jobs: process every message as a batch. */
+function isBatch(args: Args): boolean {
+  if (args.out !== undefined || args.jobs !== undefined) return true;
+  return args.files.some((f) => f !== '-' && existsSync(f) && (statSync(f).isDirectory() || (statSync(f).isFile() && startsWithFrom(f))));
+}
+
+function startsWithFrom(file: string): boolean {
+  const fd = openSync(file, 'r');
+  try {
+    const head = Buffer.alloc(5);
+    return readSync(fd, head, 0, 5, 0) === 5 && head.toString('latin1') === 'From ';
+  } finally {
+    closeSync(fd);
+  }
+}
+
+async function batch(args: Args, printReports: boolean): Promise<number> {
+  const { units, missing } = enumerate(args.files.filter((f) => f !== '-'));
+  let failed = missing.length;
+  for (const m of missing) process.stderr.write(`mailjournal: ${m}: no such file or directory\n`);
+  const tty = process.stderr.isTTY === true;
+  const started = Date.now();
+  const totals = { messages: 0, bytes: 0, errors: 0, duplicates: 0 };
+  const kinds = new Map<string, number>();
+  const warnings = new Map<string, number>();
+  const seen = new Set<string>();
+  const bump = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
+  let lastProgress = 0;
+  const progress = (force = false): void => {
+    if (!tty || (!force && Date.now() - lastProgress < 250)) return;
+    lastProgress = Date.now();
+    const secs = Math.max((Date.now() - started) / 1000, 0.001);
+    process.stderr.write(`\r${totals.messages} messages, ${(totals.bytes / 1e6).toFixed(1)} MB, ${(totals.messages / secs).toFixed(0)} msg/s, ${totals.errors} errors`);
+  };
+  await runBatch(units, {
+    parse: args.parse,
+    outDir: args.out,
+    jobs: args.jobs ?? 1,
+    onItem: (item) => {
+      totals.messages++;
+      totals.bytes += item.bytes;
+      const where = item.index === undefined ? item.file : `${item.file}#${item.index}`;
+      if (item.error) {
+        totals.errors++;
+        process.stderr.write(`${tty ? '\n' : ''}mailjournal: ${where}: ${item.error.code}: ${item.error.message}\n`);
+        if (printReports) process.stdout.write(JSON.stringify({ file: item.file, ...(item.index ? { index: item.index } : {}), error: item.error }) + '\n');
+      } else {
+        const r = item.report!;
+        bump(kinds, `${r.kind}/${r.source}`);
+        for (const w of r.warnings) bump(warnings, w.code);
+        const key = r.dedup.contentKey;
+        if (key !== null) {
+          if (seen.has(key)) totals.duplicates++;
+          else seen.add(key);
+        }
+        if (printReports) {
+          const withPolicy = args.policy ? { ...r, assignment: assignMailboxes(r, args.policy) } : r;
+          process.stdout.write(JSON.stringify({ file: item.file, ...(item.index ? { index: item.index } : {}), ...(item.stored ? { stored: item.stored } : {}), ...withPolicy }) + '\n');
+        }
+      }
+      progress();
+    },
+  });
+  progress(true);
+  if (tty) process.stderr.write('\n');
+  const secs = (Date.now() - started) / 1000;
+  const list = (m: Map<string, number>) => [...m.entries()].sort().map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
+  process.stderr.write(
+    `summary: ${totals.messages} messages, ${(totals.bytes / 1e6).toFixed(1)} MB in ${secs.toFixed(1)} s; ${totals.errors} failed; ${totals.duplicates} duplicates (same content key)\n` +
+      `  kinds: ${list(kinds)}\n  warnings: ${list(warnings)}\n`,
+  );
+  failed += totals.errors;
+  return failed > 0 ? 1 : 0;
+}
+
 async function inspect(args: Args): Promise<number> {
   if (args.files.length === 0) throw new UsageError('inspect needs at least one FILE');
+  if (isBatch(args)) return batch(args, true);
   const lines = args.jsonl || args.files.length > 1;
   let failed = 0;
   for (const file of args.files) {
@@ -192,7 +282,11 @@ async function inspect(args: Args): Promise<number> {
 }
 
 async function extract(args: Args): Promise<number> {
-  if (args.files.length !== 1) throw new UsageError('extract needs exactly one FILE');
+  if (isBatch(args) || args.files.length > 1) {
+    if (args.out === undefined) throw new UsageError('extract of several messages (directories, mbox files, several FILEs) needs --out DIR');
+    return batch(args, false);
+  }
+  if (args.files.length !== 1) throw new UsageError('extract needs a FILE');
   const file = args.files[0]!;
   try {
     const input = open(file) as AsyncIterable<Uint8Array>;
@@ -241,9 +335,10 @@ async function runFuzz(args: Args): Promise<number> {
       if (tty) process.stderr.write(`\r${n} inputs, ${f} failure(s)`);
     },
     onFailure: (failure) => {
-      mkdirSync(args.out, { recursive: true });
+      const dir = args.out ?? 'mailjournal-fuzz';
+      mkdirSync(dir, { recursive: true });
       const name = createHash('sha256').update(failure.input).digest('hex').slice(0, 16);
-      const file = path.join(args.out, `${name}.eml`);
+      const file = path.join(dir, `${name}.eml`);
       writeFileSync(file, failure.input);
       process.stdout.write(`FAIL ${file}: ${failure.reason}\n`);
     },
@@ -282,6 +377,12 @@ async function main(argv: string[]): Promise<number> {
     throw e;
   }
 }
+
+// A reader that stops early (`| head`) is not an error of ours.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw e;
+});
 
 main(process.argv.slice(2)).then(
   (code) => {

@@ -1,0 +1,128 @@
+import { CharCode, concatBytes, indexOfBytes, toBytes } from '../internal/bytes.js';
+
+/** Callbacks of an {@link MboxSplitter}. */
+export interface MboxHandler {
+  onMessageStart(): void;
+  onMessageData(bytes: Uint8Array): void;
+  onMessageEnd(): void;
+}
+
+const FROM_LINE = toBytes('\nFrom ');
+
+/**
+ * Streaming mbox splitter. A line that starts with `From ` begins a message (the line itself is
+ * mbox framing, not message content). The blank line mbox writers put before the next `From `
+ * line is framing too, and is dropped; the message keeps its own final line break. Inside a message, `>From ` lines are un-escaped by one `>`
+ * (the mboxrd convention, which also reads mboxo files correctly for their escaped lines).
+ * Bytes are passed on as views; only a line's worth is held across chunks.
+ * @internal
+ */
+export class MboxSplitter {
+  private carry: Uint8Array = new Uint8Array(0);
+  private inMessage = false;
+  private inFromLine = false;
+  /** Messages seen. */
+  count = 0;
+
+  constructor(private readonly handler: MboxHandler) {}
+
+  write(chunk: Uint8Array): void {
+    let data = concatBytes(this.carry, chunk);
+    this.carry = new Uint8Array(0);
+    if (this.count === 0 && !this.inMessage && !this.inFromLine) {
+      // The file starts with its first From line (no LF before it).
+      if (data.length < 5) {
+        this.carry = data.slice();
+        return;
+      }
+      if (data[0] === 0x46 && data[1] === 0x72 && data[2] === 0x6f && data[3] === 0x6d && data[4] === CharCode.Space) {
+        this.inFromLine = true;
+      } else {
+        this.startMessage();
+      }
+    }
+    let pos = 0;
+    while (pos < data.length) {
+      if (this.inFromLine) {
+        const lf = data.indexOf(CharCode.LF, pos);
+        if (lf === -1) return;
+        pos = lf + 1;
+        this.inFromLine = false;
+        this.startMessage();
+        continue;
+      }
+      // Next "\nFrom " (a new message) or "\n>" (a line to un-escape), whichever comes first.
+      const from = indexOfBytes(data, FROM_LINE, pos);
+      const gt = this.findEscaped(data, pos);
+      const next = from === -1 ? gt : gt === -1 ? from : Math.min(from, gt);
+      if (next === -1) {
+        // Keep a possible partial separator ("\nFro", "\n>>>Fr", or a CR/LF before it) for the next chunk.
+        const keep = this.tailToKeep(data, pos);
+        if (data.length - keep > pos) this.emit(data.subarray(pos, data.length - keep));
+        this.carry = data.slice(data.length - keep);
+        return;
+      }
+      if (next === from) {
+        // The blank line mbox puts before the separator is the LF found here (with its CR, if the
+        // file uses CRLF); the message keeps its own last line break.
+        let end = from;
+        if (end > pos && data[end - 1] === CharCode.CR) end--;
+        if (end > pos) this.emit(data.subarray(pos, end));
+        this.endMessage();
+        this.inFromLine = true;
+        pos = from + 1;
+        continue;
+      }
+      // "\n>…>From ": emit through the LF, then skip one '>'.
+      this.emit(data.subarray(pos, next + 1));
+      pos = next + 2;
+    }
+  }
+
+  end(): void {
+    if (this.carry.length > 0 && !this.inFromLine) {
+      if (!this.inMessage) this.startMessage();
+      this.emit(this.carry);
+    }
+    this.carry = new Uint8Array(0);
+    if (this.inMessage) this.endMessage();
+  }
+
+  /** Index of an LF followed by one or more '>' and "From ", or -1 (-2: undecidable at the end). */
+  private findEscaped(data: Uint8Array, from: number): number {
+    for (let i = data.indexOf(CharCode.LF, from); i !== -1 && i + 1 < data.length; i = data.indexOf(CharCode.LF, i + 1)) {
+      if (data[i + 1] !== 0x3e) continue;
+      let j = i + 1;
+      while (j < data.length && data[j] === 0x3e) j++;
+      if (j + 5 > data.length) return -1;
+      if (data[j] === 0x46 && data[j + 1] === 0x72 && data[j + 2] === 0x6f && data[j + 3] === 0x6d && data[j + 4] === CharCode.Space) return i;
+    }
+    return -1;
+  }
+
+  /** How many bytes at the end could start a separator or an escaped line. */
+  private tailToKeep(data: Uint8Array, pos: number): number {
+    const lf = data.lastIndexOf(CharCode.LF);
+    if (lf < pos) return 0;
+    const tail = data.length - lf;
+    // A line start within reach of "From " or ">>>From ": hold it (bounded: escaped lines are short).
+    // Plus up to three bytes before the LF: the "\r\n\r" of a blank line that is mbox framing.
+    return tail <= 64 ? Math.min(tail + 3, data.length - pos) : 0;
+  }
+
+  private startMessage(): void {
+    this.inMessage = true;
+    this.count++;
+    this.handler.onMessageStart();
+  }
+
+  private endMessage(): void {
+    this.inMessage = false;
+    this.handler.onMessageEnd();
+  }
+
+  private emit(bytes: Uint8Array): void {
+    if (!this.inMessage) this.startMessage();
+    if (bytes.length > 0) this.handler.onMessageData(bytes);
+  }
+}

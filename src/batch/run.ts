@@ -1,0 +1,247 @@
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync, mkdirSync, readdirSync, renameSync, statSync, unlinkSync, openSync, writeSync, closeSync, readSync, fsyncSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { ParseOptions } from '../options.js';
+import { JournalParser } from '../parser.js';
+import type { JournalReport } from '../types.js';
+import { MboxSplitter } from './mbox.js';
+
+/** One file to process: a single message, or an mbox holding many. */
+export interface WorkUnit {
+  file: string;
+  mbox: boolean;
+}
+
+/** The outcome for one message of a batch. */
+export interface BatchItem {
+  file: string;
+  /** Position of the message in an mbox file (1-based); absent for single-message files. */
+  index?: number;
+  bytes: number;
+  report?: JournalReport;
+  error?: { code: string; message: string };
+  /** Where the archived original was written (with `outDir`). */
+  stored?: string;
+}
+
+const READ_BYTES = 1024 * 1024;
+
+/** Whether a file starts like an mbox ("From " line). */
+function looksLikeMbox(file: string): boolean {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch {
+    // Unreadable: processing it reports the error for that file.
+    return false;
+  }
+  try {
+    const head = Buffer.alloc(5);
+    return readSync(fd, head, 0, 5, 0) === 5 && head.toString('latin1') === 'From ';
+  } finally {
+    closeSync(fd);
+  }
+}
+
+const SKIP = /(^|[/\\])\.|\.(json|md|txt)$|\.archived\.eml$/;
+
+/**
+ * The work units under some paths: files as they are; directories recursively; a Maildir
+ * (a folder with cur/, new/ and tmp/) contributes the files in cur/ and new/ only (tmp/ holds
+ * deliveries in progress). Files starting with "From " are read as mbox.
+ */
+export function enumerate(paths: string[]): { units: WorkUnit[]; missing: string[] } {
+  const units: WorkUnit[] = [];
+  const missing: string[] = [];
+  const addFile = (file: string) => units.push({ file, mbox: looksLikeMbox(file) });
+  const walk = (dir: string): void => {
+    const names = readdirSync(dir).sort();
+    const maildir = ['cur', 'new', 'tmp'].every((d) => names.includes(d));
+    for (const name of names) {
+      const full = path.join(dir, name);
+      if (maildir && name === 'tmp') continue;
+      if (SKIP.test(name)) continue;
+      let st: ReturnType<typeof statSync>;
+      try {
+        st = statSync(full);
+      } catch {
+        // A dangling link or a vanished file: keep it, so that its failure is reported and counted.
+        addFile(full);
+        continue;
+      }
+      if (st.isDirectory()) walk(full);
+      else if (st.isFile()) addFile(full);
+    }
+  };
+  for (const p of paths) {
+    if (!existsSync(p)) {
+      missing.push(p);
+      continue;
+    }
+    if (statSync(p).isDirectory()) walk(p);
+    else addFile(p);
+  }
+  return { units, missing };
+}
+
+function describeError(e: unknown): { code: string; message: string } {
+  const err = e as { code?: unknown; message?: unknown };
+  return { code: typeof err?.code === 'string' ? err.code : 'ERROR', message: typeof err?.message === 'string' ? err.message : String(e) };
+}
+
+/** Writes one archived original to a temp file, then under its content key (temp + rename). */
+class StoreWriter {
+  private fd: number | undefined;
+  private readonly temp: string;
+  private readonly hash = createHash('sha256');
+
+  constructor(private readonly dir: string) {
+    mkdirSync(dir, { recursive: true });
+    this.temp = path.join(dir, `.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`);
+    this.fd = openSync(this.temp, 'w');
+  }
+
+  write(bytes: Uint8Array): void {
+    this.hash.update(bytes);
+    let off = 0;
+    while (off < bytes.length) off += writeSync(this.fd!, bytes, off);
+  }
+
+  /** Name the file by the content key (or the SHA-256 of its bytes); a key already stored is a duplicate. */
+  commit(report: JournalReport): { file: string; duplicate: boolean } {
+    fsyncSync(this.fd!);
+    closeSync(this.fd!);
+    this.fd = undefined;
+    const key = report.dedup.contentKey?.replace(/^ck1:/, '') ?? `sha256-${this.hash.digest('hex')}`;
+    const file = path.join(this.dir, `${key}.eml`);
+    if (existsSync(file)) {
+      unlinkSync(this.temp);
+      return { file, duplicate: true };
+    }
+    renameSync(this.temp, file);
+    return { file, duplicate: false };
+  }
+
+  abort(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+    if (existsSync(this.temp)) unlinkSync(this.temp);
+  }
+}
+
+/**
+ * Process one work unit in this thread; calls `emit` for every message. Errors on one message
+ * are reported for that message; the rest of an mbox goes on.
+ */
+export async function processUnit(unit: WorkUnit, parse: ParseOptions, outDir: string | undefined, emit: (item: BatchItem) => void): Promise<void> {
+  let parser: JournalParser | undefined;
+  let store: StoreWriter | undefined;
+  let item: BatchItem | undefined;
+  let failed: unknown;
+  let index = 0;
+  const start = (): void => {
+    index++;
+    item = { file: unit.file, bytes: 0, ...(unit.mbox ? { index } : {}) };
+    failed = undefined;
+    try {
+      store = outDir ? new StoreWriter(outDir) : undefined;
+      parser = new JournalParser({ ...parse, onOutput: (b) => store?.write(b) });
+    } catch (e) {
+      failed = e;
+    }
+  };
+  const data = (bytes: Uint8Array): void => {
+    item!.bytes += bytes.length;
+    if (failed !== undefined) return;
+    try {
+      parser!.write(bytes);
+    } catch (e) {
+      failed = e;
+    }
+  };
+  const finish = (): void => {
+    const done = item!;
+    try {
+      if (failed !== undefined) throw failed;
+      done.report = parser!.end();
+      if (store) {
+        const { file, duplicate } = store.commit(done.report);
+        done.stored = duplicate ? `${file} (duplicate)` : file;
+      }
+    } catch (e) {
+      store?.abort();
+      done.error = describeError(e);
+    }
+    emit(done);
+  };
+  try {
+    if (unit.mbox) {
+      const splitter = new MboxSplitter({ onMessageStart: start, onMessageData: data, onMessageEnd: finish });
+      for await (const chunk of createReadStream(unit.file, { highWaterMark: READ_BYTES })) splitter.write(chunk as Buffer);
+      splitter.end();
+    } else {
+      start();
+      for await (const chunk of createReadStream(unit.file, { highWaterMark: READ_BYTES })) data(chunk as Buffer);
+      finish();
+    }
+  } catch (e) {
+    // The file itself could not be read: drop what was started for it.
+    store?.abort();
+    emit({ file: unit.file, bytes: item?.bytes ?? 0, error: describeError(e), ...(unit.mbox && index > 0 ? { index } : {}) });
+  }
+}
+
+/** Options of {@link runBatch}. */
+export interface BatchOptions {
+  parse: ParseOptions;
+  outDir: string | undefined;
+  /** Worker threads; 1 processes in this thread. */
+  jobs: number;
+  onItem: (item: BatchItem) => void;
+}
+
+/**
+ * Process work units, up to `jobs` at a time in worker threads (a unit — a file or an mbox — is
+ * the grain, so an mbox stays in order).
+ */
+export async function runBatch(units: WorkUnit[], options: BatchOptions): Promise<void> {
+  const jobs = Math.max(1, Math.min(options.jobs, units.length || 1));
+  if (jobs === 1) {
+    for (const unit of units) await processUnit(unit, options.parse, options.outDir, options.onItem);
+    return;
+  }
+  let next = 0;
+  const workerFile = new URL('./batch-worker.js', import.meta.url);
+  await Promise.all(
+    Array.from({ length: jobs }, async () => {
+      const worker = new Worker(workerFile, { workerData: { parse: options.parse, outDir: options.outDir } });
+      try {
+        while (next < units.length) {
+          const unit = units[next++]!;
+          await new Promise<void>((resolve, reject) => {
+            const onMessage = (msg: { item?: BatchItem; done?: boolean }) => {
+              if (msg.item) options.onItem(msg.item);
+              if (msg.done) {
+                worker.off('message', onMessage);
+                worker.off('error', reject);
+                resolve();
+              }
+            };
+            worker.on('message', onMessage);
+            worker.once('error', reject);
+            worker.postMessage(unit);
+          });
+        }
+      } finally {
+        await worker.terminate();
+      }
+    }),
+  );
+}
+
+/** Default for `--jobs`: the number of CPUs. */
+export function defaultJobs(): number {
+  return Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
+}

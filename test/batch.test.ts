@@ -1,0 +1,101 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { MboxSplitter } from '../src/batch/mbox.js';
+import { ROOT } from './helpers/fixtures.js';
+import { bytes, chunk, runAs, text } from './helpers/run.js';
+
+const CLI = path.join(ROOT, 'dist', 'cli.js');
+const fixture = (p: string) => readFileSync(path.join(ROOT, 'fixtures', p));
+const cli = (args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'latin1' });
+
+function split(mbox: string, how: 'whole' | 'bytes' | number): string[] {
+  const out: string[] = [];
+  let cur = '';
+  const s = new MboxSplitter({ onMessageStart: () => (cur = ''), onMessageData: (b) => (cur += text(b)), onMessageEnd: () => out.push(cur) });
+  for (const c of chunk(bytes(mbox), how)) s.write(c);
+  s.end();
+  return out;
+}
+
+describe('mbox splitting', () => {
+  const mbox = ['From alice@contoso.com Tue Jun  4 09:14:58 2024', 'Subject: one', '', 'body one', '>From here on, escaped', '>>From twice', 'From: header-like but not a separator line? no: "From:" has a colon', '', 'From bob@contoso.com Tue Jun  4 09:15:00 2024', 'Subject: two', '', 'body two', ''].join('\n');
+  test.each(['whole', 'bytes', 2, 3, 5] as const)('messages, framing and >From un-escaping (%s)', (how) => {
+    expect(split(mbox, how)).toEqual([
+      'Subject: one\n\nbody one\nFrom here on, escaped\n>From twice\nFrom: header-like but not a separator line? no: "From:" has a colon\n',
+      'Subject: two\n\nbody two\n',
+    ]);
+  });
+
+  test('CRLF mbox', () => {
+    expect(split(mbox.replace(/\n/g, '\r\n'), 3)).toEqual(split(mbox.replace(/\n/g, '\r\n'), 'whole'));
+    expect(split(mbox.replace(/\n/g, '\r\n'), 'whole')[0]).toMatch(/colon\r\n$/);
+  });
+});
+
+describe('batch CLI over directories, mbox files and Maildir folders', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'mailjournal-batch-'));
+  const tree = path.join(dir, 'in');
+  mkdirSync(path.join(tree, 'sub'), { recursive: true });
+  writeFileSync(path.join(tree, 'report.eml'), fixture('exchange/bcc-expanded-dl.eml'));
+  writeFileSync(path.join(tree, 'sub', 'ndr.eml'), fixture('ndr/is-ndr-returns-journal.eml'));
+  writeFileSync(path.join(tree, 'sub', 'copy-of-report.eml'), fixture('exchange/bcc-expanded-dl.eml'));
+  // An mbox with the Google copy and the plain message (mboxrd: ">From " escaped).
+  const google = fixture('sources/google-single-original-to.eml').toString('latin1');
+  const plain = fixture('sources/headers-to-cc-only.eml').toString('latin1');
+  writeFileSync(path.join(tree, 'archive.mbox'), `From a@b Tue Jun  4 09:14:58 2024\n${google}\nFrom a@b Tue Jun  4 09:15:58 2024\n${plain}\n`, 'latin1');
+  // A Maildir: cur/ and new/ count, tmp/ (deliveries in progress) does not.
+  const maildir = path.join(tree, 'Maildir');
+  for (const d of ['cur', 'new', 'tmp']) mkdirSync(path.join(maildir, d), { recursive: true });
+  writeFileSync(path.join(maildir, 'new', '1717492498.M1P1.host'), fixture('sources/workmail-report.eml'));
+  writeFileSync(path.join(maildir, 'cur', '1717492499.M2P1.host:2,S'), fixture('dedup/q2-gateway-copy.eml'));
+  writeFileSync(path.join(maildir, 'tmp', '1717492500.M3P1.host'), 'half a message');
+  // A file that cannot be read: reported and counted, the batch goes on.
+  symlinkSync(path.join(dir, 'nowhere'), path.join(tree, 'broken.eml'));
+
+  const lines = (stdout: string) => stdout.trim().split('\n').map((l) => JSON.parse(l) as { file: string; index?: number; kind?: string; source?: string; error?: { code: string }; dedup?: { contentKey: string } });
+
+  test('inspect: one JSON line per message, mbox messages indexed, tmp/ skipped, failures counted', () => {
+    const r = cli(['inspect', tree]);
+    expect(r.status).toBe(1);
+    const out = lines(r.stdout);
+    expect(out).toHaveLength(8);
+    expect(out.filter((l) => l.file.endsWith('archive.mbox')).map((l) => [l.index, l.source])).toEqual([
+      [1, 'google'],
+      [2, 'headers'],
+    ]);
+    expect(out.some((l) => l.file.includes(path.join('Maildir', 'tmp')))).toBe(false);
+    expect(out.filter((l) => l.error).map((l) => l.file)).toEqual([path.join(tree, 'broken.eml')]);
+    // The copy of the report, and the NDR (its returned journal report has the same original), are duplicates.
+    expect(r.stderr).toMatch(/summary: 8 messages, .* 1 failed; 2 duplicates/);
+    expect(r.stderr).toMatch(/kinds: .*journal-report\/exchange 2.*ndr\/exchange 1/);
+  });
+
+  test('extract --out writes each archived original by content key, once; mbox messages byte-exact', () => {
+    const out = path.join(dir, 'out');
+    const r = cli(['extract', tree, '--out', out]);
+    expect(r.status).toBe(1);
+    const files = readdirSync(out).filter((f) => f.endsWith('.eml'));
+    // 8 messages, one unreadable, two duplicates: five stored.
+    expect(files).toHaveLength(5);
+    expect(readdirSync(out).some((f) => f.startsWith('.tmp'))).toBe(false);
+    const googleReport = runAs(bytes(google), 'whole');
+    const key = googleReport.report.dedup.contentKey!.replace('ck1:', '');
+    expect(readFileSync(path.join(out, `${key}.eml`), 'latin1')).toBe(text(googleReport.output));
+    const journal = runAs(new Uint8Array(fixture('exchange/bcc-expanded-dl.eml')), 'whole');
+    expect(readFileSync(path.join(out, `${journal.report.dedup.contentKey!.replace('ck1:', '')}.eml`), 'latin1')).toBe(text(journal.output));
+  });
+
+  test('--jobs 2 gives the same reports as one job', () => {
+    const one = lines(cli(['inspect', tree]).stdout);
+    const two = lines(cli(['inspect', tree, '--jobs', '2']).stdout);
+    const key = (l: (typeof one)[number]) => `${l.file}#${l.index ?? 0}:${l.dedup?.contentKey ?? l.error?.code}`;
+    expect(two.map(key).sort()).toEqual(one.map(key).sort());
+  });
+
+  test('extract of a directory without --out is a usage error', () => {
+    expect(cli(['extract', tree]).status).toBe(2);
+  });
+});
