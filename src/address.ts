@@ -16,6 +16,12 @@ export interface Mailbox {
  */
 export function parseAddressList(value: string | undefined): Mailbox[] {
   if (value === undefined || value.trim() === '') return [];
+  // Most address headers are plain "Name <a@b>, c@d" lists: without quotes, comments or groups a
+  // comma always separates addresses, and splitting is many times cheaper than the full parser.
+  if (!/["():;\\]/.test(value)) {
+    const simple = simpleList(value);
+    if (simple !== undefined) return simple;
+  }
   let parsed: ReturnType<typeof addressparser>;
   try {
     parsed = addressparser(value, { flatten: true });
@@ -25,7 +31,30 @@ export function parseAddressList(value: string | undefined): Mailbox[] {
   const out: Mailbox[] = [];
   for (const entry of parsed) {
     if (entry.address === undefined || entry.address === '') continue;
-    out.push({ address: entry.address.trim(), name: decodeHeaderWords(entry.name ?? '').trim() });
+    const name = entry.name ?? '';
+    out.push({ address: entry.address.trim(), name: name.includes('=?') ? decodeHeaderWords(name).trim() : name.trim() });
+  }
+  return out;
+}
+
+function simpleList(value: string): Mailbox[] | undefined {
+  const out: Mailbox[] = [];
+  for (const item of value.split(',')) {
+    const t = item.trim();
+    if (t === '') continue;
+    const open = t.indexOf('<');
+    if (open === -1) {
+      // A bare address: one token with an @ (anything else is left to the full parser).
+      if (/\s/.test(t) || !t.includes('@')) return undefined;
+      out.push({ address: t, name: '' });
+      continue;
+    }
+    const close = t.indexOf('>', open);
+    if (close === -1 || close !== t.length - 1 || t.indexOf('<', open + 1) !== -1) return undefined;
+    const address = t.slice(open + 1, close).trim();
+    if (address === '') continue;
+    const name = t.slice(0, open).trim();
+    out.push({ address, name: name.includes('=?') ? decodeHeaderWords(name).trim() : name });
   }
   return out;
 }

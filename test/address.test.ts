@@ -1,0 +1,38 @@
+import fc from 'fast-check';
+import addressparser from 'nodemailer/lib/addressparser';
+import { describe, expect, test } from 'vitest';
+import { normaliseMessageId, parseAddressList } from '../src/address.js';
+
+describe('parseAddressList', () => {
+  test('the fast path for plain lists agrees with addressparser', () => {
+    const word = fc.stringMatching(/^[A-Za-z0-9._'-]{1,8}$/);
+    const addr = fc.tuple(fc.stringMatching(/^[a-z0-9._+-]{1,10}$/), fc.constantFrom('contoso.com', 'Fabrikam.COM', 'example.org')).map(([l, d]) => `${l}@${d}`);
+    const item = fc.oneof(addr, fc.tuple(fc.array(word, { minLength: 1, maxLength: 3 }), addr).map(([n, a]) => `${n.join(' ')} <${a}>`), addr.map((a) => `<${a}>`));
+    fc.assert(
+      fc.property(fc.array(item, { minLength: 1, maxLength: 5 }), fc.constantFrom(', ', ',', ' ,\r\n\t'), (items, sep) => {
+        const value = items.join(sep);
+        const slow = addressparser(value, { flatten: true })
+          .filter((e) => e.address)
+          .map((e) => ({ address: e.address!.trim(), name: (e.name ?? '').trim() }));
+        expect(parseAddressList(value)).toEqual(slow);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  test('quoted names, comments and groups go through addressparser', () => {
+    expect(parseAddressList('"Nguyen, Bob" <bob@x>, team: a@x, b@x;, c@x (comment)')).toEqual([
+      { address: 'bob@x', name: 'Nguyen, Bob' },
+      { address: 'a@x', name: '' },
+      { address: 'b@x', name: '' },
+      { address: 'c@x', name: 'comment' },
+    ]);
+    expect(parseAddressList('=?utf-8?q?Caf=C3=A9?= <c@x>')).toEqual([{ address: 'c@x', name: 'Café' }]);
+  });
+
+  test('normaliseMessageId', () => {
+    expect(normaliseMessageId(' <Abc@EXAMPLE.com> (c)')).toBe('<Abc@example.com>');
+    expect(normaliseMessageId('abc@Example.COM')).toBe('<abc@example.com>');
+    expect(normaliseMessageId('<>')).toBeUndefined();
+  });
+});
