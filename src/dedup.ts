@@ -93,7 +93,7 @@ class LeafHasher {
   /** The previous chunk ended with CR: dropped if this one starts with LF. */
   private pendingCr = false;
   /** Blanks held back at the end of what was seen; `spilling` once a run outgrew the hold. */
-  private held = new Uint8Array(MAX_HELD_BLANKS);
+  private held: Uint8Array | undefined;
   private heldLength = 0;
   private spilling = false;
 
@@ -143,12 +143,13 @@ class LeafHasher {
       this.spilling = true;
       return;
     }
+    this.held ??= new Uint8Array(MAX_HELD_BLANKS);
     this.held.set(blanks, this.heldLength);
     this.heldLength += blanks.length;
   }
 
   private flushHeld(): void {
-    if (this.heldLength === 0) return;
+    if (this.heldLength === 0 || this.held === undefined) return;
     this.hash.update(this.held.subarray(0, this.heldLength));
     this.heldLength = 0;
   }

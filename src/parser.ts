@@ -44,6 +44,9 @@ interface BodySink {
 
 const NULL_SINK: BodySink = { write() {}, end() {} };
 
+/** Input chunks at least this large are held by reference while the output is undecided. */
+const HOLD_AS_IS = 4096;
+
 /** Warnings that mean a limit was crossed, and the option that set it (for `onLimit: 'throw'`). */
 const LIMIT_WARNINGS: Partial<Record<WarningCode, keyof ResolvedOptions>> = {
   HEADER_LIMIT: 'maxHeaderBytes',
@@ -91,9 +94,10 @@ export class JournalParser {
   // Output. 'pending': input bytes held until it is known what will be archived; 'passthrough':
   // every input byte is the output; 'selected': the output comes from one embedded message.
   private outMode: 'pending' | 'passthrough' | 'selected' = 'pending';
-  // One contiguous copy: holding the caller's chunks would cost an object per chunk, which for
-  // 1-byte writes is a hundred times the bytes themselves.
-  private readonly pending = new ByteBuffer();
+  // Large chunks are held as they are; small ones are copied together, since an object per chunk
+  // would cost, for 1-byte writes, a hundred times the bytes themselves.
+  private pendingChunks: Uint8Array[] = [];
+  private readonly pendingTail = new ByteBuffer();
   /**
    * An embedded message (or an NDR's returned message) that starts in time is on its way: the
    * held bytes are kept until it outputs its first byte, so an empty or unreadable one can
@@ -140,7 +144,7 @@ export class JournalParser {
     if (chunk.length === 0) return;
     this.offset += chunk.length;
     if (this.outMode === 'pending') {
-      this.pending.append(chunk);
+      this.hold(chunk);
     } else if (this.outMode === 'passthrough') {
       this.onOutput(chunk);
     }
@@ -476,7 +480,7 @@ export class JournalParser {
   /** The first archived byte is here: the held input is no longer needed. */
   private commitOutput(): void {
     if (this.outMode !== 'pending' || !this.awaitingOutput) return;
-    this.pending.clear();
+    this.dropPending();
     this.outMode = 'selected';
     this.awaitingOutput = false;
   }
@@ -548,12 +552,31 @@ export class JournalParser {
     this.flushPending();
   }
 
+  private hold(chunk: Uint8Array): void {
+    if (chunk.length < HOLD_AS_IS) {
+      this.pendingTail.append(chunk);
+      return;
+    }
+    if (this.pendingTail.length > 0) {
+      this.pendingChunks.push(this.pendingTail.take());
+      this.pendingTail.clear();
+    }
+    this.pendingChunks.push(chunk);
+  }
+
+  private dropPending(): void {
+    this.pendingChunks = [];
+    this.pendingTail.clear();
+  }
+
   private flushPending(): void {
-    const held = this.pending.take();
-    this.pending.clear();
+    const held = this.pendingChunks;
+    const tail = this.pendingTail.length > 0 ? this.pendingTail.take() : undefined;
+    this.dropPending();
     this.outMode = 'passthrough';
     this.awaitingOutput = false;
-    if (held.length > 0) this.onOutput(held);
+    for (const c of held) this.onOutput(c);
+    if (tail !== undefined) this.onOutput(tail);
   }
 
   /**
