@@ -349,7 +349,8 @@ await scenario('memory', async () => {
 await scenario('recipients', async () => {
   // The performance issue: a report with 50,000 envelope recipients, and linear time: twice the
   // recipients may cost at most ~2.2x the time.
-  const counts = QUICK ? [5_000, 10_000, 20_000] : [25_000, 50_000, 100_000];
+  // 50,000 is the target; much beyond, the original's To/Cc header block passes maxHeaderBytes.
+  const counts = QUICK ? [5_000, 10_000, 20_000] : [12_500, 25_000, 50_000];
   console.log(`\n[4] many envelope recipients: ${counts.join(' / ')} recipients, keys on, medians of ${ITER}`);
   const rows = [];
   for (const n of counts) {
