@@ -256,9 +256,9 @@ class Entity {
     const decoder = createTransferDecoder(normaliseTransferEncoding(block.get('content-transfer-encoding')));
     const leaf = this.owner.leaf(kind, filenameOf(block, ct), ct.type === 'text' || ct.type === 'message' || ct.type === 'multipart');
     this.body = {
-      write: (b) => leaf.write(decoder ? decoder.write(b) : b),
+      write: (b) => (decoder ? decoder.write(b, (d) => leaf.write(d)) : leaf.write(b)),
       end: () => {
-        if (decoder) leaf.write(decoder.end());
+        decoder?.end((d) => leaf.write(d));
         leaf.end();
       },
     };

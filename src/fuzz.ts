@@ -173,10 +173,10 @@ function decodeAll(d: TransferDecoder, input: Uint8Array, cuts: number[]): Uint8
   const parts: Uint8Array[] = [];
   let prev = 0;
   for (const c of [...cuts, input.length]) {
-    if (c > prev) parts.push(d.write(input.subarray(prev, c)));
+    if (c > prev) d.write(input.subarray(prev, c), (b) => parts.push(b.slice()));
     prev = Math.max(prev, c);
   }
-  parts.push(d.end());
+  d.end((b) => parts.push(b.slice()));
   return concat(parts);
 }
 

@@ -344,9 +344,9 @@ export class JournalParser {
       }
     };
     return {
-      write: (b) => add(decoder ? decoder.write(b) : b),
+      write: (b) => (decoder ? decoder.write(b, add) : add(b)),
       end: () => {
-        if (decoder) add(decoder.end());
+        decoder?.end(add);
         done(buf.view(), truncated);
       },
     };
@@ -422,9 +422,9 @@ export class JournalParser {
       strip(() => state.stripper.write(b));
     };
     return {
-      write: (b) => push(decoder ? decoder.write(b) : b),
+      write: (b) => (decoder ? decoder.write(b, push) : push(b)),
       end: () => {
-        if (decoder) push(decoder.end());
+        decoder?.end(push);
         strip(() => state.stripper.end());
       },
     };
@@ -513,9 +513,9 @@ export class JournalParser {
     );
     const decoder = createTransferDecoder(cte);
     return {
-      write: (b) => child.write(decoder ? decoder.write(b) : b),
+      write: (b) => (decoder ? decoder.write(b, (d) => child.write(d)) : child.write(b)),
       end: () => {
-        if (decoder) child.write(decoder.end());
+        decoder?.end((d) => child.write(d));
         ndr.childReport = child.end();
       },
     };

@@ -4,8 +4,9 @@ import { Base64Decoder, QuotedPrintableDecoder, type TransferDecoder } from '../
 import { bytes, chunk, concat, text } from './helpers/run.js';
 
 function decodeAll(d: TransferDecoder, input: Uint8Array, how: 'whole' | 'bytes' | number): Uint8Array {
-  const out = chunk(input, how).map((c) => d.write(c));
-  out.push(d.end());
+  const out: Uint8Array[] = [];
+  for (const c of chunk(input, how)) d.write(c, (b) => out.push(b.slice()));
+  d.end((b) => out.push(b.slice()));
   return concat(out);
 }
 

@@ -1,13 +1,20 @@
 import { CharCode } from '../internal/bytes.js';
 
+/** Receives decoded bytes (possibly several pieces per input chunk, never copied together). */
+export type ByteSink = (bytes: Uint8Array) => void;
+
 /** A streaming Content-Transfer-Encoding decoder. @internal */
 export interface TransferDecoder {
-  /** Decode a chunk; may return an empty array while bytes are held back. */
-  write(chunk: Uint8Array): Uint8Array;
+  /** Decode a chunk into `sink`; bytes may be held back until the next chunk. */
+  write(chunk: Uint8Array, sink: ByteSink): void;
   /** Flush what is held back at end of input. */
-  end(): Uint8Array;
+  end(sink: ByteSink): void;
   /** Set when the input had bytes the encoding does not allow (they were skipped). */
   readonly irregular: boolean;
+}
+
+function emit(sink: ByteSink, bytes: Uint8Array): void {
+  if (bytes.length > 0) sink(bytes);
 }
 
 /** Lower-cased, trimmed Content-Transfer-Encoding, `7bit` when absent. @internal */
@@ -41,11 +48,12 @@ export class Base64Decoder implements TransferDecoder {
   private carry: Uint8Array = new Uint8Array(0);
   irregular = false;
 
-  write(chunk: Uint8Array): Uint8Array {
+  write(chunk: Uint8Array, sink: ByteSink): void {
     if (NativeBuffer === undefined || this.bits !== 0) {
       const data = this.carry.length > 0 ? concat(this.carry, chunk) : chunk;
       this.carry = new Uint8Array(0);
-      return this.decodeJs(data);
+      emit(sink, this.decodeJs(data));
+      return;
     }
     // Native path: whole lines only, so that a chunk never ends inside a base64 quantum. The
     // partial line held from the last chunk is completed with this chunk's first line on its
@@ -53,30 +61,28 @@ export class Base64Decoder implements TransferDecoder {
     const lf = chunk.lastIndexOf(CharCode.LF);
     if (lf === -1) {
       this.carry = concat(this.carry, chunk).slice();
-      if (this.carry.length < MAX_CARRY) return new Uint8Array(0);
+      if (this.carry.length < MAX_CARRY) return;
       const long = this.carry;
       this.carry = new Uint8Array(0);
-      return this.decodeJs(long);
+      emit(sink, this.decodeJs(long));
+      return;
     }
-    const parts: Uint8Array[] = [];
     let from = 0;
     if (this.carry.length > 0) {
       const first = chunk.indexOf(CharCode.LF) + 1;
-      parts.push(this.decodeNative(concat(this.carry, chunk.subarray(0, first))));
+      emit(sink, this.decodeNative(concat(this.carry, chunk.subarray(0, first))));
       from = first;
     }
-    if (lf + 1 > from) parts.push(this.bits === 0 ? this.decodeNative(chunk.subarray(from, lf + 1)) : this.decodeJs(chunk.subarray(from, lf + 1)));
+    if (lf + 1 > from) emit(sink, this.bits === 0 ? this.decodeNative(chunk.subarray(from, lf + 1)) : this.decodeJs(chunk.subarray(from, lf + 1)));
     this.carry = chunk.slice(lf + 1);
-    return parts.length === 1 ? parts[0]! : concat(parts[0]!, parts[1]!);
   }
 
-  end(): Uint8Array {
+  end(sink: ByteSink): void {
     const rest = this.carry;
     this.carry = new Uint8Array(0);
-    const out = rest.length > 0 ? this.decodeJs(rest) : new Uint8Array(0);
+    if (rest.length > 0) emit(sink, this.decodeJs(rest));
     this.acc = 0;
     this.bits = 0;
-    return out;
   }
 
   /**
@@ -202,7 +208,7 @@ export class QuotedPrintableDecoder implements TransferDecoder {
   private held: Uint8Array = new Uint8Array(0);
   irregular = false;
 
-  write(chunk: Uint8Array): Uint8Array {
+  write(chunk: Uint8Array, sink: ByteSink): void {
     let data = chunk;
     if (this.held.length > 0) {
       data = new Uint8Array(this.held.length + chunk.length);
@@ -210,13 +216,13 @@ export class QuotedPrintableDecoder implements TransferDecoder {
       data.set(chunk, this.held.length);
       this.held = new Uint8Array(0);
     }
-    return this.decode(data, false);
+    emit(sink, this.decode(data, false));
   }
 
-  end(): Uint8Array {
+  end(sink: ByteSink): void {
     const data = this.held;
     this.held = new Uint8Array(0);
-    return this.decode(data, true);
+    emit(sink, this.decode(data, true));
   }
 
   private decode(data: Uint8Array, final: boolean): Uint8Array {
