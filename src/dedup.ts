@@ -7,6 +7,8 @@ import { decodeHeaderWords, HeaderCollector, type HeaderBlock } from './mime/hea
 import { MultipartScanner } from './mime/multipart.js';
 import { createTransferDecoder, normaliseTransferEncoding } from './mime/transfer-decoding.js';
 
+const encoder = new TextEncoder();
+
 /** Prefix of Message-ID keys; bumped whenever their derivation changes. */
 export const MESSAGE_ID_KEY_VERSION = 'mid1';
 /** Prefix of content keys; bumped whenever the canonical form changes. */
@@ -29,7 +31,7 @@ export function messageIdKey(messageId: string | null | undefined): string | und
 const collapse = (s: string): string => s.replace(/\s+/g, ' ').trim();
 
 function addresses(block: HeaderBlock, name: string, sorted: boolean): string {
-  const list = block.getAll(name).flatMap((v) => parseAddressList(v).map((m) => m.address.toLowerCase()));
+  const list = block.addresses(name).map((m) => m.address.toLowerCase());
   return (sorted ? [...new Set(list)].sort() : list).join(',');
 }
 
@@ -192,6 +194,12 @@ class Entity {
     else this.collector = new HeaderCollector(owner.maxHeaderBytes);
   }
 
+  /** Open with a header block someone else already parsed (the bytes that follow are the body). */
+  openWith(block: HeaderBlock): void {
+    this.collector = undefined;
+    this.open(block);
+  }
+
   write(bytes: Uint8Array): void {
     if (this.body !== undefined) return this.body.write(bytes);
     if (this.collector === undefined) return;
@@ -220,7 +228,7 @@ class Entity {
     this.body?.end();
   }
 
-  private open(block: HeaderBlock): void {
+  open(block: HeaderBlock): void {
     if (this.depth === 0) this.owner.record(`H\n${canonicalHeaders(block)}`);
     const ct = parseContentType(block.get('content-type'));
     const kind = `${ct.type}/${ct.subtype}`;
@@ -285,8 +293,16 @@ export class ContentHasher {
     readonly maxLineBytes: number,
     readonly maxParts = Number.MAX_SAFE_INTEGER,
   ) {
-    this.main.update(new TextEncoder().encode(`${CONTENT_KEY_VERSION}\n`));
+    this.main.update(encoder.encode(`${CONTENT_KEY_VERSION}\n`));
     this.top = new Entity(this, 0);
+  }
+
+  /**
+   * Start from the message's header block, already parsed by the caller (the header remover or
+   * the top-level reader), so it is not parsed twice; then write only the body.
+   */
+  begin(block: HeaderBlock): void {
+    this.top.openWith(block);
   }
 
   write(bytes: Uint8Array): void {
@@ -300,7 +316,7 @@ export class ContentHasher {
 
   /** @internal */
   record(text: string): void {
-    this.main.update(new TextEncoder().encode(text));
+    this.main.update(encoder.encode(text));
   }
 
   /** A leaf whose own digest goes into the main hash, with its type and filename, at its end. @internal */

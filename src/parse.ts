@@ -1,5 +1,5 @@
 import { InvalidInputError, JournalError, OutputError } from './errors.js';
-import { resolveOptions, type ParseOptions } from './options.js';
+import type { ParseOptions } from './options.js';
 import { JournalParser } from './parser.js';
 import type { JournalReport } from './types.js';
 
@@ -53,17 +53,24 @@ export interface ParseJournalOptions extends ParseOptions {
  * console.log(report.recipients.map((r) => `${r.type}: ${r.address}`));
  */
 export async function parseJournal(input: JournalInput, options: ParseJournalOptions = {}): Promise<JournalReport> {
-  resolveOptions(options);
-  const write = openSink(options.output, options.endOutput ?? true);
+  const { output: _o, endOutput: _e, ...parseOptions } = options ?? {};
   const queue: Uint8Array[] = [];
-  const { output: _o, endOutput: _e, ...parseOptions } = options;
+  // The parser validates the options (a TypeError here rejects the promise) before any sink is touched.
   const parser = new JournalParser({ ...parseOptions, onOutput: (b) => queue.push(b) });
+  const write = openSink(options.output, options.endOutput ?? true);
   const drain = async (): Promise<void> => {
-    while (queue.length > 0) await write.chunk(queue.shift()!);
+    for (let i = 0; i < queue.length; i++) await write.chunk(queue[i]!);
+    queue.length = 0;
   };
-  for await (const chunk of readInput(input)) {
-    parser.write(chunk);
-    if (queue.length > 0) await drain();
+  if (typeof input === 'string' || input instanceof Uint8Array || input instanceof ArrayBuffer) {
+    // A whole message in memory: no stream machinery needed.
+    parser.write(toChunk(input));
+    await drain();
+  } else {
+    for await (const chunk of readInput(input)) {
+      parser.write(chunk);
+      if (queue.length > 0) await drain();
+    }
   }
   const report = parser.end();
   await drain();

@@ -275,7 +275,7 @@ export class JournalParser {
     const structural = isDeliveryStatusReport(ct);
     const signal = isReadReceipt(ct) ? undefined : headerNdrSignal(block);
     const hasher = this.newHasher();
-    hasher?.write(block.raw);
+    hasher?.begin(block);
     this.topHasher = hasher;
     if (!structural && signal === undefined) {
       this.role = 'message';
@@ -395,7 +395,12 @@ export class JournalParser {
         this.opts.maxHeaderBytes,
         (b) => this.emitEmbedded(index, b),
         bodyOffset,
-        (block) => this.onEmbeddedHeaders(index, block),
+        (block) => {
+          // The content key starts from the block parsed here, not from a second parse.
+          state.hasher?.begin(block);
+          this.onEmbeddedHeaders(index, block);
+        },
+        (body) => state.hasher?.write(body),
       ),
       transferEncoding: cte,
       decoder: createTransferDecoder(cte),
@@ -406,7 +411,6 @@ export class JournalParser {
     };
     this.embedded.push(state);
     const decoder: TransferDecoder | undefined = state.decoder;
-    const hasher = state.hasher;
     const strip = (f: () => void): void => {
       if (state.headerOverflow) return;
       try {
@@ -418,7 +422,6 @@ export class JournalParser {
     };
     const push = (b: Uint8Array): void => {
       rpmsg.write(b);
-      hasher?.write(b);
       strip(() => state.stripper.write(b));
     };
     return {
@@ -437,6 +440,8 @@ export class JournalParser {
    */
   private onEmbeddedHeaderOverflow(index: number): void {
     this.embedded[index]!.headerOverflow = true;
+    // Its headers were never read: no content key rather than the key of an empty message.
+    this.embedded[index]!.hasher = undefined;
     this.warn('ORIGINAL_HEADER_LIMIT', `an embedded message's header block exceeds maxHeaderBytes=${this.opts.maxHeaderBytes}; its headers could not be read or removed`);
     // Only a message that was going to be archived changes the output; otherwise the usual
     // maxBufferedBytes rule decides, at an offset that does not depend on chunking.

@@ -334,9 +334,9 @@ export function messageInfo(block: HeaderBlock | undefined): MessageInfo {
   return {
     messageId,
     messageIdSource: messageId === null ? null : 'header',
-    from: parseAddressList(block?.get('from'))[0] ?? null,
-    to: block ? block.getAll('to').flatMap((v) => parseAddressList(v)) : [],
-    cc: block ? block.getAll('cc').flatMap((v) => parseAddressList(v)) : [],
+    from: block?.addresses('from')[0] ?? null,
+    to: block ? [...block.addresses('to')] : [],
+    cc: block ? [...block.addresses('cc')] : [],
     subject: block?.getDecoded('subject') ?? null,
     date: Number.isNaN(time) ? null : new Date(time).toISOString(),
     removedHeaders: [],

@@ -24,6 +24,8 @@ export class HeaderStripper {
     private readonly baseOffset = 0,
     /** Called with the header block once it is complete, before any of it is output. */
     private readonly onBlock?: (block: HeaderBlock) => void,
+    /** Called with every body byte (after the header block), as it is output. */
+    private readonly onBody?: (bytes: Uint8Array) => void,
   ) {
     this.collector = new HeaderCollector(maxHeaderBytes);
   }
@@ -32,6 +34,7 @@ export class HeaderStripper {
     if (chunk.length === 0) return;
     if (this.collector === undefined) {
       this.output(chunk);
+      this.onBody?.(chunk);
       return;
     }
     const r = this.collector.push(chunk);
@@ -41,7 +44,10 @@ export class HeaderStripper {
     }
     this.collector = undefined;
     this.emitBlock(r.block);
-    if (r.rest.length > 0) this.output(r.rest);
+    if (r.rest.length > 0) {
+      this.output(r.rest);
+      this.onBody?.(r.rest);
+    }
   }
 
   end(): void {

@@ -1,17 +1,33 @@
 import libmime from 'libmime';
+import { parseAddressList, type Mailbox } from '../address.js';
 import { ByteBuffer, CharCode, decodeUndeclared } from '../internal/bytes.js';
 
-/** One header field as it sits in the raw block. @internal */
-export interface RawHeaderField {
-  /** Field name as written (without the colon). Empty for a malformed line with no colon. */
-  name: string;
-  /** Lower-case name, for lookups. */
-  key: string;
-  /** Unfolded value, leading white space removed, not RFC 2047-decoded. */
-  value: string;
-  /** Byte range of the whole field in the block, continuation lines and line ending included. */
-  start: number;
-  end: number;
+/**
+ * One header field as it sits in the raw block. The value is decoded from the bytes only when
+ * read: most fields of a block (Received, X-MS-Exchange-*, DKIM …) are never looked at.
+ * @internal
+ */
+export class RawHeaderField {
+  private decoded: string | undefined;
+
+  constructor(
+    private readonly raw: Uint8Array,
+    /** Field name as written (without the colon). Empty for a malformed line with no colon. */
+    readonly name: string,
+    /** Lower-case name, for lookups. */
+    readonly key: string,
+    /** Where the value starts in the block (after the colon; the whole line for a nameless field). */
+    private readonly valueStart: number,
+    /** Byte range of the whole field in the block, continuation lines and line ending included. */
+    readonly start: number,
+    readonly end: number,
+  ) {}
+
+  /** Unfolded value, surrounding white space removed, not RFC 2047-decoded. */
+  get value(): string {
+    this.decoded ??= unfold(decodeUndeclared(this.raw.subarray(this.valueStart, this.end)));
+    return this.decoded;
+  }
 }
 
 /** A parsed header block with lookup helpers. @internal */
@@ -40,6 +56,22 @@ export class HeaderBlock {
   has(name: string): boolean {
     return this.get(name) !== undefined;
   }
+
+  /**
+   * The mailboxes of every field of this name, parsed once and remembered (the report and the
+   * content key both need the original's From, To and Cc).
+   */
+  addresses(name: string): Mailbox[] {
+    const key = name.toLowerCase();
+    let list = this.addressCache.get(key);
+    if (list === undefined) {
+      list = this.getAll(key).flatMap((v) => parseAddressList(v));
+      this.addressCache.set(key, list);
+    }
+    return list;
+  }
+
+  private readonly addressCache = new Map<string, Mailbox[]>();
 
   /** First value, RFC 2047 encoded-words decoded. */
   getDecoded(name: string): string | undefined {
@@ -81,12 +113,11 @@ export function parseHeaderBlock(raw: Uint8Array, bodyOffset: number): HeaderBlo
     const firstLf = raw.indexOf(CharCode.LF, pos);
     const lineEnd = firstLf === -1 || firstLf >= end ? end : firstLf;
     // No colon, or white space inside the name (an mbox "From " line, garbage): not a field.
-    if (colon === -1 || colon >= lineEnd || /\S\s+\S/.test(decodeUndeclared(raw.subarray(pos, colon)).trim())) {
-      fields.push({ name: '', key: '', value: decodeUndeclared(raw.subarray(pos, end)).trim(), start: pos, end });
+    const name = colon === -1 || colon >= lineEnd ? undefined : decodeUndeclared(raw.subarray(pos, colon)).trim();
+    if (name === undefined || /\S\s+\S/.test(name)) {
+      fields.push(new RawHeaderField(raw, '', '', pos, pos, end));
     } else {
-      const name = decodeUndeclared(raw.subarray(pos, colon)).trim();
-      const value = unfold(decodeUndeclared(raw.subarray(colon + 1, end)));
-      fields.push({ name, key: name.toLowerCase(), value, start: pos, end });
+      fields.push(new RawHeaderField(raw, name, name.toLowerCase(), colon + 1, pos, end));
     }
     pos = end;
   }
