@@ -2,7 +2,7 @@ import libmime from 'libmime';
 import { normaliseMessageId, parseAddressList } from './address.js';
 import { CharCode } from './internal/bytes.js';
 import { createSha256, sha256Hex, type Hasher } from './internal/hash.js';
-import { parseContentType, type ContentType } from './mime/content-type.js';
+import type { ContentType } from './mime/content-type.js';
 import { decodeHeaderWords, HeaderCollector, type HeaderBlock } from './mime/header-block.js';
 import { MultipartScanner } from './mime/multipart.js';
 import { createTransferDecoder, normaliseTransferEncoding } from './mime/transfer-decoding.js';
@@ -230,7 +230,7 @@ class Entity {
 
   open(block: HeaderBlock): void {
     if (this.depth === 0) this.owner.record(`H\n${canonicalHeaders(block)}`);
-    const ct = parseContentType(block.get('content-type'));
+    const ct = block.contentType();
     const kind = `${ct.type}/${ct.subtype}`;
     if (ct.type === 'multipart' && ct.boundary !== undefined && this.depth < this.owner.maxDepth) {
       this.owner.record(`M ${kind}\n`);

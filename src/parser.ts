@@ -5,7 +5,7 @@ import { parseEnvelope } from './exchange/envelope.js';
 import { parseEnvelope2003 } from './exchange/envelope-2003.js';
 import { ByteBuffer } from './internal/bytes.js';
 import { decodeCharset } from './mime/charset.js';
-import { parseContentType, type ContentType } from './mime/content-type.js';
+import type { ContentType } from './mime/content-type.js';
 import { HeaderCollector, type HeaderBlock } from './mime/header-block.js';
 import { htmlToText } from './mime/html-text.js';
 import { MarkerScanner } from './mime/marker.js';
@@ -64,7 +64,7 @@ const LIMIT_WARNINGS: Partial<Record<WarningCode, keyof ResolvedOptions>> = {
 /** Outlook/Exchange mark an IRM-protected message so; its attachment is named message.rpmsg. */
 function isProtectedHeader(block: HeaderBlock): boolean {
   const cls = block.get('content-class')?.trim().toLowerCase();
-  const ct = parseContentType(block.get('content-type'));
+  const ct = block.contentType();
   return cls === 'rpmsg.message' || (ct.type === 'application' && ct.subtype === 'x-microsoft-rpmsg-message');
 }
 
@@ -201,7 +201,7 @@ export class JournalParser {
 
   /** Body sink for an entity whose headers are complete. @internal */
   openBody(block: HeaderBlock, depth: number, bodyOffset: number): BodySink {
-    const ct = parseContentType(block.get('content-type'));
+    const ct = block.contentType();
     if (depth === 0) return this.openTopBody(block, ct, bodyOffset);
     if (ct.type === 'multipart') {
       if (depth >= this.opts.maxDepth) {

@@ -1,5 +1,6 @@
 import libmime from 'libmime';
 import { parseAddressList, type Mailbox } from '../address.js';
+import { parseContentType, type ContentType } from './content-type.js';
 import { ByteBuffer, CharCode, decodeUndeclared } from '../internal/bytes.js';
 
 /**
@@ -72,6 +73,13 @@ export class HeaderBlock {
   }
 
   private readonly addressCache = new Map<string, Mailbox[]>();
+  private parsedContentType: ContentType | undefined;
+
+  /** The parsed Content-Type (text/plain when absent), parsed once. */
+  contentType(): ContentType {
+    this.parsedContentType ??= parseContentType(this.get('content-type'));
+    return this.parsedContentType;
+  }
 
   /** First value, RFC 2047 encoded-words decoded. */
   getDecoded(name: string): string | undefined {
