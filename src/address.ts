@@ -88,3 +88,9 @@ export function normaliseMessageId(value: string | undefined): string | undefine
   if (at !== -1) v = v.slice(0, at) + '@' + v.slice(at + 1).toLowerCase();
   return `<${v}>`;
 }
+
+/** RegExp.test without the state a global or sticky pattern keeps between calls. @internal */
+export function testPattern(pattern: RegExp, text: string): boolean {
+  pattern.lastIndex = 0;
+  return pattern.test(text);
+}

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { closeSync, createReadStream, createWriteStream, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, statSync, writeFileSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fuzz } from './fuzz.js';
-import { enumerate, runBatch } from './batch/run.js';
+import { enumerate, looksLikeMbox, runBatch } from './batch/run.js';
 import { parseJournal } from './parse.js';
 import { isJournalError } from './errors.js';
 import type { JournalReport } from './types.js';
@@ -189,17 +189,7 @@ function describe(e: unknown): string {
 /** Directories, mbox files, --out or --jobs: process every message as a batch. */
 function isBatch(args: Args): boolean {
   if (args.out !== undefined || args.jobs !== undefined) return true;
-  return args.files.some((f) => f !== '-' && existsSync(f) && (statSync(f).isDirectory() || (statSync(f).isFile() && startsWithFrom(f))));
-}
-
-function startsWithFrom(file: string): boolean {
-  const fd = openSync(file, 'r');
-  try {
-    const head = Buffer.alloc(5);
-    return readSync(fd, head, 0, 5, 0) === 5 && head.toString('latin1') === 'From ';
-  } finally {
-    closeSync(fd);
-  }
+  return args.files.some((f) => f !== '-' && existsSync(f) && (statSync(f).isDirectory() || (statSync(f).isFile() && looksLikeMbox(f))));
 }
 
 async function batch(args: Args, printReports: boolean): Promise<number> {
@@ -230,7 +220,7 @@ async function batch(args: Args, printReports: boolean): Promise<number> {
       const where = item.index === undefined ? item.file : `${item.file}#${item.index}`;
       if (item.error) {
         totals.errors++;
-        process.stderr.write(`${tty ? '\n' : ''}mailjournal: ${where}: ${item.error.code}: ${item.error.message}\n`);
+        process.stderr.write(`${tty ? '\n' : ''}mailjournal: ${where}: ${item.error.message.startsWith(item.error.code) ? item.error.message : `${item.error.code}: ${item.error.message}`}\n`);
         if (printReports) process.stdout.write(JSON.stringify({ file: item.file, ...(item.index ? { index: item.index } : {}), error: item.error }) + '\n');
       } else {
         const r = item.report!;

@@ -1,4 +1,4 @@
-import { addressKey, parseAddressList } from './address.js';
+import { addressKey, parseAddressList, testPattern } from './address.js';
 import type { HeaderBlock, RawHeaderField } from './mime/header-block.js';
 
 /** One address a delivery header names for this copy. @internal */
@@ -82,7 +82,7 @@ export function decodeArchiveAddress(address: string, archive: ArchiveAddresses)
   const plain = address.trim().replace(/^<|>$/g, '').trim();
   const tag = plus === -1 ? undefined : plain.slice(plus + 1, plain.lastIndexOf('@'));
   for (const entry of archive) {
-    const isArchive = typeof entry === 'string' ? addressKey(entry) === base : entry.test(key) || entry.test(base);
+    const isArchive = typeof entry === 'string' ? addressKey(entry) === base : testPattern(entry, key) || testPattern(entry, base);
     if (!isArchive) continue;
     if (tag === undefined) return undefined;
     // Postfix recipient_bcc_maps convention: "user=domain" in the tag stands for user@domain.

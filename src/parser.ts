@@ -169,12 +169,8 @@ export class JournalParser {
       this.releaseHold();
     }
     if (this.ndr !== undefined && this.ndr.action === undefined) this.ndr.action = 'archive-unchanged';
-    if (this.outMode === 'pending' && this.awaitingOutput) {
-      // The message to archive produced no byte: archive the input rather than nothing.
-      this.warn('EMBEDDED_EMPTY', 'the message to archive is empty; the input is archived unchanged');
-      if (this.ndr !== undefined) this.ndr.action = 'archive-unchanged';
-      this.selected = undefined;
-    }
+    // The message to archive produced no byte: archive the input rather than nothing.
+    if (this.outMode === 'pending' && this.awaitingOutput) this.onNothingToArchive();
     this.resolveContent('other');
     if (this.outMode === 'pending') this.flushPending();
     return this.buildReport();
@@ -382,8 +378,8 @@ export class JournalParser {
     const index = this.embedded.length;
     if (index === 0 && this.outMode === 'pending' && bodyOffset <= this.opts.maxBufferedBytes) this.awaitingOutput = true;
     if (index === 1 && this.holding !== undefined) {
-      // The clear copy the caller prefers: drop the held protected original, archive this one.
-      this.holding = undefined;
+      // The clear copy the caller prefers: archive it. The held protected original is dropped
+      // once the copy has produced a byte, and archived after all if the copy turns out unusable.
       this.selected = 1;
     } else if (index === 1 && this.embedded[0]!.protectedHeader && this.opts.preferClearText && this.selected === 0) {
       this.warn('CLEAR_TEXT_TOO_LATE', `the protected original exceeds maxBufferedBytes=${this.opts.maxBufferedBytes}; it was archived instead of the decrypted copy`);
@@ -429,8 +425,26 @@ export class JournalParser {
       end: () => {
         decoder?.end(push);
         strip(() => state.stripper.end());
+        // The message chosen for the output ended without a byte: fall back now, not at the end
+        // of the input, so that nothing more piles up in the held bytes.
+        if (index === 1 && this.selected === 1 && this.holding !== undefined) this.onClearCopyUnusable();
+        else if (this.outMode === 'pending' && this.awaitingOutput && this.holding === undefined && (index === 0 || this.selected === index)) this.onNothingToArchive();
       },
     };
+  }
+
+  /** The decrypted copy gave nothing to archive: the held protected original is archived. */
+  private onClearCopyUnusable(): void {
+    this.warn('NO_CLEAR_TEXT', 'the decrypted copy is empty or unreadable; the protected original is archived');
+    this.releaseHold();
+  }
+
+  /** The message to archive is empty: archive the input unchanged, say so. */
+  private onNothingToArchive(): void {
+    this.warn('EMBEDDED_EMPTY', 'the message to archive is empty; the input is archived unchanged');
+    if (this.ndr !== undefined) this.ndr.action = 'archive-unchanged';
+    this.selected = undefined;
+    this.flushPending();
   }
 
   /**
@@ -442,6 +456,11 @@ export class JournalParser {
     this.embedded[index]!.headerOverflow = true;
     // Its headers were never read: no content key rather than the key of an empty message.
     this.embedded[index]!.hasher = undefined;
+    if (index === 1 && this.selected === 1 && this.holding !== undefined) {
+      this.warn('ORIGINAL_HEADER_LIMIT', `an embedded message's header block exceeds maxHeaderBytes=${this.opts.maxHeaderBytes}; its headers could not be read or removed`);
+      this.onClearCopyUnusable();
+      return;
+    }
     this.warn('ORIGINAL_HEADER_LIMIT', `an embedded message's header block exceeds maxHeaderBytes=${this.opts.maxHeaderBytes}; its headers could not be read or removed`);
     // Only a message that was going to be archived changes the output; otherwise the usual
     // maxBufferedBytes rule decides, at an offset that does not depend on chunking.
@@ -464,11 +483,14 @@ export class JournalParser {
   private emitEmbedded(index: number, bytes: Uint8Array): void {
     if (bytes.length === 0) return;
     if (this.selected === index) {
+      if (index === 1) this.holding = undefined;
       this.commitOutput();
       if (this.outMode === 'selected') this.onOutput(bytes);
       return;
     }
     if (index !== 0 || this.holding === undefined) return;
+    // The protected original has bytes, so the input itself will not be archived: stop holding it.
+    this.commitOutput();
     this.holding.bytes.push(bytes);
     this.holding.size += bytes.length;
     // The hold is bounded: past the limit the protected original is archived after all.
@@ -522,6 +544,7 @@ export class JournalParser {
       end: () => {
         decoder?.end((d) => child.write(d));
         ndr.childReport = child.end();
+        if (this.outMode === 'pending' && this.awaitingOutput) this.onNothingToArchive();
       },
     };
   }
@@ -539,7 +562,9 @@ export class JournalParser {
     let action: NdrAction = 'archive-unchanged';
     if (journal) action = 'archive-journal-report';
     else if (this.opts.mode === 'endpoint' && ndr.hasNdrHeader) action = 'archive-attached';
-    if (action !== 'archive-unchanged' && !ndr.awaitingChild) {
+    if (!ndr.awaitingChild) {
+      // Started past the limit: said whatever the action would have been, since with other
+      // chunk sizes checkBuffered says it before the returned message is even seen.
       this.warn('BUFFER_LIMIT', `the returned message does not start within maxBufferedBytes=${this.opts.maxBufferedBytes}; the NDR is archived unchanged`);
       action = 'archive-unchanged';
     }

@@ -159,13 +159,15 @@ export function assignMailboxes(report: JournalReport, policy: ArchivePolicy): A
 
   let basis: Assignment['basis'];
   const envelopeUsable = report.trust === 'trusted' || (report.trust === 'unverified' && policy.requireTrustedJournal !== true);
-  if (report.kind === 'journal-report' && envelopeUsable) {
+  // An NDR that carried a journal report describes that report (its envelope, its trust).
+  const journal = report.kind === 'journal-report' || (report.kind === 'ndr' && report.ndr?.chain[report.ndr.chain.length - 1] === 'journal-report');
+  if (journal && envelopeUsable) {
     basis = 'envelope';
     add(report.envelope?.sender, 'sender');
     add(report.envelope?.onBehalfOf, 'on-behalf-of');
     for (const r of report.recipients) add(r.address, 'recipient');
     if (policy.assignForwardedFrom) for (const r of report.recipients) for (const f of r.forwardedFrom) add(f, 'forwarded-from');
-  } else if (report.kind === 'journal-report') {
+  } else if (journal) {
     basis = 'header';
     add(report.message.from?.address, 'sender');
     for (const m of [...report.message.to, ...report.message.cc]) add(m.address, 'recipient');

@@ -1,4 +1,4 @@
-import { normaliseMessageId, parseAddressList } from './address.js';
+import { normaliseMessageId, parseAddressList, testPattern } from './address.js';
 import { readDelivery } from './delivery.js';
 import type { Detection } from './detect.js';
 import type { ParsedEnvelope } from './exchange/envelope.js';
@@ -107,7 +107,13 @@ function ndrReport(s: ParseState, ndr: NdrState, warnings: JournalReport['warnin
   const base = unwrapped ? child : messageReport(s, [], false);
   const merged = [...warnings];
   for (const w of base.warnings) if (!merged.some((m) => m.code === w.code && m.message === w.message)) merged.push(w);
-  const signal: NdrSignal = ndr.structural && ndr.status !== undefined ? 'delivery-status' : (ndr.headerSignal ?? 'report-type');
+  // The README's order: status part, Exchange's marker, the report type, then the weak signals.
+  const signal: NdrSignal =
+    ndr.structural && ndr.status !== undefined
+      ? 'delivery-status'
+      : ndr.headerSignal === 'exchange-ndr-header' || !ndr.structural
+        ? (ndr.headerSignal ?? 'report-type')
+        : 'report-type';
   return {
     ...base,
     kind: 'ndr',
@@ -299,7 +305,7 @@ function trustOf(opts: ResolvedOptions, outer: HeaderBlock | undefined): TrustLe
   if (opts.trusted !== undefined) return opts.trusted ? 'trusted' : 'untrusted';
   if (opts.journalSenders === undefined) return 'unverified';
   const candidates = ['from', 'sender', 'return-path'].flatMap((h) => (outer ? outer.getAll(h).flatMap((v) => parseAddressList(v)) : [])).map((m) => m.address.toLowerCase());
-  const match = opts.journalSenders.some((p) => candidates.some((a) => (typeof p === 'string' ? a === p.toLowerCase() : p.test(a))));
+  const match = opts.journalSenders.some((p) => candidates.some((a) => (typeof p === 'string' ? a === p.toLowerCase() : testPattern(p, a))));
   return match ? 'trusted' : 'untrusted';
 }
 

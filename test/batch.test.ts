@@ -99,3 +99,32 @@ describe('batch CLI over directories, mbox files and Maildir folders', () => {
     expect(cli(['extract', tree]).status).toBe(2);
   });
 });
+
+describe('mbox splitting, review findings', () => {
+  test('without a blank line before "From " the message keeps its own last line break', () => {
+    expect(split('From a\nS: 1\n\nbody1\nFrom b\nS: 2\n\nbody2\n', 'whole')).toEqual(['S: 1\n\nbody1\n', 'S: 2\n\nbody2\n']);
+    expect(split('From a\r\nS: 1\r\n\r\nbody1\r\nFrom b\r\nS: 2\r\n\r\nbody2\r\n', 'bytes')).toEqual(['S: 1\r\n\r\nbody1\r\n', 'S: 2\r\n\r\nbody2\r\n']);
+  });
+
+  test('many tiny messages split in linear time (was quadratic within a read)', () => {
+    const tiny = 'From a@b Mon Jan  1 00:00:00 2024\nS: x\n\nb\n\n'.repeat(12_000);
+    const messages: number[] = [];
+    const s = new MboxSplitter({ onMessageStart: () => messages.push(0), onMessageData: () => {}, onMessageEnd: () => {} });
+    s.write(bytes(tiny));
+    s.end();
+    expect(messages).toHaveLength(12_000);
+  });
+});
+
+describe('batch store naming', () => {
+  test('reports kept whole are named by their bytes, so different ones are not taken for duplicates', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'mailjournal-store-'));
+    const report = (to: string) => `X-MS-Journal-Report:\nContent-Type: multipart/mixed; boundary=B\n\n--B\nContent-Type: text/plain\n\nSender: a@x\nTo: ${to}\n\n--B\nContent-Type: message/rfc822\n\n--B--\n`;
+    mkdirSync(path.join(dir, 'in'));
+    writeFileSync(path.join(dir, 'in', 'one.eml'), report('b@x'));
+    writeFileSync(path.join(dir, 'in', 'two.eml'), report('c@x'));
+    const r = cli(['extract', path.join(dir, 'in'), '--out', path.join(dir, 'out')]);
+    expect(r.status).toBe(0);
+    expect(readdirSync(path.join(dir, 'out')).filter((f) => f.startsWith('sha256-'))).toHaveLength(2);
+  });
+});

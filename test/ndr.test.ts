@@ -166,3 +166,20 @@ describe.skipIf(!existsSync(SISIMAI))('real NDRs (../shared/corpus/sisimai)', ()
     });
   }
 });
+
+describe('NDR review findings', () => {
+  const enc = new TextEncoder();
+  test('report-type ranks above the weak signals', () => {
+    const input = enc.encode('From: MAILER-DAEMON@x.example\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nfailed\r\n--b--\r\n');
+    expect(runAs(input, 'whole').report.ndr?.signal).toBe('report-type');
+  });
+
+  test('the buffer-limit warning does not depend on chunking', () => {
+    const input = enc.encode('Content-Type: multipart/report; report-type=delivery-status; boundary=b\r\n\r\n--b\r\nContent-Type: message/rfc822\r\n\r\n--b--\r\n');
+    const whole = runAs(input, 'whole', { maxBufferedBytes: 39 }).report;
+    for (const how of ['bytes', 5, 17] as const) expect(runAs(input, how, { maxBufferedBytes: 39 }).report).toEqual(whole);
+    const big = enc.encode(`Content-Type: multipart/report; report-type=delivery-status; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\n${'x'.repeat(150_000)}\r\n--b\r\nContent-Type: message/rfc822\r\n\r\nA: b\r\n\r\nc\r\n--b--\r\n`);
+    const w2 = runAs(big, 'whole', { maxBufferedBytes: 100_000 }).report;
+    expect(runAs(big, 65536, { maxBufferedBytes: 100_000 }).report).toEqual(w2);
+  });
+});

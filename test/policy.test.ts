@@ -119,3 +119,19 @@ describe('normaliseAddress', () => {
     expect(assignMailboxes(plain, { internalDomains: ['bücher.example'] }).mailboxes).toEqual(['a@xn--bcher-kva.example']);
   });
 });
+
+describe('assignMailboxes, review findings', () => {
+  test('an NDR carrying an untrusted journal report does not use its envelope', () => {
+    const ndr = runAs(new Uint8Array(readFileSync(path.join(FIXTURES, 'ndr', 'is-ndr-returns-journal.eml'))), 'whole', { trusted: false }).report;
+    expect(ndr.trust).toBe('untrusted');
+    const a = assignMailboxes(ndr, { internalDomains: ['contoso.com'] });
+    expect(a.basis).toBe('header');
+    expect(a.mailboxes).not.toContain('dave@contoso.com');
+  });
+
+  test('a global RegExp in journalSenders gives the same answer every time', () => {
+    const senders = [/^microsoftexchange/gi];
+    const trust = [1, 2, 3, 4].map(() => report('bcc-expanded-dl', { journalSenders: senders }).trust);
+    expect(trust).toEqual(['trusted', 'trusted', 'trusted', 'trusted']);
+  });
+});

@@ -42,6 +42,10 @@ export class MboxSplitter {
       }
     }
     let pos = 0;
+    // Next separator and next escaped line, searched again only once passed (rescanning the
+    // chunk on every message would make a file of small messages quadratic).
+    let from = -2;
+    let gt = -2;
     while (pos < data.length) {
       if (this.inFromLine) {
         const lf = data.indexOf(CharCode.LF, pos);
@@ -51,9 +55,9 @@ export class MboxSplitter {
         this.startMessage();
         continue;
       }
-      // Next "\nFrom " (a new message) or "\n>" (a line to un-escape), whichever comes first.
-      const from = indexOfBytes(data, FROM_LINE, pos);
-      const gt = this.findEscaped(data, pos);
+      // Next "\nFrom " (a new message) or "\n>…From " (a line to un-escape), whichever comes first.
+      if (from !== -1 && from < pos) from = indexOfBytes(data, FROM_LINE, pos);
+      if (gt !== -1 && gt < pos) gt = this.findEscaped(data, pos);
       const next = from === -1 ? gt : gt === -1 ? from : Math.min(from, gt);
       if (next === -1) {
         // Keep a possible partial separator ("\nFro", "\n>>>Fr", or a CR/LF before it) for the next chunk.
@@ -63,10 +67,14 @@ export class MboxSplitter {
         return;
       }
       if (next === from) {
-        // The blank line mbox puts before the separator is the LF found here (with its CR, if the
-        // file uses CRLF); the message keeps its own last line break.
+        // mbox writers put a blank line before the separator: then the LF found here (with its CR)
+        // is that blank line and the message keeps its own last line break; without a blank line
+        // the LF found here is the message's own.
         let end = from;
-        if (end > pos && data[end - 1] === CharCode.CR) end--;
+        let before = end;
+        if (before > pos && data[before - 1] === CharCode.CR) before--;
+        if (before > pos && data[before - 1] === CharCode.LF) end = before;
+        else end = from + 1;
         if (end > pos) this.emit(data.subarray(pos, end));
         this.endMessage();
         this.inFromLine = true;
@@ -88,7 +96,7 @@ export class MboxSplitter {
     if (this.inMessage) this.endMessage();
   }
 
-  /** Index of an LF followed by one or more '>' and "From ", or -1 (-2: undecidable at the end). */
+  /** Index of an LF followed by one or more '>' and "From ", or -1. */
   private findEscaped(data: Uint8Array, from: number): number {
     for (let i = data.indexOf(CharCode.LF, from); i !== -1 && i + 1 < data.length; i = data.indexOf(CharCode.LF, i + 1)) {
       if (data[i + 1] !== 0x3e) continue;

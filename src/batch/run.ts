@@ -28,8 +28,16 @@ export interface BatchItem {
 
 const READ_BYTES = 1024 * 1024;
 
+function isDirectory(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 /** Whether a file starts like an mbox ("From " line). */
-function looksLikeMbox(file: string): boolean {
+export function looksLikeMbox(file: string): boolean {
   let fd: number;
   try {
     fd = openSync(file, 'r');
@@ -61,7 +69,12 @@ export function enumerate(paths: string[]): { units: WorkUnit[]; missing: string
     const maildir = ['cur', 'new', 'tmp'].every((d) => names.includes(d));
     for (const name of names) {
       const full = path.join(dir, name);
-      if (maildir && name === 'tmp') continue;
+      // A Maildir holds messages in cur/ and new/, and Maildir++ folders (.Sent, .Drafts …);
+      // tmp/ (deliveries in progress) and its metadata files (dovecot-uidlist …) are not mail.
+      if (maildir) {
+        if (name === 'cur' || name === 'new' || (name.startsWith('.') && name.length > 1 && isDirectory(full))) walk(full);
+        continue;
+      }
       if (SKIP.test(name)) continue;
       let st: ReturnType<typeof statSync>;
       try {
@@ -109,12 +122,17 @@ class StoreWriter {
     while (off < bytes.length) off += writeSync(this.fd!, bytes, off);
   }
 
-  /** Name the file by the content key (or the SHA-256 of its bytes); a key already stored is a duplicate. */
+  /**
+   * Name the file by the content key when the stored bytes are the message that key describes
+   * (an archived original, an NDR's returned message, a plain message); otherwise (a report kept
+   * whole) by the SHA-256 of the bytes. A name already stored is a duplicate.
+   */
   commit(report: JournalReport): { file: string; duplicate: boolean } {
     fsyncSync(this.fd!);
     closeSync(this.fd!);
     this.fd = undefined;
-    const key = report.dedup.contentKey?.replace(/^ck1:/, '') ?? `sha256-${this.hash.digest('hex')}`;
+    const keyed = report.dedup.contentKey !== null && (report.output.content !== 'unchanged' || report.kind === 'message');
+    const key = keyed ? report.dedup.contentKey!.replace(/^ck1:/, '') : `sha256-${this.hash.digest('hex')}`;
     const file = path.join(this.dir, `${key}.eml`);
     if (existsSync(file)) {
       unlinkSync(this.temp);
@@ -231,6 +249,8 @@ export async function runBatch(units: WorkUnit[], options: BatchOptions): Promis
             };
             worker.on('message', onMessage);
             worker.once('error', reject);
+            // A worker that stops without an error must not leave the batch waiting for ever.
+            worker.once('exit', (code) => reject(new Error(`batch worker exited (code ${code}) while reading ${unit.file}`)));
             worker.postMessage(unit);
           });
         }
