@@ -76,7 +76,8 @@ function filenameOf(block: HeaderBlock, ct: ContentType): string {
     }
   }
   name ??= ct.params.name;
-  return name === undefined ? '' : collapse(decodeHeaderWords(name)).replace(/[\t\n]/g, ' ');
+  // collapse() also turns tabs and line breaks into spaces, so the name cannot break the record.
+  return name === undefined ? '' : collapse(decodeHeaderWords(name));
 }
 
 /** Longest trailing white-space run that is held back (and dropped if it ends the text). */
@@ -129,7 +130,7 @@ class LeafHasher {
   }
 
   digestHex(): string {
-    // A CR still pending at the end is trailing white space too.
+    // Held blanks (and a CR still pending) are trailing white space: they are not hashed.
     return this.hash.digestHex();
   }
 
@@ -209,7 +210,6 @@ class Entity {
       // Hash the bytes as they are: the key stays deterministic, it just loses the canonical form.
       const raw = this.collector.drain();
       this.collector = undefined;
-      this.owner.overflowed = true;
       this.body = this.owner.leaf('application/x-unparsed', '', false);
       this.body.write(raw);
       return;
@@ -281,8 +281,6 @@ class Entity {
 export class ContentHasher {
   private readonly main: Hasher = createSha256();
   private readonly top: Entity;
-  /** Set when a header block was too large to read: that part was hashed raw. */
-  overflowed = false;
   /** Parts seen so far, and whether maxParts was reached (later parts were hashed raw). */
   parts = 0;
   partLimited = false;

@@ -28,12 +28,12 @@ const UNDELIVERABLE_PREFIXES = [
 
 /** Whether a message is a delivery-status report by its Content-Type (RFC 6522 / RFC 3464). @internal */
 export function isDeliveryStatusReport(ct: ContentType): boolean {
-  return ct.type === 'multipart' && ct.subtype === 'report' && ct.params['report-type'] === 'delivery-status';
+  return ct.type === 'multipart' && ct.subtype === 'report' && ct.params['report-type']?.toLowerCase() === 'delivery-status';
 }
 
 /** A read receipt (RFC 8098 MDN) is a report too, but never an NDR. @internal */
 export function isReadReceipt(ct: ContentType): boolean {
-  return ct.type === 'multipart' && ct.subtype === 'report' && ct.params['report-type'] === 'disposition-notification';
+  return ct.type === 'multipart' && ct.subtype === 'report' && ct.params['report-type']?.toLowerCase() === 'disposition-notification';
 }
 
 /**

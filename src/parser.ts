@@ -135,7 +135,8 @@ export class JournalParser {
 
   /**
    * Feed the next chunk. Chunks must not be modified afterwards while the parser may hold them.
-   * @throws {LimitExceededError} when the original's header block exceeds `maxHeaderBytes`
+   * @throws {LimitExceededError} with `onLimit: 'throw'`, when a limit is crossed
+   * @throws {InvalidInputError} when the chunk is not a Uint8Array
    * @throws {ParserStateError} after {@link JournalParser.end}
    */
   write(chunk: Uint8Array): void {
@@ -228,7 +229,7 @@ export class JournalParser {
       }
       return this.openEmbedded(cte, bodyOffset);
     }
-    if (depth === 1 && ((ct.type === 'application' && ct.subtype === 'ms-tnef') || /winmail\.dat/i.test(block.get('content-disposition') ?? '') || ct.params.name === 'winmail.dat')) {
+    if (depth === 1 && ((ct.type === 'application' && ct.subtype === 'ms-tnef') || /winmail\.dat/i.test(block.get('content-disposition') ?? '') || ct.params.name?.toLowerCase() === 'winmail.dat')) {
       this.tnef = true;
       return NULL_SINK;
     }

@@ -128,3 +128,22 @@ describe('batch store naming', () => {
     expect(readdirSync(path.join(dir, 'out')).filter((f) => f.startsWith('sha256-'))).toHaveLength(2);
   });
 });
+
+test('mbox: an escaped ">From " on the first line of a message is un-escaped too', () => {
+  for (const how of ['whole', 'bytes', 3] as const) {
+    expect(split('From a\n>From the start\nS: x\n\nb\n', how)).toEqual(['From the start\nS: x\n\nb\n']);
+  }
+});
+
+test('mbox splitting does not depend on chunking (property)', async () => {
+  const fc = (await import('fast-check')).default;
+  const line = fc.constantFrom('From a b', '>From x', '>>From y', 'From: z', 'text', '', '>', 'Fro', '\r');
+  fc.assert(
+    fc.property(fc.array(line, { maxLength: 15 }), fc.constantFrom('\n', '\r\n'), fc.integer({ min: 1, max: 1000 }), (lines, eol, seed) => {
+      const mbox = lines.join(eol);
+      expect(split(mbox, seed)).toEqual(split(mbox, 'whole'));
+      expect(split(mbox, 'bytes')).toEqual(split(mbox, 'whole'));
+    }),
+    { numRuns: 400 },
+  );
+});

@@ -8,6 +8,16 @@ export interface MboxHandler {
 }
 
 const FROM_LINE = toBytes('\nFrom ');
+const FROM_WORD = toBytes('From ');
+
+/** data[pos..] is '>'… followed by a proper prefix of "From " (the rest may come in the next chunk). */
+function isPartialEscape(data: Uint8Array, pos: number): boolean {
+  if (pos >= data.length || data[pos] !== 0x3e || data.length - pos > 64) return false;
+  let i = pos;
+  while (i < data.length && data[i] === 0x3e) i++;
+  for (let k = 0; i + k < data.length; k++) if (k >= FROM_WORD.length || data[i + k] !== FROM_WORD[k]) return false;
+  return true;
+}
 
 /**
  * Streaming mbox splitter. A line that starts with `From ` begins a message (the line itself is
@@ -21,6 +31,7 @@ export class MboxSplitter {
   private carry: Uint8Array = new Uint8Array(0);
   private inMessage = false;
   private inFromLine = false;
+  private skipCarriedLf = false;
   /** Messages seen. */
   count = 0;
 
@@ -41,7 +52,10 @@ export class MboxSplitter {
         this.startMessage();
       }
     }
-    let pos = 0;
+    // A From line that ended the last chunk left its LF here, only so that an escaped first line
+    // (">From …") can be recognised: it is not message content.
+    let pos = this.skipCarriedLf ? 1 : 0;
+    this.skipCarriedLf = false;
     // Next separator and next escaped line, searched again only once passed (rescanning the
     // chunk on every message would make a file of small messages quadratic).
     let from = -2;
@@ -53,13 +67,27 @@ export class MboxSplitter {
         pos = lf + 1;
         this.inFromLine = false;
         this.startMessage();
+        if (pos === data.length) {
+          this.carry = data.slice(lf);
+          this.skipCarriedLf = true;
+          return;
+        }
         continue;
       }
       // Next "\nFrom " (a new message) or "\n>…From " (a line to un-escape), whichever comes first.
       if (from !== -1 && from < pos) from = indexOfBytes(data, FROM_LINE, pos);
-      if (gt !== -1 && gt < pos) gt = this.findEscaped(data, pos);
+      // From pos - 1: the LF that ends the From line (or the previous line) starts the first
+      // line of what follows, which may itself be an escaped ">From ".
+      if (gt !== -1 && gt < pos - 1) gt = this.findEscaped(data, pos > 0 ? pos - 1 : pos);
       const next = from === -1 ? gt : gt === -1 ? from : Math.min(from, gt);
       if (next === -1) {
+        // At the start of a line whose LF is already handled, a partial ">…>From " is held with
+        // that LF (skipped on the next write), so that it can still be un-escaped.
+        if (pos > 0 && data[pos - 1] === CharCode.LF && isPartialEscape(data, pos)) {
+          this.carry = data.slice(pos - 1);
+          this.skipCarriedLf = true;
+          return;
+        }
         // Keep a possible partial separator ("\nFro", "\n>>>Fr", or a CR/LF before it) for the next chunk.
         const keep = this.tailToKeep(data, pos);
         if (data.length - keep > pos) this.emit(data.subarray(pos, data.length - keep));

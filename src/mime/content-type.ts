@@ -8,7 +8,7 @@ export interface ContentType {
   subtype: string;
   boundary?: string;
   charset?: string;
-  /** Lower-cased parameter values that other modules need (`report-type`, `name`). */
+  /** Parameters by lower-cased name, values trimmed and as written (compare case-insensitively where that matters). */
   params: Record<string, string>;
 }
 
@@ -27,7 +27,7 @@ export function parseContentType(value: string | undefined): ContentType {
   }
   const [type = '', subtype = ''] = parsed.value.toLowerCase().split('/').map((s) => s.trim());
   const params: Record<string, string> = {};
-  for (const [k, v] of Object.entries(parsed.params)) if (typeof v === 'string') params[k.toLowerCase()] = v.trim().toLowerCase();
+  for (const [k, v] of Object.entries(parsed.params)) if (typeof v === 'string') params[k.toLowerCase()] = v.trim();
   const ct: ContentType = type && subtype ? { type, subtype, params } : { type: 'text', subtype: 'plain', params };
   const boundary = parsed.params.boundary;
   if (typeof boundary === 'string' && boundary.length > 0 && boundary.length <= 200) ct.boundary = boundary;

@@ -42,8 +42,6 @@ export class MultipartScanner {
   private final = false;
   /** Whether the close delimiter was seen. */
   closed = false;
-  /** Number of parts started. */
-  parts = 0;
 
   constructor(
     boundary: string,
@@ -225,7 +223,6 @@ export class MultipartScanner {
       this.state = 'epilogue';
     } else {
       this.state = 'part';
-      this.parts++;
       this.handler.onPartStart(this.base + next);
     }
     return next;
