@@ -235,10 +235,16 @@ class Entity {
     if (ct.type === 'multipart' && ct.boundary !== undefined && this.depth < this.owner.maxDepth) {
       this.owner.record(`M ${kind}\n`);
       let part: Entity | undefined;
+      let parts = 0;
+      // A multipart whose boundary never shows has all its bytes in the preamble, which is
+      // otherwise left out: hash it, so that such messages do not all share one key.
+      const preamble = createSha256();
       const scanner = new MultipartScanner(
         ct.boundary,
         {
+          onPreamble: (b) => preamble.update(b),
           onPartStart: () => {
+            parts++;
             part = new Entity(this.owner, this.depth + 1, ++this.owner.parts > this.owner.maxParts);
             if (this.owner.parts > this.owner.maxParts) this.owner.partLimited = true;
           },
@@ -254,6 +260,7 @@ class Entity {
         write: (b) => scanner.write(b),
         end: () => {
           scanner.end();
+          if (parts === 0) this.owner.record(`U ${preamble.digestHex()}\n`);
           this.owner.record(`/M ${kind}\n`);
         },
       };

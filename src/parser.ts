@@ -385,7 +385,9 @@ export class JournalParser {
     } else if (index === 1 && this.embedded[0]!.protectedHeader && this.opts.preferClearText && this.selected === 0) {
       this.warn('CLEAR_TEXT_TOO_LATE', `the protected original exceeds maxBufferedBytes=${this.opts.maxBufferedBytes}; it was archived instead of the decrypted copy`);
     }
-    const rpmsg = new MarkerScanner('message.rpmsg');
+    // The protected attachment's media type, not its file name: a message that merely mentions
+    // "message.rpmsg" in its text is not protected.
+    const rpmsg = new MarkerScanner('application/x-microsoft-rpmsg-message');
     const state: EmbeddedState = {
       stripper: new HeaderStripper(
         this.opts.removeHeaders,

@@ -29,7 +29,7 @@ export interface EmbeddedState {
   protectedHeader: boolean;
   /** Its header block exceeded maxHeaderBytes: nothing of it was stripped or read. */
   headerOverflow: boolean;
-  /** Watches its bytes for a message.rpmsg attachment. */
+  /** Watches its bytes for an application/x-microsoft-rpmsg-message part (the message.rpmsg attachment). */
   rpmsg: MarkerScanner;
   /** Its content key, when keys are on. */
   hasher: ContentHasher | undefined;
@@ -287,7 +287,8 @@ function journalReport(s: ParseState, warnings: JournalReport['warnings']): Jour
 
 /**
  * The embedded messages: with journal report decryption the first is the protected original
- * (Content-Class: rpmsg.message, or a message.rpmsg attachment) and the second its decrypted copy.
+ * (Content-Class: rpmsg.message, or an application/x-microsoft-rpmsg-message part, the message.rpmsg
+ * attachment) and the second its decrypted copy.
  */
 function renditionsOf(s: ParseState): Rendition[] {
   const isProtected = (e: EmbeddedState): boolean => e.protectedHeader || e.rpmsg.found;

@@ -105,3 +105,11 @@ describe('content key text normalisation does not depend on chunking', () => {
     expect(key(msg('a\n b'), 'whole')).not.toBe(key(msg('a\nb'), 'whole'));
   });
 });
+
+test('multiparts whose boundary never appears do not all share one key', () => {
+  const msg = (body: string) => new TextEncoder().encode(`From: a@x\r\nTo: b@x\r\nSubject: s\r\nContent-Type: multipart/mixed; boundary=never\r\n\r\n${body}\r\n`);
+  const a = runAs(msg('hello'), 'whole').report.dedup.contentKey;
+  const b = runAs(msg('completely different'), 'whole').report.dedup.contentKey;
+  expect(a).not.toBe(b);
+  for (const how of ['bytes', 3] as const) expect(runAs(msg('hello'), how).report.dedup.contentKey).toBe(a);
+});

@@ -76,3 +76,31 @@ describe('protected (IRM) journal reports', () => {
     });
   }
 });
+
+test('an original that only mentions "message.rpmsg" in its text is not protected', () => {
+  const inner = (subject: string, body: string) => `From: a@contoso.com\nTo: b@contoso.com\nSubject: ${subject}\nMessage-ID: <m@contoso.com>\n\n${body}\n`;
+  const report = [
+    'X-MS-Journal-Report:',
+    'Content-Type: multipart/mixed; boundary="jr"',
+    '',
+    '--jr',
+    'Content-Type: text/plain',
+    '',
+    'Sender: a@contoso.com',
+    'To: b@contoso.com',
+    '',
+    '--jr',
+    'Content-Type: message/rfc822',
+    '',
+    inner('How to open', 'Double-click message.rpmsg to open it.'),
+    '--jr',
+    'Content-Type: message/rfc822',
+    '',
+    inner('Forwarded', 'another message'),
+    '--jr--',
+    '',
+  ].join('\n');
+  const { report: r } = runAs(bytes(report), 'whole');
+  expect(r.renditions.map((x) => x.role)).toEqual(['original', 'original']);
+  expect(r.warnings.map((w) => w.code)).toContain('EXTRA_MESSAGE');
+});

@@ -17,6 +17,8 @@ export interface MultipartHandler {
   onPartData(bytes: Uint8Array): void;
   /** The current part ended at a delimiter (or at end of input). */
   onPartEnd(): void;
+  /** Bytes before the first delimiter (optional; most callers ignore the preamble). */
+  onPreamble?(bytes: Uint8Array): void;
 }
 
 /**
@@ -230,5 +232,6 @@ export class MultipartScanner {
 
   private emit(bytes: Uint8Array): void {
     if (this.state === 'part') this.handler.onPartData(bytes);
+    else if (this.state === 'preamble') this.handler.onPreamble?.(bytes);
   }
 }
