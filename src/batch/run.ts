@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, mkdirSync, readdirSync, renameSync, statSync, unlinkSync, openSync, writeSync, closeSync, readSync, fsyncSync } from 'node:fs';
+import { createReadStream, existsSync, linkSync, mkdirSync, readdirSync, renameSync, statSync, unlinkSync, openSync, writeSync, closeSync, readSync, fsyncSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -134,6 +134,20 @@ class StoreWriter {
     const keyed = report.dedup.contentKey !== null && (report.output.content !== 'unchanged' || report.kind === 'message');
     const key = keyed ? report.dedup.contentKey!.replace(/^ck1:/, '') : `sha256-${this.hash.digest('hex')}`;
     const file = path.join(this.dir, `${key}.eml`);
+    // link() creates the name only if it does not exist, atomically: two workers storing the same
+    // message at once cannot both count it as new. Where hard links are not supported, rename.
+    try {
+      linkSync(this.temp, file);
+      unlinkSync(this.temp);
+      return { file, duplicate: false };
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') {
+        unlinkSync(this.temp);
+        return { file, duplicate: true };
+      }
+      if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EXDEV') throw e;
+    }
     if (existsSync(file)) {
       unlinkSync(this.temp);
       return { file, duplicate: true };
