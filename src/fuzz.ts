@@ -36,6 +36,17 @@ export interface FuzzOptions {
   onProgress?: (runs: number, failures: number) => void;
 }
 
+/** Option sets mixed into the runs (the first, no change, most often). */
+const VARIANTS: ParseOptions[] = [
+  {},
+  {},
+  {},
+  { maxBufferedBytes: 300, maxHeaderBytes: 200, maxEnvelopeBytes: 100 },
+  { maxNesting: 1, maxDepth: 2, maxParts: 3, maxRecipients: 2 },
+  { preferClearText: true, maxBufferedBytes: 2000 },
+  { mode: 'mailbox' },
+];
+
 /** mulberry32: small, fast, deterministic. */
 function prng(seed: number): () => number {
   let a = seed >>> 0;
@@ -274,7 +285,10 @@ export async function fuzz(options: FuzzOptions): Promise<{ runs: number; failur
     let input = seeds[Math.floor(rnd() * seeds.length)]!;
     for (let i = 0, n = 1 + Math.floor(rnd() * 4); i < n; i++) input = mutate(input, seeds, rnd, maxBytes);
     const cuts = cutsFor(input.length, rnd);
-    let reason = checkInput(input, cuts, parseOptions);
+    // Most runs use the caller's options; some use tiny limits and the other modes, so that the
+    // fallback paths (buffer limits, nesting, held protected originals) are fuzzed too.
+    const variant = VARIANTS[Math.floor(rnd() * VARIANTS.length)]!;
+    let reason = checkInput(input, cuts, { ...parseOptions, ...variant });
     if (reason === undefined && rss() - baseline > memoryBudget) reason = `memory: resident set grew by ${Math.round((rss() - baseline) / 1048576)} MiB`;
     runs++;
     if (reason !== undefined) {
