@@ -382,8 +382,6 @@ export class JournalParser {
       // The clear copy the caller prefers: archive it. The held protected original is dropped
       // once the copy has produced a byte, and archived after all if the copy turns out unusable.
       this.selected = 1;
-    } else if (index === 1 && this.embedded[0]!.protectedHeader && this.opts.preferClearText && this.selected === 0) {
-      this.warn('CLEAR_TEXT_TOO_LATE', `the protected original exceeds maxBufferedBytes=${this.opts.maxBufferedBytes}; it was archived instead of the decrypted copy`);
     }
     // The protected attachment's media type, not its file name: a message that merely mentions
     // "message.rpmsg" in its text is not protected.
@@ -497,7 +495,11 @@ export class JournalParser {
     this.holding.bytes.push(bytes);
     this.holding.size += bytes.length;
     // The hold is bounded: past the limit the protected original is archived after all.
-    if (this.holding.size > this.opts.maxBufferedBytes) this.releaseHold();
+    if (this.holding.size > this.opts.maxBufferedBytes) {
+      // Said when it happens (whether or not a decrypted copy follows), so it is never missed.
+      this.warn('CLEAR_TEXT_TOO_LATE', `the protected original exceeds maxBufferedBytes=${this.opts.maxBufferedBytes}; it is archived, not a decrypted copy`);
+      this.releaseHold();
+    }
   }
 
   private releaseHold(): void {

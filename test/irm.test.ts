@@ -104,3 +104,15 @@ test('an original that only mentions "message.rpmsg" in its text is not protecte
   expect(r.renditions.map((x) => x.role)).toEqual(['original', 'original']);
   expect(r.warnings.map((w) => w.code)).toContain('EXTRA_MESSAGE');
 });
+
+test('a protected original larger than maxBufferedBytes without a decrypted copy is archived with a warning', () => {
+  const s = text(lf);
+  const marker = 'filename="message.rpmsg"\n';
+  const at = s.indexOf('\n', s.indexOf(marker) + marker.length) + 1;
+  const big = withoutClearCopy(bytes(s.slice(0, at) + `${'QUJD'.repeat(19)}\n`.repeat(60) + s.slice(at)));
+  for (const how of ['whole', 'bytes', 9] as const) {
+    const { report, output } = runAs(big, how, { preferClearText: true, maxBufferedBytes: 1500 });
+    expect(report.warnings.map((w) => w.code)).toEqual(['CLEAR_TEXT_TOO_LATE']);
+    expect(text(output)).toBe(text(strip(referenceOriginal(big, 0)!)));
+  }
+});
