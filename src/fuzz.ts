@@ -1,4 +1,5 @@
 import { isJournalError } from './errors.js';
+import { concatAll } from './internal/bytes.js';
 import { detectJournalReport } from './detect.js';
 import { parseEnvelope } from './exchange/envelope.js';
 import { parseEnvelope2003 } from './exchange/envelope-2003.js';
@@ -47,8 +48,8 @@ const VARIANTS: ParseOptions[] = [
   { mode: 'mailbox' },
 ];
 
-/** mulberry32: small, fast, deterministic. */
-function prng(seed: number): () => number {
+/** mulberry32: small, fast, deterministic. @internal */
+export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -84,15 +85,6 @@ const TOKENS = [
   '\r',
 ].map((t) => Uint8Array.from(t, (c) => c.charCodeAt(0) & 0xff));
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
 
 /** One mutation of an input. */
 function mutate(input: Uint8Array, seeds: Uint8Array[], rnd: () => number, maxBytes: number): Uint8Array {
@@ -110,7 +102,7 @@ function mutate(input: Uint8Array, seeds: Uint8Array[], rnd: () => number, maxBy
       const from = pick(other.length + 1);
       const piece = other.subarray(from, from + pick(4096));
       const p = at();
-      out = concat([input.subarray(0, p), piece, input.subarray(p + pick(512))]);
+      out = concatAll([input.subarray(0, p), piece, input.subarray(p + pick(512))]);
       break;
     }
     case 2: {
@@ -121,7 +113,7 @@ function mutate(input: Uint8Array, seeds: Uint8Array[], rnd: () => number, maxBy
     }
     case 3: {
       const p = at();
-      out = concat([input.subarray(0, p), TOKENS[pick(TOKENS.length)]!, input.subarray(p)]);
+      out = concatAll([input.subarray(0, p), TOKENS[pick(TOKENS.length)]!, input.subarray(p)]);
       break;
     }
     case 4:
@@ -131,7 +123,7 @@ function mutate(input: Uint8Array, seeds: Uint8Array[], rnd: () => number, maxBy
       const p = at();
       const len = pick(2048);
       const seg = input.subarray(p, p + len);
-      out = concat([input.subarray(0, p), seg, seg, input.subarray(p + len)]);
+      out = concatAll([input.subarray(0, p), seg, seg, input.subarray(p + len)]);
       break;
     }
     case 6: {
@@ -144,7 +136,7 @@ function mutate(input: Uint8Array, seeds: Uint8Array[], rnd: () => number, maxBy
     }
     default: {
       const p = at();
-      out = concat([input.subarray(0, p), input.subarray(p + pick(4096))]);
+      out = concatAll([input.subarray(0, p), input.subarray(p + pick(4096))]);
     }
   }
   return out.length > maxBytes ? out.subarray(0, maxBytes) : out;
@@ -165,9 +157,9 @@ function run(input: Uint8Array, cuts: number[], options: ParseOptions): Run {
       if (c > prev) parser.write(input.subarray(prev, c));
       prev = Math.max(prev, c);
     }
-    return { report: parser.end(), output: concat(out) };
+    return { report: parser.end(), output: concatAll(out) };
   } catch (error) {
-    return { output: concat(out), error };
+    return { output: concatAll(out), error };
   }
 }
 
@@ -188,7 +180,7 @@ function decodeAll(d: TransferDecoder, input: Uint8Array, cuts: number[]): Uint8
     prev = Math.max(prev, c);
   }
   d.end((b) => parts.push(b.slice()));
-  return concat(parts);
+  return concatAll(parts);
 }
 
 /** Slow-input threshold: far above linear cost, so only a hang or a blow-up trips it. */
@@ -247,7 +239,7 @@ function minimise(input: Uint8Array, cuts: (len: number) => number[], reason: st
   const same = (candidate: Uint8Array) => checkInput(candidate, cuts(candidate.length), options) === reason;
   for (let size = Math.floor(best.length / 2); size >= 1 && Date.now() < deadline; size = Math.floor(size / 2)) {
     for (let start = 0; start < best.length && Date.now() < deadline; ) {
-      const candidate = concat([best.subarray(0, start), best.subarray(start + size)]);
+      const candidate = concatAll([best.subarray(0, start), best.subarray(start + size)]);
       if (same(candidate)) best = candidate;
       else start += size;
     }

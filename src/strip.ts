@@ -1,4 +1,5 @@
 import { LimitExceededError } from './errors.js';
+import { concatAll } from './internal/bytes.js';
 import { HeaderCollector, type HeaderBlock } from './mime/header-block.js';
 import { DEFAULT_REMOVE_HEADERS } from './options.js';
 
@@ -89,11 +90,5 @@ export function stripHeaders(
   const s = new HeaderStripper(new Set(names.map((n) => n.toLowerCase())), maxHeaderBytes, (b) => parts.push(b));
   s.write(message);
   s.end();
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return { bytes: out, removed: s.removed };
+  return { bytes: concatAll(parts), removed: s.removed };
 }

@@ -49,6 +49,17 @@ export function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
   return out;
 }
 
+/** Concatenate any number of byte arrays. @internal */
+export function concatAll(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
 /**
  * Append-only byte buffer with amortised doubling, so that many tiny writes (1-byte chunking)
  * stay linear. @internal

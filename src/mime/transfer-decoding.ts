@@ -1,4 +1,4 @@
-import { CharCode } from '../internal/bytes.js';
+import { CharCode, concatBytes } from '../internal/bytes.js';
 
 /** Receives decoded bytes (possibly several pieces per input chunk, never copied together). */
 export type ByteSink = (bytes: Uint8Array) => void;
@@ -50,7 +50,7 @@ export class Base64Decoder implements TransferDecoder {
 
   write(chunk: Uint8Array, sink: ByteSink): void {
     if (NativeBuffer === undefined || this.bits !== 0) {
-      const data = this.carry.length > 0 ? concat(this.carry, chunk) : chunk;
+      const data = this.carry.length > 0 ? concatBytes(this.carry, chunk) : chunk;
       this.carry = new Uint8Array(0);
       emit(sink, this.decodeJs(data));
       return;
@@ -60,7 +60,7 @@ export class Base64Decoder implements TransferDecoder {
     // own, so the chunk itself is never copied.
     const lf = chunk.lastIndexOf(CharCode.LF);
     if (lf === -1) {
-      this.carry = concat(this.carry, chunk).slice();
+      this.carry = concatBytes(this.carry, chunk).slice();
       if (this.carry.length < MAX_CARRY) return;
       const long = this.carry;
       this.carry = new Uint8Array(0);
@@ -70,7 +70,7 @@ export class Base64Decoder implements TransferDecoder {
     let from = 0;
     if (this.carry.length > 0) {
       const first = chunk.indexOf(CharCode.LF) + 1;
-      emit(sink, this.decodeNative(concat(this.carry, chunk.subarray(0, first))));
+      emit(sink, this.decodeNative(concatBytes(this.carry, chunk.subarray(0, first))));
       from = first;
     }
     if (lf + 1 > from) emit(sink, this.bits === 0 ? this.decodeNative(chunk.subarray(from, lf + 1)) : this.decodeJs(chunk.subarray(from, lf + 1)));
@@ -169,13 +169,6 @@ function base64Chars(region: Uint8Array): number {
   return count;
 }
 
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  if (a.length === 0) return b;
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
-}
 
 const UNDERSCORE = 0x5f;
 

@@ -1,3 +1,5 @@
+import { prng } from '../../src/fuzz.js';
+import { concatAll } from '../../src/internal/bytes.js';
 import { JournalParser, type JournalParserOptions } from '../../src/parser.js';
 import type { JournalReport } from '../../src/types.js';
 
@@ -24,18 +26,6 @@ export function toCRLF(b: Uint8Array): Uint8Array {
   return Uint8Array.from(out);
 }
 
-/** Deterministic PRNG (mulberry32) for reproducible random chunkings. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Split into chunks: 'whole', 1-byte, or random sizes from a seed. */
 export function chunk(b: Uint8Array, how: 'whole' | 'bytes' | number): Uint8Array[] {
   if (how === 'whole') return [b];
@@ -54,13 +44,7 @@ export function chunk(b: Uint8Array, how: 'whole' | 'bytes' | number): Uint8Arra
 
 /** Concatenate byte arrays. */
 export function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return concatAll(parts);
 }
 
 /** Run the push parser over chunks; returns the report and the archived bytes. */
