@@ -3,7 +3,7 @@ import { normaliseMessageId, parseAddressList } from './address.js';
 import { CharCode } from './internal/bytes.js';
 import { createSha256, sha256Hex, type Hasher } from './internal/hash.js';
 import type { ContentType } from './mime/content-type.js';
-import { decodeHeaderWords, HeaderCollector, type HeaderBlock } from './mime/header-block.js';
+import { decodeHeaderWords, HeaderCollector, parseDateHeader, type HeaderBlock } from './mime/header-block.js';
 import { MultipartScanner } from './mime/multipart.js';
 import { createTransferDecoder, normaliseTransferEncoding } from './mime/transfer-decoding.js';
 
@@ -50,7 +50,7 @@ function ids(value: string | undefined): string {
  */
 export function canonicalHeaders(block: HeaderBlock): string {
   const date = block.get('date');
-  const time = date === undefined ? NaN : Date.parse(date.replace(/\([^()]*\)/g, ' ').trim());
+  const time = parseDateHeader(date);
   const lines = [
     ['from', addresses(block, 'from', false)],
     ['sender', addresses(block, 'sender', false)],

@@ -3,7 +3,7 @@ import { readDelivery } from './delivery.js';
 import type { Detection } from './detect.js';
 import type { ParsedEnvelope } from './exchange/envelope.js';
 import { addEnvelopeRecipients } from './exchange/recipients.js';
-import type { HeaderBlock } from './mime/header-block.js';
+import { parseDateHeader, type HeaderBlock } from './mime/header-block.js';
 import type { ResolvedOptions } from './options.js';
 import { RecipientList, VisibleTypes } from './recipients.js';
 import { messageIdKey, type ContentHasher } from './dedup.js';
@@ -337,7 +337,7 @@ function checkMessageId(s: ParseState, message: MessageInfo, haveOriginal: boole
 export function messageInfo(block: HeaderBlock | undefined): MessageInfo {
   const messageId = block?.get('message-id')?.trim() || null;
   const dateHeader = block?.get('date');
-  const time = dateHeader === undefined ? NaN : Date.parse(dateHeader.replace(/\([^()]*\)/g, ' ').trim());
+  const time = parseDateHeader(dateHeader);
   return {
     messageId,
     messageIdSource: messageId === null ? null : 'header',

@@ -55,8 +55,13 @@ function seconds(f: () => void): number {
 /** Best of three at n and at 2n; the ratio must look linear. */
 function expectLinear(gen: Gen, n: number, options = {}) {
   const time = (size: number) => Math.min(...[0, 1, 2].map(() => seconds(() => feed(gen(size), options))));
-  const small = time(n);
-  const large = time(2 * n);
+  let small = time(n);
+  let large = time(2 * n);
+  // A busy machine can stretch one sample: measure once more before judging (best of both).
+  if (large / Math.max(small, 1e-3) >= 3) {
+    small = Math.min(small, time(n));
+    large = Math.min(large, time(2 * n));
+  }
   // Tiny runs are all noise; below 20 ms there is nothing to compare.
   if (large > 0.02) expect(large / Math.max(small, 1e-3), `time ${small.toFixed(3)}s → ${large.toFixed(3)}s`).toBeLessThan(3);
 }

@@ -179,18 +179,9 @@ function normaliseConfig(config) {
 // ---------------------------------------------------------------------------------------------
 // Durable file operations
 
-/** fsync a directory, so that a rename or a new file in it survives a crash. */
-async function syncDir(dir) {
-  const fh = await open(dir, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-}
-
-async function syncFile(file) {
-  const fh = await open(file, 'r');
+/** fsync a file, or a directory so that a rename or a new file in it survives a crash. */
+async function syncPath(p) {
+  const fh = await open(p, 'r');
   try {
     await fh.sync();
   } finally {
@@ -353,7 +344,7 @@ export function createJournalEndpoint(config) {
     // Leftovers of deliveries that were never acknowledged: the senders retry them.
     for (const name of await readdir(dirs.tmp)) await rm(path.join(dirs.tmp, name), { force: true, recursive: true });
     index = await openIndex(dirs.index, cfg.log);
-    await syncDir(cfg.storeDir);
+    await syncPath(cfg.storeDir);
   };
   const whenReady = () => (ready ??= init());
 
@@ -405,11 +396,11 @@ export function createJournalEndpoint(config) {
         // Stored before: by an earlier delivery, or by one that crashed between the rename and
         // its index line. Keep the stored bytes; make sure they are durable.
         await rm(tmpPath, { force: true });
-        await syncFile(file);
+        await syncPath(file);
       } else {
         await rename(tmpPath, file);
       }
-      await syncDir(dirs.messages);
+      await syncPath(dirs.messages);
       const reports = [...prior, report];
       /** @type {IndexLine} */
       const line = {

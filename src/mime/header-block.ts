@@ -88,6 +88,15 @@ export class HeaderBlock {
   }
 }
 
+/**
+ * Milliseconds since the epoch of a Date header value (comments removed), NaN when it cannot be
+ * parsed. One definition for the report's `message.date` and the content key's `date` line.
+ * @internal
+ */
+export function parseDateHeader(value: string | undefined): number {
+  return value === undefined ? NaN : Date.parse(value.replace(/\([^()]*\)/g, ' ').trim());
+}
+
 /** Decode RFC 2047 encoded-words; never throws (bad words are left as they were). @internal */
 export function decodeHeaderWords(value: string): string {
   try {
