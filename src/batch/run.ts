@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, linkSync, mkdirSync, readdirSync, renameSync, statSync, unlinkSync, openSync, writeSync, closeSync, readSync, fsyncSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { ParseOptions } from '../options.js';
@@ -273,9 +272,4 @@ export async function runBatch(units: WorkUnit[], options: BatchOptions): Promis
       }
     }),
   );
-}
-
-/** Default for `--jobs`: the number of CPUs. */
-export function defaultJobs(): number {
-  return Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
 }
