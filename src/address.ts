@@ -66,6 +66,10 @@ function simpleList(value: string): Mailbox[] | undefined {
  * @internal
  */
 export function addressKey(address: string): string {
+  const first = address.charCodeAt(0);
+  const last = address.charCodeAt(address.length - 1);
+  // Already bare (no blanks or brackets at either end): the common case, no RegExp needed.
+  if (first > 0x20 && first < 0x7f && first !== 0x3c && last > 0x20 && last < 0x7f && last !== 0x3e) return address.toLowerCase();
   return address.trim().replace(/^<|>$/g, '').trim().toLowerCase();
 }
 

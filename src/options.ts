@@ -83,7 +83,7 @@ export interface ParseOptions {
 
 /** Options with defaults applied. @internal */
 export interface ResolvedOptions {
-  removeHeaders: Set<string>;
+  removeHeaders: ReadonlySet<string>;
   maxHeaderBytes: number;
   maxEnvelopeBytes: number;
   maxBufferedBytes: number;
@@ -127,12 +127,8 @@ function limit(options: ParseOptions, name: keyof ParseOptions, fallback: number
  */
 export function resolveOptions(options: ParseOptions = {}): ResolvedOptions {
   if (typeof options !== 'object' || options === null) throw new TypeError('mailjournal: options must be an object');
-  const remove = options.removeHeaders ?? DEFAULT_REMOVE_HEADERS;
-  if (!Array.isArray(remove) || remove.some((n) => typeof n !== 'string' || !/^[!-9;-~]+$/.test(n))) {
-    throw new TypeError('mailjournal: option removeHeaders must be an array of header names');
-  }
   return {
-    removeHeaders: new Set(remove.map((n) => n.toLowerCase())),
+    removeHeaders: removeHeaderSet(options.removeHeaders),
     maxHeaderBytes: limit(options, 'maxHeaderBytes', MAX_HEADER_BYTES),
     maxEnvelopeBytes: limit(options, 'maxEnvelopeBytes', MAX_ENVELOPE_BYTES),
     maxBufferedBytes: limit(options, 'maxBufferedBytes', MAX_BUFFERED_BYTES),
@@ -149,6 +145,17 @@ export function resolveOptions(options: ParseOptions = {}): ResolvedOptions {
     maxParts: limit(options, 'maxParts', MAX_PARTS),
     onLimit: onLimitOption(options.onLimit),
   };
+}
+
+// The default set is built once: a parser per small message would otherwise rebuild it each time.
+let defaultRemoveSet: Set<string> | undefined;
+
+function removeHeaderSet(value: unknown): Set<string> {
+  if (value === undefined) return (defaultRemoveSet ??= new Set(DEFAULT_REMOVE_HEADERS.map((n) => n.toLowerCase())));
+  if (!Array.isArray(value) || value.some((n) => typeof n !== 'string' || !/^[!-9;-~]+$/.test(n))) {
+    throw new TypeError('mailjournal: option removeHeaders must be an array of header names');
+  }
+  return new Set((value as string[]).map((n) => n.toLowerCase()));
 }
 
 function booleanOption(name: string, value: unknown): boolean | undefined {

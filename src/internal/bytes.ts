@@ -60,18 +60,21 @@ export function concatAll(parts: readonly Uint8Array[]): Uint8Array {
   return out;
 }
 
+const EMPTY = new Uint8Array(0);
+
 /**
  * Append-only byte buffer with amortised doubling, so that many tiny writes (1-byte chunking)
  * stay linear. @internal
  */
 export class ByteBuffer {
-  private data = new Uint8Array(256);
+  // Allocated on first use: most parsers never buffer anything in some of their buffers.
+  private data = EMPTY;
   length = 0;
 
   append(bytes: Uint8Array): void {
     const need = this.length + bytes.length;
     if (need > this.data.length) {
-      let size = this.data.length * 2;
+      let size = Math.max(256, this.data.length * 2);
       while (size < need) size *= 2;
       const next = new Uint8Array(size);
       next.set(this.data.subarray(0, this.length));
@@ -93,7 +96,7 @@ export class ByteBuffer {
 
   clear(): void {
     this.length = 0;
-    if (this.data.length > 65536) this.data = new Uint8Array(256);
+    if (this.data.length > 65536) this.data = EMPTY;
   }
 }
 

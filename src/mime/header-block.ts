@@ -130,8 +130,8 @@ export function parseHeaderBlock(raw: Uint8Array, bodyOffset: number): HeaderBlo
     const firstLf = raw.indexOf(CharCode.LF, pos);
     const lineEnd = firstLf === -1 || firstLf >= end ? end : firstLf;
     // No colon, or white space inside the name (an mbox "From " line, garbage): not a field.
-    const name = colon === -1 || colon >= lineEnd ? undefined : decodeUndeclared(raw.subarray(pos, colon)).trim();
-    if (name === undefined || /\S\s+\S/.test(name)) {
+    const name = colon === -1 || colon >= lineEnd ? undefined : fieldName(raw, pos, colon);
+    if (name === undefined) {
       fields.push(new RawHeaderField(raw, '', '', pos, pos, end));
     } else {
       fields.push(new RawHeaderField(raw, name, name.toLowerCase(), colon + 1, pos, end));
@@ -141,7 +141,33 @@ export function parseHeaderBlock(raw: Uint8Array, bodyOffset: number): HeaderBlo
   return new HeaderBlock(raw, fields, bodyOffset);
 }
 
+/**
+ * The name before a colon, surrounding white space removed; undefined when white space sits
+ * inside it (an mbox "From " line, garbage), which makes the line no field.
+ */
+function fieldName(raw: Uint8Array, start: number, colon: number): string | undefined {
+  let a = start;
+  let b = colon;
+  while (a < b && isAsciiSpace(raw[a]!)) a++;
+  while (b > a && isAsciiSpace(raw[b - 1]!)) b--;
+  for (let i = a; i < b; i++) {
+    const c = raw[i]!;
+    if (isAsciiSpace(c)) return undefined;
+    if (c >= 0x80) {
+      // Non-ASCII bytes (never a valid name): decode first, so that Unicode white space counts.
+      const name = decodeUndeclared(raw.subarray(start, colon)).trim();
+      return /\S\s+\S/.test(name) ? undefined : name;
+    }
+  }
+  return decodeUndeclared(raw.subarray(a, b));
+}
+
+const isAsciiSpace = (c: number): boolean => c === CharCode.Space || (c >= 0x09 && c <= 0x0d);
+
 function unfold(text: string): string {
+  // Most values are one line: only the line ending and the surrounding blanks go.
+  const lf = text.indexOf('\n');
+  if (lf === -1 || lf === text.length - 1) return text.trim();
   return text.replace(/\r?\n(?=[ \t])/g, '').replace(/\r?\n$/, '').replace(/\r$/, '').trim();
 }
 
