@@ -2,12 +2,10 @@ import libmime from 'libmime';
 import { normaliseMessageId, parseAddressList } from './address.js';
 import { CharCode } from './internal/bytes.js';
 import { createSha256, sha256Hex, type Hasher } from './internal/hash.js';
-import type { ContentType } from './mime/content-type.js';
+import { parseSimpleValue, type ContentType } from './mime/content-type.js';
 import { decodeHeaderWords, HeaderCollector, parseDateHeader, type HeaderBlock } from './mime/header-block.js';
 import { MultipartScanner } from './mime/multipart.js';
 import { createTransferDecoder, normaliseTransferEncoding } from './mime/transfer-decoding.js';
-
-const encoder = new TextEncoder();
 
 /** Prefix of Message-ID keys; bumped whenever their derivation changes. */
 export const MESSAGE_ID_KEY_VERSION = 'mid1';
@@ -70,7 +68,7 @@ function filenameOf(block: HeaderBlock, ct: ContentType): string {
   let name: string | undefined;
   if (disposition !== undefined) {
     try {
-      name = (libmime.parseHeaderValue(disposition) as { params: Record<string, string> }).params.filename;
+      name = (parseSimpleValue(disposition) ?? (libmime.parseHeaderValue(disposition) as { params: Record<string, string> })).params.filename;
     } catch {
       name = undefined;
     }
@@ -165,9 +163,17 @@ function prepend(byte: number, data: Uint8Array): Uint8Array {
   return out;
 }
 
-/** Copy without each CR that directly precedes an LF. */
+/** Reused by withoutCrBeforeLf: its result is hashed (or copied) before the next call. */
+let scratch = new Uint8Array(0);
+const MAX_SCRATCH = 65536;
+
+/**
+ * Without each CR that directly precedes an LF. The result may be a shared scratch buffer,
+ * valid only until the next call.
+ */
 function withoutCrBeforeLf(data: Uint8Array): Uint8Array {
-  const out = new Uint8Array(data.length);
+  if (scratch.length < data.length && data.length <= MAX_SCRATCH) scratch = new Uint8Array(Math.max(4096, data.length));
+  const out = data.length <= scratch.length ? scratch : new Uint8Array(data.length);
   let o = 0;
   let from = 0;
   for (let cr = data.indexOf(CharCode.CR); cr !== -1; cr = data.indexOf(CharCode.CR, cr + 1)) {
@@ -298,7 +304,7 @@ export class ContentHasher {
     readonly maxLineBytes: number,
     readonly maxParts = Number.MAX_SAFE_INTEGER,
   ) {
-    this.main.update(encoder.encode(`${CONTENT_KEY_VERSION}\n`));
+    this.main.updateText(`${CONTENT_KEY_VERSION}\n`);
     this.top = new Entity(this, 0);
   }
 
@@ -321,7 +327,7 @@ export class ContentHasher {
 
   /** @internal */
   record(text: string): void {
-    this.main.update(encoder.encode(text));
+    this.main.updateText(text);
   }
 
   /** A leaf whose own digest goes into the main hash, with its type and filename, at its end. @internal */

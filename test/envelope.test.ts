@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { envelopeAddress, parseEnvelope } from '../src/exchange/envelope.js';
+import { envelopeAddress, fieldLine, FIELD_LINE, parseEnvelope } from '../src/exchange/envelope.js';
 import { addEnvelopeRecipients } from '../src/exchange/recipients.js';
 import type { EnvelopeRecipientLine } from '../src/exchange/envelope.js';
 import { RecipientList, VisibleTypes } from '../src/recipients.js';
@@ -125,5 +126,19 @@ describe('resolveRecipients', () => {
       [],
     );
     expect(recipients[0]).toMatchObject({ type: 'bcc', typeInferred: false });
+  });
+});
+
+describe('fieldLine (the envelope line splitter without the RegExp)', () => {
+  test('agrees with FIELD_LINE on lines made of names, blanks, colons and odd characters', () => {
+    const piece = fc.constantFrom('To', 'Recipient', 'message-id', 'X1', '-', ' ', '\t', ':', ': ', 'a@b.c', ', Expanded: ', '\r', '\u2028', '\u00a0', 'é', '<>', '"');
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 8 }), (pieces) => {
+        const line = pieces.join('');
+        const m = FIELD_LINE.exec(line);
+        expect(fieldLine(line)).toEqual(m ? { name: m[1], value: m[2] } : undefined);
+      }),
+      { numRuns: 3000 },
+    );
   });
 });
