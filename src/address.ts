@@ -16,9 +16,10 @@ export interface Mailbox {
  */
 export function parseAddressList(value: string | undefined): Mailbox[] {
   if (value === undefined || value.trim() === '') return [];
-  // Most address headers are plain "Name <a@b>, c@d" lists: without quotes, comments or groups a
-  // comma always separates addresses, and splitting is many times cheaper than the full parser.
-  if (!/["():;\\]/.test(value)) {
+  // Most address headers are plain `Name <a@b>, "Last, First" <c@d>, e@f` lists: without
+  // comments, groups or escapes a comma outside quotes always separates addresses, and splitting
+  // is many times cheaper than the full parser. simpleList gives up on anything else.
+  if (!/[():;\\]/.test(value)) {
     const simple = simpleList(value);
     if (simple !== undefined) return simple;
   }
@@ -39,25 +40,46 @@ export function parseAddressList(value: string | undefined): Mailbox[] {
 
 function simpleList(value: string): Mailbox[] | undefined {
   const out: Mailbox[] = [];
-  for (const item of value.split(',')) {
-    const t = item.trim();
-    if (t === '') continue;
+  const len = value.length;
+  let pos = 0;
+  while (pos < len) {
+    while (pos < len && isBlank(value.charCodeAt(pos))) pos++;
+    if (pos >= len) break;
+    // `"Display Name" <address>`: the quotes may hold commas, so they are passed over first.
+    let quoted: string | undefined;
+    let itemStart = pos;
+    if (value.charCodeAt(pos) === 0x22) {
+      const close = value.indexOf('"', pos + 1);
+      if (close === -1) return undefined;
+      quoted = value.slice(pos + 1, close);
+      itemStart = close + 1;
+    }
+    let comma = value.indexOf(',', itemStart);
+    if (comma === -1) comma = len;
+    const t = value.slice(itemStart, comma).trim();
+    pos = comma + 1;
+    if (t.includes('"')) return undefined;
+    if (t === '' && quoted === undefined) continue;
     const open = t.indexOf('<');
     if (open === -1) {
       // A bare address: one token with an @ (anything else is left to the full parser).
-      if (/\s/.test(t) || !t.includes('@')) return undefined;
+      if (quoted !== undefined || /\s/.test(t) || !t.includes('@')) return undefined;
       out.push({ address: t, name: '' });
       continue;
     }
     const close = t.indexOf('>', open);
     if (close === -1 || close !== t.length - 1 || t.indexOf('<', open + 1) !== -1) return undefined;
+    // Only white space may sit between a quoted name and its address.
+    if (quoted !== undefined && open !== 0) return undefined;
     const address = t.slice(open + 1, close).trim();
     if (address === '') continue;
-    const name = t.slice(0, open).trim();
+    const name = quoted !== undefined ? quoted.trim() : t.slice(0, open).trim();
     out.push({ address, name: name.includes('=?') ? decodeHeaderWords(name).trim() : name });
   }
   return out;
 }
+
+const isBlank = (c: number): boolean => c === 0x20 || c === 0x09 || c === 0x0d || c === 0x0a;
 
 /**
  * Comparison key for an address: trimmed, angle brackets removed, lower-cased.
@@ -83,6 +105,12 @@ export function addressKey(address: string): string {
  */
 export function normaliseMessageId(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
+  // The usual `<local@domain>` (no comments, blanks or nested brackets) needs no RegExp work.
+  if (value.charCodeAt(0) === 0x3c && value.charCodeAt(value.length - 1) === 0x3e && !/[\s()<>]/.test(value.slice(1, -1))) {
+    const at = value.lastIndexOf('@');
+    if (value.length === 2) return undefined;
+    return at === -1 ? value : value.slice(0, at) + value.slice(at).toLowerCase();
+  }
   let v = value.replace(/\([^()]*\)/g, '').replace(/\s+/g, '');
   const m = /<([^<>]*)>/.exec(v);
   if (m) v = m[1]!;

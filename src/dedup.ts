@@ -26,10 +26,14 @@ export function messageIdKey(messageId: string | null | undefined): string | und
   return `${MESSAGE_ID_KEY_VERSION}:${sha256Hex(id.slice(1, -1))}`;
 }
 
-const collapse = (s: string): string => s.replace(/\s+/g, ' ').trim();
+/** White space runs to one space, trimmed. Most values have only single spaces: no new string. */
+const collapse = (s: string): string => (/[^\S ]| \s/.test(s) ? s.replace(/\s+/g, ' ') : s).trim();
 
 function addresses(block: HeaderBlock, name: string, sorted: boolean): string {
-  const list = block.addresses(name).map((m) => m.address.toLowerCase());
+  const mailboxes = block.addresses(name);
+  if (mailboxes.length === 0) return '';
+  if (mailboxes.length === 1) return mailboxes[0]!.address.toLowerCase();
+  const list = mailboxes.map((m) => m.address.toLowerCase());
   return (sorted ? [...new Set(list)].sort() : list).join(',');
 }
 
@@ -49,18 +53,17 @@ function ids(value: string | undefined): string {
 export function canonicalHeaders(block: HeaderBlock): string {
   const date = block.get('date');
   const time = parseDateHeader(date);
-  const lines = [
-    ['from', addresses(block, 'from', false)],
-    ['sender', addresses(block, 'sender', false)],
-    ['to', addresses(block, 'to', true)],
-    ['cc', addresses(block, 'cc', true)],
-    ['date', date === undefined ? '' : Number.isNaN(time) ? collapse(date) : String(Math.floor(time / 1000))],
-    ['subject', collapse(decodeHeaderWords(block.get('subject') ?? ''))],
-    ['message-id', normaliseMessageId(block.get('message-id'))?.slice(1, -1) ?? '(none)'],
-    ['in-reply-to', ids(block.get('in-reply-to'))],
-    ['references', ids(block.get('references'))],
-  ];
-  return lines.map(([k, v]) => `${k}:${v}\n`).join('');
+  return (
+    `from:${addresses(block, 'from', false)}\n` +
+    `sender:${addresses(block, 'sender', false)}\n` +
+    `to:${addresses(block, 'to', true)}\n` +
+    `cc:${addresses(block, 'cc', true)}\n` +
+    `date:${date === undefined ? '' : Number.isNaN(time) ? collapse(date) : String(Math.floor(time / 1000))}\n` +
+    `subject:${collapse(decodeHeaderWords(block.get('subject') ?? ''))}\n` +
+    `message-id:${normaliseMessageId(block.get('message-id'))?.slice(1, -1) ?? '(none)'}\n` +
+    `in-reply-to:${ids(block.get('in-reply-to'))}\n` +
+    `references:${ids(block.get('references'))}\n`
+  );
 }
 
 function filenameOf(block: HeaderBlock, ct: ContentType): string {

@@ -7,7 +7,13 @@ describe('parseAddressList', () => {
   test('the fast path for plain lists agrees with addressparser', () => {
     const word = fc.stringMatching(/^[A-Za-z0-9._'-]{1,8}$/);
     const addr = fc.tuple(fc.stringMatching(/^[a-z0-9._+-]{1,10}$/), fc.constantFrom('contoso.com', 'Fabrikam.COM', 'example.org')).map(([l, d]) => `${l}@${d}`);
-    const item = fc.oneof(addr, fc.tuple(fc.array(word, { minLength: 1, maxLength: 3 }), addr).map(([n, a]) => `${n.join(' ')} <${a}>`), addr.map((a) => `<${a}>`));
+    const quotedName = fc.stringMatching(/^[A-Za-z0-9 ,.\t'-]{0,12}$/).map((n) => `"${n}"`);
+    const item = fc.oneof(
+      addr,
+      fc.tuple(fc.array(word, { minLength: 1, maxLength: 3 }), addr).map(([n, a]) => `${n.join(' ')} <${a}>`),
+      addr.map((a) => `<${a}>`),
+      fc.tuple(quotedName, fc.constantFrom('', ' ', '  '), addr).map(([n, sp, a]) => `${n}${sp}<${a}>`),
+    );
     fc.assert(
       fc.property(fc.array(item, { minLength: 1, maxLength: 5 }), fc.constantFrom(', ', ',', ' ,\r\n\t'), (items, sep) => {
         const value = items.join(sep);
@@ -34,5 +40,16 @@ describe('parseAddressList', () => {
     expect(normaliseMessageId(' <Abc@EXAMPLE.com> (c)')).toBe('<Abc@example.com>');
     expect(normaliseMessageId('abc@Example.COM')).toBe('<abc@example.com>');
     expect(normaliseMessageId('<>')).toBeUndefined();
+  });
+
+  test('normaliseMessageId: the shortcut for <local@domain> gives what the general path gives', () => {
+    // A leading blank sends the same ID down the general path.
+    const id = fc.stringMatching(/^<[A-Za-z0-9.@$_=+<> ()-]{0,14}>$/);
+    fc.assert(
+      fc.property(id, (v) => {
+        expect(normaliseMessageId(v)).toBe(normaliseMessageId(` ${v}`));
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

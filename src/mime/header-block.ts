@@ -99,6 +99,8 @@ export function parseDateHeader(value: string | undefined): number {
 
 /** Decode RFC 2047 encoded-words; never throws (bad words are left as they were). @internal */
 export function decodeHeaderWords(value: string): string {
+  // No encoded-word: libmime would return the text as it is (its join marker has a NUL in it).
+  if (!value.includes('=?') && !value.includes('\0')) return value;
   try {
     return libmime.decodeWords(value);
   } catch {
