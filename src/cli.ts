@@ -135,7 +135,7 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--archive-address') archive.push(addressOrPattern(value(++i, a)));
     else if (a === '--internal-domain') domains.push(value(++i, a));
     else if (a === '--known-mailboxes') args.knownMailboxes = value(++i, a);
-    else if (POLICY_FLAGS[a] !== undefined) flags[POLICY_FLAGS[a]] = true;
+    else if (Object.hasOwn(POLICY_FLAGS, a)) flags[POLICY_FLAGS[a]!] = true;
     else if (a === '-o' || a === '--output') {
       const v = argv[++i];
       if (v === undefined) throw new UsageError(`${a} needs a file name`);

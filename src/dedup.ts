@@ -177,15 +177,17 @@ const MAX_SCRATCH = 65536;
 function withoutCrBeforeLf(data: Uint8Array): Uint8Array {
   if (scratch.length < data.length && data.length <= MAX_SCRATCH) scratch = new Uint8Array(Math.max(4096, data.length));
   const out = data.length <= scratch.length ? scratch : new Uint8Array(data.length);
+  // One copy, then each line is moved down in place: copyWithin creates no view per line.
+  out.set(data, 0);
   let o = 0;
   let from = 0;
   for (let cr = data.indexOf(CharCode.CR); cr !== -1; cr = data.indexOf(CharCode.CR, cr + 1)) {
     if (data[cr + 1] !== CharCode.LF) continue;
-    out.set(data.subarray(from, cr), o);
+    if (o !== from) out.copyWithin(o, from, cr);
     o += cr - from;
     from = cr + 1;
   }
-  out.set(data.subarray(from), o);
+  if (o !== from) out.copyWithin(o, from, data.length);
   return out.subarray(0, o + data.length - from);
 }
 

@@ -26,8 +26,18 @@ export class RecipientList {
         this.dropped++;
         return true;
       }
-      r = { address: address.trim(), type: fact.type, typeInferred: fact.inferred, source: fact.source, expandedFrom: [], forwardedFrom: [], lines: [] };
+      // Arrays created with their first element: one pushed into [] reserves room for 17.
+      r = {
+        address: address.trim(),
+        type: fact.type,
+        typeInferred: fact.inferred,
+        source: fact.source,
+        expandedFrom: fact.expanded !== undefined ? [fact.expanded] : [],
+        forwardedFrom: fact.forwarded !== undefined ? [fact.forwarded] : [],
+        lines: [fact],
+      };
       this.byKey.set(key, r);
+      return true;
     }
     if (TYPE_RANK[fact.type] < TYPE_RANK[r.type]) r.type = fact.type;
     if (SOURCE_RANK[fact.source] < SOURCE_RANK[r.source]) r.source = fact.source;

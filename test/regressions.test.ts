@@ -107,4 +107,14 @@ describe('review findings', () => {
     const r = runAs(bytes(`${W}${ENV}--B\nContent-Type: message/rfc822\nContent-Transfer-Encoding: base64\n\nQTogYgoKYm9keQ==\n--B`), 'whole');
     expect(text(r.output)).toBe('A: b\n\nbody');
   });
+
+  // Found while optimising the envelope parser (stop 11): field names were looked up in object
+  // literals, so "Constructor:" found Object.prototype.constructor and the report crashed.
+  test('envelope lines named like Object.prototype members are unknown lines, not a crash', () => {
+    const input = `${W}--B\nContent-Type: text/plain\n\nSender: a@x\nConstructor: evil@x\nconstructor: evil@x\nTo: b@x\n\n--B\nContent-Type: message/rfc822\n\nA: b\n\nbody\n--B--\n`;
+    const r = invariant(input);
+    expect(r.report.recipients.map((x) => x.address)).toEqual(['b@x']);
+    expect(r.report.warnings.map((w) => w.code)).toContain('ENVELOPE_UNKNOWN_LINE');
+    expect(parseEnvelope('Sender: a@x\nConstructor: x\n').unknownLines).toEqual(['Constructor: x']);
+  });
 });

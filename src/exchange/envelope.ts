@@ -27,17 +27,23 @@ export interface ParsedEnvelope {
   duplicateFields: string[];
 }
 
-const RECIPIENT_FIELDS: Record<string, EnvelopeField> = { to: 'To', cc: 'Cc', bcc: 'Bcc', recipient: 'Recipient' };
-const SINGLE_FIELDS: Record<string, keyof ParsedEnvelope> = {
-  sender: 'sender',
-  'on-behalf-of': 'onBehalfOf',
-  subject: 'subject',
-  'message-id': 'messageId',
-  label: 'label',
-  mailbox: 'mailbox',
-  sentutc: 'sentUtc',
-  receivedutc: 'receivedUtc',
-};
+// Maps, not object literals: a line named "Constructor:" must not find Object.prototype.constructor.
+const RECIPIENT_FIELDS = new Map<string, EnvelopeField>([
+  ['to', 'To'],
+  ['cc', 'Cc'],
+  ['bcc', 'Bcc'],
+  ['recipient', 'Recipient'],
+]);
+const SINGLE_FIELDS = new Map<string, 'sender' | 'onBehalfOf' | 'subject' | 'messageId' | 'label' | 'mailbox' | 'sentUtc' | 'receivedUtc'>([
+  ['sender', 'sender'],
+  ['on-behalf-of', 'onBehalfOf'],
+  ['subject', 'subject'],
+  ['message-id', 'messageId'],
+  ['label', 'label'],
+  ['mailbox', 'mailbox'],
+  ['sentutc', 'sentUtc'],
+  ['receivedutc', 'receivedUtc'],
+]);
 
 /** @internal */
 export const FIELD_LINE = /^\s*([A-Za-z][A-Za-z-]*)\s*:[ \t]?(.*)$/;
@@ -119,8 +125,11 @@ export function envelopeAddress(value: string): string {
  */
 export function parseEnvelope(text: string): ParsedEnvelope {
   const env: ParsedEnvelope = { recipients: [], unknownLines: [], duplicateFields: [] };
-  for (const rawLine of text.split('\n')) {
-    const line = rawLine.endsWith('\r') ? rawLine.slice(0, -1) : rawLine;
+  for (let start = 0; start <= text.length; ) {
+    let lf = text.indexOf('\n', start);
+    if (lf === -1) lf = text.length;
+    const line = text.slice(start, lf > start && text.charCodeAt(lf - 1) === 0x0d ? lf - 1 : lf);
+    start = lf + 1;
     const m = fieldLine(line);
     if (m === undefined) {
       if (line.trim() !== '') env.unknownLines.push(line);
@@ -128,7 +137,7 @@ export function parseEnvelope(text: string): ParsedEnvelope {
     }
     const key = m.name.toLowerCase();
     const value = m.value.trim();
-    const rfield = RECIPIENT_FIELDS[key];
+    const rfield = RECIPIENT_FIELDS.get(key);
     if (rfield !== undefined) {
       const r = splitRedirection(value);
       const entry: EnvelopeRecipientLine = { field: rfield, address: envelopeAddress(r.left) };
@@ -140,7 +149,7 @@ export function parseEnvelope(text: string): ParsedEnvelope {
       env.recipients.push(entry);
       continue;
     }
-    const single = SINGLE_FIELDS[key];
+    const single = SINGLE_FIELDS.get(key);
     if (single === undefined) {
       env.unknownLines.push(line);
       continue;
@@ -150,7 +159,7 @@ export function parseEnvelope(text: string): ParsedEnvelope {
       continue;
     }
     const isAddress = single === 'sender' || single === 'onBehalfOf' || single === 'mailbox';
-    (env as unknown as Record<string, string>)[single] = isAddress ? envelopeAddress(value) : value;
+    env[single] = isAddress ? envelopeAddress(value) : value;
   }
   return env;
 }

@@ -132,15 +132,60 @@ export function parseHeaderBlock(raw: Uint8Array, bodyOffset: number): HeaderBlo
     const firstLf = raw.indexOf(CharCode.LF, pos);
     const lineEnd = firstLf === -1 || firstLf >= end ? end : firstLf;
     // No colon, or white space inside the name (an mbox "From " line, garbage): not a field.
-    const name = colon === -1 || colon >= lineEnd ? undefined : fieldName(raw, pos, colon);
+    const known = colon === -1 || colon >= lineEnd ? undefined : knownName(raw, pos, colon);
+    const name = known !== undefined ? known.name : colon === -1 || colon >= lineEnd ? undefined : fieldName(raw, pos, colon);
     if (name === undefined) {
       fields.push(new RawHeaderField(raw, '', '', pos, pos, end));
     } else {
-      fields.push(new RawHeaderField(raw, name, name.toLowerCase(), colon + 1, pos, end));
+      fields.push(new RawHeaderField(raw, name, known !== undefined ? known.key : name.toLowerCase(), colon + 1, pos, end));
     }
     pos = end;
   }
   return new HeaderBlock(raw, fields, bodyOffset);
+}
+
+/**
+ * Field names as mail software writes them. A block's names are compared against these bytes
+ * first, so that the common ones cost no new strings (two per field, name and lower-case key,
+ * were a visible share of what a small report allocates).
+ */
+const COMMON_NAMES = [
+  'Received', 'From', 'To', 'Cc', 'Bcc', 'Subject', 'Date', 'Message-ID', 'Message-Id', 'MIME-Version', 'Mime-Version',
+  'Content-Type', 'Content-Transfer-Encoding', 'Content-Disposition', 'Content-ID', 'Content-Description', 'Content-Language',
+  'Content-Class', 'Sender', 'Reply-To', 'Return-Path', 'In-Reply-To', 'References', 'Thread-Topic', 'Thread-Index',
+  'Accept-Language', 'Importance', 'Delivered-To', 'DKIM-Signature', 'Authentication-Results', 'Received-SPF', 'X-Mailer',
+  'X-Originating-IP', 'X-MS-Journal-Report', 'X-MS-Exchange-Organization-BCC', 'X-MS-Exchange-CrossPremises-BCC',
+  'X-MS-Exchange-Parent-Message-Id', 'X-MS-Exchange-Message-Is-Ndr', 'X-MS-Has-Attach', 'X-MS-TNEF-Correlator',
+  'X-Gm-Original-To', 'Auto-Submitted', 'X-Auto-Response-Suppress',
+];
+
+interface KnownName {
+  bytes: Uint8Array;
+  name: string;
+  key: string;
+}
+
+/** Known names by length and first byte. */
+const KNOWN = new Map<number, KnownName[]>();
+for (const name of COMMON_NAMES) {
+  const bytes = new Uint8Array(Array.from(name, (c) => c.charCodeAt(0)));
+  const slot = bytes.length * 256 + bytes[0]!;
+  const list = KNOWN.get(slot) ?? [];
+  list.push({ bytes, name, key: name.toLowerCase() });
+  KNOWN.set(slot, list);
+}
+
+/** The known name spelt exactly by raw[start..colon), if any (no blanks around it). */
+function knownName(raw: Uint8Array, start: number, colon: number): KnownName | undefined {
+  const length = colon - start;
+  if (length <= 0) return undefined;
+  const list = KNOWN.get(length * 256 + raw[start]!);
+  if (list === undefined) return undefined;
+  outer: for (const k of list) {
+    for (let i = 1; i < length; i++) if (raw[start + i] !== k.bytes[i]) continue outer;
+    return k;
+  }
+  return undefined;
 }
 
 /**
