@@ -83,8 +83,12 @@ const TOKENS = [
   '\0',
   '\xff\xfe',
   '\r',
+  // Names of Object.prototype members: a lookup of a field name in a plain object finds them.
+  'Constructor: x@y\r\n',
+  '__proto__: x@y\r\n',
+  'toString: x\r\n',
+  'hasOwnProperty=x; constructor=y',
 ].map((t) => Uint8Array.from(t, (c) => c.charCodeAt(0) & 0xff));
-
 
 /** One mutation of an input. */
 function mutate(input: Uint8Array, seeds: Uint8Array[], rnd: () => number, maxBytes: number): Uint8Array {
@@ -112,7 +116,12 @@ function mutate(input: Uint8Array, seeds: Uint8Array[], rnd: () => number, maxBy
       break;
     }
     case 3: {
-      const p = at();
+      // Half the time right after a line break: field-like tokens only mean something at a line start.
+      let p = at();
+      if (rnd() < 0.5) {
+        const lf = input.indexOf(0x0a, p);
+        p = lf === -1 ? input.length : lf + 1;
+      }
       out = concatAll([input.subarray(0, p), TOKENS[pick(TOKENS.length)]!, input.subarray(p)]);
       break;
     }
