@@ -1,6 +1,6 @@
 import libmime from 'libmime';
 import { normaliseMessageId, parseAddressList } from './address.js';
-import { CharCode } from './internal/bytes.js';
+import { ByteBuffer, CharCode } from './internal/bytes.js';
 import { createSha256, sha256Hex, type Hasher } from './internal/hash.js';
 import { parseSimpleValue, type ContentType } from './mime/content-type.js';
 import { decodeHeaderWords, HeaderCollector, parseDateHeader, type HeaderBlock } from './mime/header-block.js';
@@ -191,6 +191,32 @@ function withoutCrBeforeLf(data: Uint8Array): Uint8Array {
   return out.subarray(0, o + data.length - from);
 }
 
+/**
+ * The hash of a multipart's preamble, which only counts when no part follows. Short preambles
+ * (the usual "This is a multi-part message") are only held: most multiparts then need no hash
+ * object of their own. @internal
+ */
+class PreambleHash {
+  private held = new ByteBuffer();
+  private hash: Hasher | undefined;
+
+  update(bytes: Uint8Array): void {
+    if (this.hash !== undefined) return this.hash.update(bytes);
+    if (this.held.length + bytes.length <= 4096) return this.held.append(bytes);
+    this.hash = createSha256();
+    this.hash.update(this.held.view());
+    this.hash.update(bytes);
+    this.held = new ByteBuffer();
+  }
+
+  digestHex(): string {
+    if (this.hash !== undefined) return this.hash.digestHex();
+    const h = createSha256();
+    h.update(this.held.view());
+    return h.digestHex();
+  }
+}
+
 /** One MIME entity of the message being hashed. */
 class Entity {
   private collector: HeaderCollector | undefined;
@@ -249,7 +275,7 @@ class Entity {
       let parts = 0;
       // A multipart whose boundary never shows has all its bytes in the preamble, which is
       // otherwise left out: hash it, so that such messages do not all share one key.
-      const preamble = createSha256();
+      const preamble = new PreambleHash();
       const scanner = new MultipartScanner(
         ct.boundary,
         {

@@ -13,6 +13,16 @@ const encoder = new TextEncoder();
 
 /** ASCII/UTF-8 encode a string. @internal */
 export function toBytes(text: string): Uint8Array {
+  // Boundaries and markers are short ASCII: copying the char codes beats a TextEncoder call.
+  if (text.length <= 256) {
+    const out = new Uint8Array(text.length);
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c >= 0x80) return encoder.encode(text);
+      out[i] = c;
+    }
+    return out;
+  }
   return encoder.encode(text);
 }
 
