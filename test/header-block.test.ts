@@ -1,4 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
+import { decodeUndeclared } from '../src/internal/bytes.js';
 import { findHeaderEnd, HeaderCollector, parseHeaderBlock } from '../src/mime/header-block.js';
 import { bytes, chunk, text } from './helpers/run.js';
 
@@ -67,5 +69,36 @@ describe('HeaderCollector', () => {
   test('reports overflow past the limit', () => {
     const c = new HeaderCollector(10);
     expect(c.push(bytes('A: 0123456789'))).toEqual({ done: 'overflow' });
+  });
+});
+
+describe('field values', () => {
+  // The value as first written: decode the raw bytes, then unfold and trim the text. The parser
+  // now unfolds the bytes before decoding; the result must be the same for any bytes.
+  const reference = (raw: Uint8Array): string =>
+    decodeUndeclared(raw)
+      .replace(/\r?\n(?=[ \t])/g, '')
+      .replace(/\r?\n$/, '')
+      .replace(/\r$/, '')
+      .trim();
+
+  test('unfolding the bytes before decoding gives what unfolding the text gave', () => {
+    const piece = fc.oneof(
+      fc.constantFrom('\r\n ', '\n\t', '\r\n', '\n', '\r', ' ', '\t', 'a@b.c, ', 'x', '\u00e9', '\u00a0', '\u20ac').map((t) => new TextEncoder().encode(t)),
+      fc.uint8Array({ minLength: 1, maxLength: 3 }),
+    );
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 12 }), fc.boolean(), (pieces, crlf) => {
+        const value = Uint8Array.from(pieces.flatMap((p) => [...p]));
+        // A field ends with its line break, and a line inside it starts with a blank or it would be a new field.
+        const block = new Uint8Array([...new TextEncoder().encode('X-Test:'), ...value, ...(crlf ? [13, 10] : [10]), 10]);
+        const parsed = parseHeaderBlock(block, block.length - 1);
+        const fields = parsed.fields;
+        const first = fields[0]!;
+        const raw = block.subarray(7, first.end);
+        expect(first.value).toBe(reference(raw));
+      }),
+      { numRuns: 3000 },
+    );
   });
 });

@@ -26,7 +26,7 @@ export class RawHeaderField {
 
   /** Unfolded value, surrounding white space removed, not RFC 2047-decoded. */
   get value(): string {
-    this.decoded ??= unfold(decodeUndeclared(this.raw.subarray(this.valueStart, this.end)));
+    this.decoded ??= decodeUndeclared(unfoldBytes(this.raw, this.valueStart, this.end)).trim();
     return this.decoded;
   }
 }
@@ -211,11 +211,29 @@ function fieldName(raw: Uint8Array, start: number, colon: number): string | unde
 
 const isAsciiSpace = (c: number): boolean => c === CharCode.Space || (c >= 0x09 && c <= 0x0d);
 
-function unfold(text: string): string {
-  // Most values are one line: only the line ending and the surrounding blanks go.
-  const lf = text.indexOf('\n');
-  if (lf === -1 || lf === text.length - 1) return text.trim();
-  return text.replace(/\r?\n(?=[ \t])/g, '').replace(/\r?\n$/, '').replace(/\r$/, '').trim();
+/**
+ * The bytes of a field value without its folding: every LF followed by a blank, and the CR
+ * before such an LF, are left out. Works on bytes, before decoding, so a one-line value is just
+ * a view and a folded one a single copy (the decoded text is the same either way: only ASCII
+ * bytes are dropped, and a multi-byte sequence cannot straddle a fold without the blank).
+ */
+function unfoldBytes(raw: Uint8Array, start: number, end: number): Uint8Array {
+  let lf = raw.indexOf(CharCode.LF, start);
+  // No line break before the field's own final one: nothing is folded.
+  if (lf === -1 || lf >= end - 1) return raw.subarray(start, end);
+  const out = new Uint8Array(end - start);
+  let o = 0;
+  let from = start;
+  for (; lf !== -1 && lf < end; lf = raw.indexOf(CharCode.LF, lf + 1)) {
+    const next = raw[lf + 1];
+    if (lf + 1 >= end || (next !== CharCode.Space && next !== CharCode.Tab)) continue;
+    const cut = lf > from && raw[lf - 1] === CharCode.CR ? lf - 1 : lf;
+    out.set(raw.subarray(from, cut), o);
+    o += cut - from;
+    from = lf + 1;
+  }
+  out.set(raw.subarray(from, end), o);
+  return out.subarray(0, o + end - from);
 }
 
 /**
