@@ -53,10 +53,10 @@ export interface ParseJournalOptions extends ParseOptions {
  * console.log(report.recipients.map((r) => `${r.type}: ${r.address}`));
  */
 export async function parseJournal(input: JournalInput, options: ParseJournalOptions = {}): Promise<JournalReport> {
-  const { output: _o, endOutput: _e, ...parseOptions } = options ?? {};
   const queue: Uint8Array[] = [];
-  // The parser validates the options (a TypeError here rejects the promise) before any sink is touched.
-  const parser = new JournalParser({ ...parseOptions, onOutput: (b) => queue.push(b) });
+  // The parser validates the options (a TypeError here rejects the promise) before any sink is
+  // touched. `output` and `endOutput` ride along unread: the parser ignores keys it does not know.
+  const parser = new JournalParser({ ...options, onOutput: (b) => queue.push(b) });
   const write = openSink(options.output, options.endOutput ?? true);
   const drain = async (): Promise<void> => {
     for (let i = 0; i < queue.length; i++) await write.chunk(queue[i]!);

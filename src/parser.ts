@@ -126,9 +126,9 @@ export class JournalParser {
   constructor(options: JournalParserOptions = {}, /** @internal */ nested?: NestedContext) {
     this.opts = resolveOptions(options);
     if (options.onOutput !== undefined && typeof options.onOutput !== 'function') throw new TypeError('mailjournal: option onOutput must be a function');
-    const { onOutput, ...input } = options;
-    this.input = input;
-    this.onOutput = onOutput ?? (() => {});
+    // Kept for a parser nested in an NDR, which gets these options with its own onOutput.
+    this.input = options;
+    this.onOutput = options.onOutput ?? (() => {});
     this.nested = nested;
     this.top = new EntityReader(this, 0, 0);
   }

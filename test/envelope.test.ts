@@ -142,3 +142,23 @@ describe('fieldLine (the envelope line splitter without the RegExp)', () => {
     );
   });
 });
+
+describe('parseEnvelope: the one-RegExp path for plain recipient lines', () => {
+  test('gives what the general path gives (a leading blank forces the general path)', () => {
+    const blank = fc.constantFrom('', ' ', '\t', '  ');
+    const field = fc.constantFrom('To', 'cc', 'BCC', 'Recipient', 'recipient', 'Sender', 'Subject');
+    const kind = fc.constantFrom('Expanded', 'expanded', 'FORWARDED', 'Forwarded', 'Other');
+    const addr = fc.stringMatching(/^[a-z0-9.@<>",;:\u00a0 -]{0,12}$/);
+    const line = fc
+      .tuple(field, blank, addr, blank, fc.option(fc.tuple(blank, kind, blank, blank, addr, blank)))
+      .map(([f, b1, a, b2, r]) => `${f}:${b1}${a}${b2}${r ? `,${r[0]}${r[1]}${r[2]}:${r[3]}${r[4]}${r[5]}` : ''}`);
+    fc.assert(
+      fc.property(line, (l) => {
+        const fast = parseEnvelope(`Sender: s@x\n${l}\n`);
+        const general = parseEnvelope(`Sender: s@x\n ${l}\n`);
+        expect(fast.recipients).toEqual(general.recipients);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+});

@@ -45,6 +45,9 @@ const SINGLE_FIELDS = new Map<string, 'sender' | 'onBehalfOf' | 'subject' | 'mes
   ['receivedutc', 'receivedUtc'],
 ]);
 
+/** A recipient line made only of plain addresses (no blanks, quotes, brackets or commas in them). */
+const SIMPLE_RECIPIENT_LINE = /^(to|cc|bcc|recipient):[ \t]*([^\s,<>"]+)[ \t]*(?:,[ \t]*(expanded|forwarded)[ \t]*:[ \t]*([^\s,<>"]+)[ \t]*)?$/i;
+
 /** @internal */
 export const FIELD_LINE = /^\s*([A-Za-z][A-Za-z-]*)\s*:[ \t]?(.*)$/;
 
@@ -130,6 +133,18 @@ export function parseEnvelope(text: string): ParsedEnvelope {
     if (lf === -1) lf = text.length;
     const line = text.slice(start, lf > start && text.charCodeAt(lf - 1) === 0x0d ? lf - 1 : lf);
     start = lf + 1;
+    const simple = SIMPLE_RECIPIENT_LINE.exec(line);
+    if (simple !== null) {
+      // The usual `To: a@b` / `Recipient: a@b, Expanded: g@b`: one match gives what the general
+      // path below would (checked by a property test), at a fraction of its string work.
+      const entry: EnvelopeRecipientLine = { field: RECIPIENT_FIELDS.get(simple[1]!.toLowerCase())!, address: simple[2]! };
+      if (simple[3] !== undefined) {
+        if (simple[3].length === 8) entry.expanded = simple[4]!;
+        else entry.forwarded = simple[4]!;
+      }
+      env.recipients.push(entry);
+      continue;
+    }
     const m = fieldLine(line);
     if (m === undefined) {
       if (line.trim() !== '') env.unknownLines.push(line);

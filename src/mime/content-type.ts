@@ -27,9 +27,18 @@ export function parseContentType(value: string | undefined): ContentType {
       return { type: 'text', subtype: 'plain', params: {} };
     }
   }
-  const [type = '', subtype = ''] = parsed.value.toLowerCase().split('/').map((s) => s.trim());
+  // type/subtype (anything after a second slash is ignored), lower-cased and trimmed.
+  const full = parsed.value;
+  const slash = full.indexOf('/');
+  const type = (slash === -1 ? full : full.slice(0, slash)).trim().toLowerCase();
+  const rest = slash === -1 ? '' : full.slice(slash + 1);
+  const second = rest.indexOf('/');
+  const subtype = (second === -1 ? rest : rest.slice(0, second)).trim().toLowerCase();
   const params: Record<string, string> = {};
-  for (const [k, v] of Object.entries(parsed.params)) if (typeof v === 'string') params[k.toLowerCase()] = v.trim();
+  for (const k of Object.keys(parsed.params)) {
+    const v = parsed.params[k];
+    if (typeof v === 'string') params[k.toLowerCase()] = v.trim();
+  }
   const ct: ContentType = type && subtype ? { type, subtype, params } : { type: 'text', subtype: 'plain', params };
   const boundary = parsed.params.boundary;
   if (typeof boundary === 'string' && boundary.length > 0 && boundary.length <= 200) ct.boundary = boundary;
