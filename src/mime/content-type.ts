@@ -3,22 +3,46 @@ import libmime from 'libmime';
 /** A parsed Content-Type. @internal */
 export interface ContentType {
   /** Lower-case top-level type, `text` when absent (RFC 2045 §5.2 default). */
-  type: string;
+  readonly type: string;
   /** Lower-case subtype, `plain` when absent. */
-  subtype: string;
-  boundary?: string;
-  charset?: string;
+  readonly subtype: string;
+  readonly boundary?: string;
+  readonly charset?: string;
   /** Parameters by lower-cased name, values trimmed and as written (compare case-insensitively where that matters). */
-  params: Record<string, string>;
+  readonly params: Readonly<Record<string, string>>;
 }
 
 /**
+ * Parsed values seen before. Most parts of most messages say one of a few dozen things
+ * (`text/plain; charset="utf-8"`, `message/rfc822` …), and parsing was a visible share of a
+ * small report's cost. Results are frozen and shared. Multipart values carry a boundary unique
+ * to their message and are not kept; the map is emptied when full, so it stays small.
+ */
+const cache = new Map<string, ContentType>();
+const CACHE_ENTRIES = 256;
+const CACHE_VALUE_LENGTH = 200;
+
+/**
  * Parse a Content-Type value with libmime (RFC 2231 continuations included). A missing or
- * unparseable value is text/plain, as RFC 2045 says.
+ * unparseable value is text/plain, as RFC 2045 says. The result is shared: never modify it.
  * @internal
  */
 export function parseContentType(value: string | undefined): ContentType {
-  if (value === undefined || value.trim() === '') return { type: 'text', subtype: 'plain', params: {} };
+  if (value === undefined) return TEXT_PLAIN;
+  const known = cache.get(value);
+  if (known !== undefined) return known;
+  const ct = Object.freeze(parseUncached(value));
+  if (ct.boundary === undefined && value.length <= CACHE_VALUE_LENGTH) {
+    if (cache.size >= CACHE_ENTRIES) cache.clear();
+    cache.set(value, ct);
+  }
+  return ct;
+}
+
+const TEXT_PLAIN: ContentType = Object.freeze({ type: 'text', subtype: 'plain', params: Object.freeze({}) });
+
+function parseUncached(value: string): { type: string; subtype: string; boundary?: string; charset?: string; params: Record<string, string> } {
+  if (value.trim() === '') return { type: 'text', subtype: 'plain', params: {} };
   let parsed: { value: string; params: Record<string, string> } | undefined = parseSimpleValue(value);
   if (parsed === undefined) {
     try {
@@ -39,7 +63,8 @@ export function parseContentType(value: string | undefined): ContentType {
     const v = parsed.params[k];
     if (typeof v === 'string') params[k.toLowerCase()] = v.trim();
   }
-  const ct: ContentType = type && subtype ? { type, subtype, params } : { type: 'text', subtype: 'plain', params };
+  Object.freeze(params);
+  const ct: ReturnType<typeof parseUncached> = type && subtype ? { type, subtype, params } : { type: 'text', subtype: 'plain', params };
   const boundary = parsed.params.boundary;
   if (typeof boundary === 'string' && boundary.length > 0 && boundary.length <= 200) ct.boundary = boundary;
   const charset = parsed.params.charset;
