@@ -81,6 +81,18 @@ function filenameOf(block: HeaderBlock, ct: ContentType): string {
   return name === undefined ? '' : collapse(decodeHeaderWords(name));
 }
 
+/**
+ * `application/*` types that are text in all but name. An LF mbox export of a PGP-signed
+ * message must keep the key of its CRLF journal copy, signature part included.
+ */
+const TEXTUAL_APPLICATION = new Set(['pgp-signature', 'pgp-encrypted', 'pgp-keys', 'ics', 'json', 'xml', 'javascript', 'ecmascript']);
+
+/** Whether a leaf is compared as lines (CRLF = LF, trailing white space ignored). */
+function isLineOriented(ct: ContentType): boolean {
+  if (ct.type === 'text' || ct.type === 'message' || ct.type === 'multipart') return true;
+  return ct.type === 'application' && (TEXTUAL_APPLICATION.has(ct.subtype) || ct.subtype.endsWith('+xml') || ct.subtype.endsWith('+json'));
+}
+
 /** Longest trailing white-space run that is held back (and dropped if it ends the text). */
 const MAX_HELD_BLANKS = 4096;
 
@@ -306,7 +318,10 @@ class Entity {
     // Leaves: the transfer encoding is undone, so 7bit, 8bit, quoted-printable and base64 copies
     // of the same content agree; text (and embedded messages) also ignore CRLF vs LF.
     const decoder = createTransferDecoder(normaliseTransferEncoding(block.get('content-transfer-encoding')));
-    const leaf = this.owner.leaf(kind, filenameOf(block, ct), ct.type === 'text' || ct.type === 'message' || ct.type === 'multipart');
+    // Text is compared by its lines, whose endings exports and gateways rewrite. Decided by the
+    // type alone, never by the transfer encoding: the base64 and the quoted-printable copy of one
+    // part must give the same digest.
+    const leaf = this.owner.leaf(kind, filenameOf(block, ct), isLineOriented(ct));
     this.body = {
       write: (b) => (decoder ? decoder.write(b, (d) => leaf.write(d)) : leaf.write(b)),
       end: () => {

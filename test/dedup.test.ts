@@ -23,6 +23,39 @@ describe('dedup keys across copies of one message', () => {
     expect(report('q2-mailbox-export').source).toBe('headers');
   });
 
+  test('line endings of a textual application/* part do not change the key (signed mail in an LF export)', () => {
+    const signed = (eol: string, sig: string) =>
+      new TextEncoder().encode(
+        [
+          'From: a@contoso.com',
+          'To: b@contoso.com',
+          'Subject: signed',
+          'Message-ID: <s1@contoso.com>',
+          'Content-Type: multipart/signed; protocol="application/pgp-signature"; boundary="S"',
+          '',
+          '--S',
+          'Content-Type: text/plain',
+          '',
+          'hello',
+          '--S',
+          'Content-Type: application/pgp-signature; name="signature.asc"',
+          '',
+          '-----BEGIN PGP SIGNATURE-----',
+          sig,
+          '-----END PGP SIGNATURE-----',
+          '--S--',
+          '',
+        ].join(eol),
+      );
+    const key = (bytes: Uint8Array) => runAs(bytes, 'whole').report.dedup.contentKey;
+    expect(key(signed('\n', 'iQEzBAEBCAAdFiEE'))).toBe(key(signed('\r\n', 'iQEzBAEBCAAdFiEE')));
+    expect(key(signed('\n', 'iQEzBAEBCAAdFiEE'))).not.toBe(key(signed('\n', 'iQEzBAEBCAAdFiEF')));
+    // An application/octet-stream part carries bytes: a CR in its decoded content counts.
+    const b64 = (body: string) =>
+      new TextEncoder().encode(`From: a@x\nTo: b@x\nContent-Type: application/octet-stream\nContent-Transfer-Encoding: base64\n\n${Buffer.from(body).toString('base64')}\n`);
+    expect(key(b64('a\r\nb'))).not.toBe(key(b64('a\nb')));
+  });
+
   test('two different messages with the same Message-ID: same Message-ID key, different content keys', () => {
     const a = report('reused-id-first').dedup;
     const b = report('reused-id-second').dedup;
