@@ -42,11 +42,23 @@ export class LimitExceededError extends JournalError {
   /** Byte offset in the input at which the limit was crossed (approximate to the chunk). */
   readonly offset: number;
 
+  private readonly what: string;
+
   constructor(limit: string, value: number, offset: number, what: string) {
     super(`${what} (${limit}=${value}, at or before byte offset ${offset})`, 'ERR_LIMIT_EXCEEDED');
     this.limit = limit;
     this.value = value;
     this.offset = offset;
+    this.what = what;
+  }
+
+  /**
+   * The same error at another input offset: a parser nested in an NDR counts the bytes of the
+   * returned message, its parent those of the input.
+   * @internal
+   */
+  atOffset(offset: number): LimitExceededError {
+    return new LimitExceededError(this.limit, this.value, offset, this.what);
   }
 }
 

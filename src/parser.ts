@@ -544,11 +544,19 @@ export class JournalParser {
       { nesting, onContent: (c) => this.decideNdr(c) },
     );
     const decoder = createTransferDecoder(cte);
+    // A limit the child crosses is reported at this parser's input offset, not the child's.
+    const inChild = <T>(f: () => T): T => {
+      try {
+        return f();
+      } catch (e) {
+        throw e instanceof LimitExceededError ? e.atOffset(this.offset) : e;
+      }
+    };
     return {
-      write: (b) => (decoder ? decoder.write(b, (d) => child.write(d)) : child.write(b)),
+      write: (b) => inChild(() => (decoder ? decoder.write(b, (d) => child.write(d)) : child.write(b))),
       end: () => {
-        decoder?.end((d) => child.write(d));
-        ndr.childReport = child.end();
+        inChild(() => decoder?.end((d) => child.write(d)));
+        ndr.childReport = inChild(() => child.end());
         if (this.outMode === 'pending' && this.awaitingOutput) this.onNothingToArchive();
       },
     };

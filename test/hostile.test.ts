@@ -206,4 +206,13 @@ describe('hostile input catalogue', () => {
     expect((r.error as { offset: number }).offset).toBeGreaterThan(MiB);
     expect(isJournalError(r.error)).toBe(true);
   });
+
+  test('a limit crossed inside an NDR\'s returned message is reported at the offset of the input, not of the returned message', () => {
+    const head = 'From: postmaster@x\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=N\r\n\r\n--N\r\nContent-Type: text/plain\r\n\r\n' + 'Delivery failed.\r\n'.repeat(2000) + '--N\r\nContent-Type: message/rfc822\r\n\r\n';
+    const input = new TextEncoder().encode(head + 'From: a@x\r\n' + 'X-Junk: a\r\n'.repeat(200) + '\r\nbody\r\n--N--\r\n');
+    const r = feed([input], { onLimit: 'throw', maxHeaderBytes: 1024, maxBufferedBytes: 1 << 20 });
+    expect(r.error).toMatchObject({ name: 'LimitExceededError', limit: 'maxHeaderBytes', value: 1024 });
+    // The returned message starts after the long text part: its own count would be about 1 KiB.
+    expect((r.error as { offset: number }).offset).toBeGreaterThan(head.length);
+  });
 });
