@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { MboxSplitter } from '../src/batch/mbox.js';
+import { runBatch, type BatchItem } from '../src/batch/run.js';
 import { ROOT } from './helpers/fixtures.js';
 import { bytes, chunk, runAs, text } from './helpers/run.js';
 
@@ -146,4 +147,22 @@ test('mbox splitting does not depend on chunking (property)', async () => {
     }),
     { numRuns: 400 },
   );
+});
+
+describe('runBatch with worker threads', () => {
+  test('a worker that exits or throws fails only the unit it was reading; the rest are done', async () => {
+    const files = ['a.eml', 'crash.eml', 'b.eml', 'throw.eml', 'c.eml', 'd.eml'];
+    const items: BatchItem[] = [];
+    await runBatch(
+      files.map((file) => ({ file, mbox: false })),
+      { parse: {}, outDir: undefined, jobs: 2, onItem: (i) => items.push(i), workerFile: new URL('./helpers/flaky-worker.mjs', import.meta.url) },
+    );
+    const byFile = Object.fromEntries(items.map((i) => [i.file, i]));
+    expect(Object.keys(byFile).sort()).toEqual([...files].sort());
+    for (const f of ['a.eml', 'b.eml', 'c.eml', 'd.eml']) expect(byFile[f]!.error, f).toBeUndefined();
+    expect(byFile['crash.eml']!.error).toMatchObject({ code: 'ERR_WORKER' });
+    expect(byFile['crash.eml']!.error!.message).toMatch(/exited \(code 3\) while reading crash\.eml/);
+    expect(byFile['throw.eml']!.error).toMatchObject({ code: 'ERR_WORKER' });
+    expect(byFile['throw.eml']!.error!.message).toMatch(/boom/);
+  });
 });

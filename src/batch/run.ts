@@ -231,11 +231,14 @@ export interface BatchOptions {
   /** Worker threads; 1 processes in this thread. */
   jobs: number;
   onItem: (item: BatchItem) => void;
+  /** @internal The worker script (tests substitute one that fails on purpose). */
+  workerFile?: URL;
 }
 
 /**
  * Process work units, up to `jobs` at a time in worker threads (a unit — a file or an mbox — is
- * the grain, so an mbox stays in order).
+ * the grain, so an mbox stays in order). A worker that fails or exits fails only the unit it was
+ * reading (an error item, code `ERR_WORKER`); a new worker takes the next units.
  */
 export async function runBatch(units: WorkUnit[], options: BatchOptions): Promise<void> {
   const jobs = Math.max(1, Math.min(options.jobs, units.length || 1));
@@ -244,32 +247,52 @@ export async function runBatch(units: WorkUnit[], options: BatchOptions): Promis
     return;
   }
   let next = 0;
-  const workerFile = new URL('./batch-worker.js', import.meta.url);
+  const workerFile = options.workerFile ?? new URL('./batch-worker.js', import.meta.url);
+  const spawn = (): Worker => new Worker(workerFile, { workerData: { parse: options.parse, outDir: options.outDir } });
   await Promise.all(
     Array.from({ length: jobs }, async () => {
-      const worker = new Worker(workerFile, { workerData: { parse: options.parse, outDir: options.outDir } });
+      let worker = spawn();
       try {
         while (next < units.length) {
           const unit = units[next++]!;
-          await new Promise<void>((resolve, reject) => {
-            const onMessage = (msg: { item?: BatchItem; done?: boolean }) => {
-              if (msg.item) options.onItem(msg.item);
-              if (msg.done) {
-                worker.off('message', onMessage);
-                worker.off('error', reject);
-                resolve();
-              }
-            };
-            worker.on('message', onMessage);
-            worker.once('error', reject);
-            // A worker that stops without an error must not leave the batch waiting for ever.
-            worker.once('exit', (code) => reject(new Error(`batch worker exited (code ${code}) while reading ${unit.file}`)));
-            worker.postMessage(unit);
-          });
+          const failure = await runUnit(worker, unit, options.onItem);
+          if (failure !== undefined) {
+            options.onItem({ file: unit.file, bytes: 0, error: { code: 'ERR_WORKER', message: failure } });
+            await worker.terminate();
+            worker = spawn();
+          }
         }
       } finally {
         await worker.terminate();
       }
     }),
   );
+}
+
+/** One unit on a worker: resolves with undefined when it is done, or with why the worker failed. */
+function runUnit(worker: Worker, unit: WorkUnit, onItem: (item: BatchItem) => void): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    let items = 0;
+    const settle = (failure: string | undefined): void => {
+      worker.off('message', onMessage);
+      worker.off('error', onError);
+      worker.off('exit', onExit);
+      resolve(failure);
+    };
+    const onMessage = (msg: { item?: BatchItem; done?: boolean }): void => {
+      if (msg.item) {
+        items++;
+        onItem(msg.item);
+      }
+      if (msg.done) settle(undefined);
+    };
+    const after = (): string => (items > 0 ? ` after ${items} message(s)` : '');
+    const onError = (e: Error): void => settle(`the batch worker failed while reading ${unit.file}${after()}: ${e.message}`);
+    // A worker that stops without an error must not leave the batch waiting for ever.
+    const onExit = (code: number): void => settle(`the batch worker exited (code ${code}) while reading ${unit.file}${after()}`);
+    worker.on('message', onMessage);
+    worker.once('error', onError);
+    worker.once('exit', onExit);
+    worker.postMessage(unit);
+  });
 }
