@@ -30,6 +30,21 @@ describe('mbox splitting', () => {
     ]);
   });
 
+  test('escaped lines with long runs of ">" split the same whatever the chunking', () => {
+    for (const n of [1, 63, 64, 65, 200, 1024, 1025, 3000]) {
+      const box = `From a@x Mon Jun  3 09:00:00 2024\nSubject: q\n\n${'>'.repeat(n)}From the start\ntail\n`;
+      const whole = split(box, 'whole');
+      expect(whole[0], `${n}`).toBe(`Subject: q\n\n${'>'.repeat(n <= 1024 ? n - 1 : n)}From the start\ntail\n`);
+      for (const how of [7, 50, 100, 1000] as const) expect(split(box, how), `${n} ${how}`).toEqual(whole);
+    }
+  });
+
+  test('a file that is only a From line frames one empty message, with or without its LF', () => {
+    for (const box of ['From a@x Mon Jun  3 09:00:00 2024', 'From a@x Mon Jun  3 09:00:00 2024\n', 'From a@x Mon Jun  3 09:00:00 2024\r\n']) {
+      for (const how of ['whole', 'bytes', 3] as const) expect(split(box, how), JSON.stringify(box)).toEqual(['']);
+    }
+  });
+
   test('CRLF mbox', () => {
     expect(split(mbox.replace(/\n/g, '\r\n'), 3)).toEqual(split(mbox.replace(/\n/g, '\r\n'), 'whole'));
     expect(split(mbox.replace(/\n/g, '\r\n'), 'whole')[0]).toMatch(/colon\r\n$/);
@@ -138,12 +153,13 @@ test('mbox: an escaped ">From " on the first line of a message is un-escaped too
 
 test('mbox splitting does not depend on chunking (property)', async () => {
   const fc = (await import('fast-check')).default;
-  const line = fc.constantFrom('From a b', '>From x', '>>From y', 'From: z', 'text', '', '>', 'Fro', '\r');
+  const line = fc.constantFrom('From a b', '>From x', '>>From y', 'From: z', 'text', '', '>', 'Fro', '\r', `${'>'.repeat(70)}From w`, `${'>'.repeat(1025)}From v`, 'From a b');
   fc.assert(
     fc.property(fc.array(line, { maxLength: 15 }), fc.constantFrom('\n', '\r\n'), fc.integer({ min: 1, max: 1000 }), (lines, eol, seed) => {
       const mbox = lines.join(eol);
       expect(split(mbox, seed)).toEqual(split(mbox, 'whole'));
       expect(split(mbox, 'bytes')).toEqual(split(mbox, 'whole'));
+      expect(split(mbox.slice(0, mbox.length - (seed % 3)), (seed % 40) + 1)).toEqual(split(mbox.slice(0, mbox.length - (seed % 3)), 'whole'));
     }),
     { numRuns: 400 },
   );

@@ -10,11 +10,18 @@ export interface MboxHandler {
 const FROM_LINE = toBytes('\nFrom ');
 const FROM_WORD = toBytes('From ');
 
-/** data[pos..] is '>'… followed by a proper prefix of "From " (the rest may come in the next chunk). */
+/**
+ * Most '>' an escaped `>…>From ` line may start with. Longer runs are content, whatever the
+ * chunking: without a bound, holding a partial run across chunks would hold any amount.
+ */
+const MAX_QUOTES = 1024;
+
+/** data[pos..] is 1 to MAX_QUOTES '>' followed by a proper prefix of "From " (the rest may come in the next chunk). */
 function isPartialEscape(data: Uint8Array, pos: number): boolean {
-  if (pos >= data.length || data[pos] !== 0x3e || data.length - pos > 64) return false;
+  if (pos >= data.length || data[pos] !== 0x3e) return false;
   let i = pos;
   while (i < data.length && data[i] === 0x3e) i++;
+  if (i - pos > MAX_QUOTES) return false;
   for (let k = 0; i + k < data.length; k++) if (k >= FROM_WORD.length || data[i + k] !== FROM_WORD[k]) return false;
   return true;
 }
@@ -116,9 +123,19 @@ export class MboxSplitter {
   }
 
   end(): void {
-    if (this.carry.length > 0 && !this.inFromLine) {
+    // A From line that the input ends in, without its LF, still frames a (empty) message, as it
+    // does with the LF.
+    if (this.inFromLine) {
+      this.inFromLine = false;
+      this.startMessage();
+      this.carry = new Uint8Array(0);
+    }
+    // A carried LF that ended the previous line is not content (see skipCarriedLf).
+    const rest = this.skipCarriedLf ? this.carry.subarray(1) : this.carry;
+    this.skipCarriedLf = false;
+    if (rest.length > 0) {
       if (!this.inMessage) this.startMessage();
-      this.emit(this.carry);
+      this.emit(rest);
     }
     this.carry = new Uint8Array(0);
     if (this.inMessage) this.endMessage();
@@ -130,6 +147,7 @@ export class MboxSplitter {
       if (data[i + 1] !== 0x3e) continue;
       let j = i + 1;
       while (j < data.length && data[j] === 0x3e) j++;
+      if (j - (i + 1) > MAX_QUOTES) continue;
       if (j + 5 > data.length) return -1;
       if (data[j] === 0x46 && data[j + 1] === 0x72 && data[j + 2] === 0x6f && data[j + 3] === 0x6d && data[j + 4] === CharCode.Space) return i;
     }
@@ -141,9 +159,9 @@ export class MboxSplitter {
     const lf = data.lastIndexOf(CharCode.LF);
     if (lf < pos) return 0;
     const tail = data.length - lf;
-    // A line start within reach of "From " or ">>>From ": hold it (bounded: escaped lines are short).
+    // A line start within reach of "From " or ">>>From ": hold it (bounded by MAX_QUOTES).
     // Plus up to three bytes before the LF: the "\r\n\r" of a blank line that is mbox framing.
-    return tail <= 64 ? Math.min(tail + 3, data.length - pos) : 0;
+    return tail <= 64 || isPartialEscape(data, lf + 1) ? Math.min(tail + 3, data.length - pos) : 0;
   }
 
   private startMessage(): void {
