@@ -330,7 +330,8 @@ async function runFuzz(args: Args): Promise<number> {
       const name = createHash('sha256').update(failure.input).digest('hex').slice(0, 16);
       const file = path.join(dir, `${name}.eml`);
       writeFileSync(file, failure.input);
-      process.stdout.write(`FAIL ${file}: ${failure.reason}\n`);
+      const opts = Object.keys(failure.options).length > 0 ? ` (with options ${JSON.stringify(failure.options)})` : '';
+      process.stdout.write(`FAIL ${file}: ${failure.reason}${opts}\n`);
     },
   });
   if (tty) process.stderr.write('\n');

@@ -17,7 +17,12 @@ export interface FuzzFailure {
   reason: string;
   /** The smallest input found that still fails the same way. */
   input: Uint8Array;
+  /** The options it fails with, beyond the caller's (a tiny-limit or mode variant); `{}` for none. */
+  options: ParseOptions;
 }
+
+/** Failures kept per kind of reason (digits ignored): one frequent failure must not hide the next. */
+const FAILURES_PER_REASON = 3;
 
 /** Options of {@link fuzz}. @internal */
 export interface FuzzOptions {
@@ -31,7 +36,7 @@ export interface FuzzOptions {
   maxBytes?: number;
   /** Parser options (limits) used for every run. */
   parseOptions?: ParseOptions;
-  /** Called for each new failure (deduplicated by reason). */
+  /** Called for each new failure (at most FAILURES_PER_REASON per kind of reason, minimised inputs distinct). */
   onFailure?: (failure: FuzzFailure) => void;
   /** Called about once a second. */
   onProgress?: (runs: number, failures: number) => void;
@@ -269,7 +274,7 @@ export async function fuzz(options: FuzzOptions): Promise<{ runs: number; failur
   const seeds = options.seeds.length > 0 ? options.seeds : [enc.encode('X-MS-Journal-Report:\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\nSender: a@b\r\n--b--\r\n')];
   const parseOptions = options.parseOptions ?? {};
   const failures: FuzzFailure[] = [];
-  const seen = new Set<string>();
+  const seen = new Map<string, number>();
   const deadline = Date.now() + options.seconds * 1000;
   // Memory: inputs are at most maxBytes, so the parser's working set must stay far below this.
   const proc = (globalThis as { process?: { memoryUsage?: () => { rss: number } } }).process;
@@ -294,13 +299,17 @@ export async function fuzz(options: FuzzOptions): Promise<{ runs: number; failur
     runs++;
     if (reason !== undefined) {
       const kind = reason.replace(/\d+/g, 'N');
-      if (!seen.has(kind)) {
-        seen.add(kind);
+      const count = seen.get(kind) ?? 0;
+      if (count < FAILURES_PER_REASON) {
+        seen.set(kind, count + 1);
         const cutSeed = Math.floor(rnd() * 1e9);
-        const small = minimise(input, (len) => cutsFor(len, prng(cutSeed)), reason, parseOptions, Date.now() + 10_000);
-        const failure = { reason, input: small };
-        failures.push(failure);
-        options.onFailure?.(failure);
+        // Minimised under the options it failed with (a variant's tiny limits, say).
+        const small = minimise(input, (len) => cutsFor(len, prng(cutSeed)), reason, { ...parseOptions, ...variant }, Date.now() + 10_000);
+        if (!failures.some((f) => f.reason === reason && equalBytes(f.input, small))) {
+          const failure = { reason, input: small, options: variant };
+          failures.push(failure);
+          options.onFailure?.(failure);
+        }
       }
     }
     if (Date.now() - lastProgress > 1000) {
