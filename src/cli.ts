@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fuzz } from './fuzz.js';
 import { enumerate, looksLikeMbox, runBatch } from './batch/run.js';
@@ -290,22 +290,13 @@ async function extract(args: Args): Promise<number> {
   }
 }
 
+/**
+ * Seed files under some paths: the files the batch commands would read (same walk, same skipped
+ * names), minus the `.actual.` files a failed golden test leaves behind.
+ */
 function seedFiles(paths: string[]): { files: string[]; missing: string[] } {
-  const files: string[] = [];
-  const missing: string[] = [];
-  const walk = (p: string): void => {
-    const st = statSync(p);
-    if (st.isDirectory()) {
-      for (const name of readdirSync(p).sort()) walk(path.join(p, name));
-    } else if (st.isFile() && !/\.(json|md|txt)$|\.archived\.eml$|\.actual\./.test(p)) {
-      files.push(p);
-    }
-  };
-  for (const p of paths) {
-    if (existsSync(p)) walk(p);
-    else missing.push(p);
-  }
-  return { files, missing };
+  const { units, missing } = enumerate(paths);
+  return { files: units.map((u) => u.file).filter((f) => !/\.actual\./.test(path.basename(f))), missing };
 }
 
 async function runFuzz(args: Args): Promise<number> {
