@@ -15,6 +15,9 @@ export {
   MAX_BUFFERED_BYTES,
   MAX_DEPTH,
   MAX_LINE_BYTES,
+  MAX_NESTING,
+  MAX_RECIPIENTS,
+  MAX_PARTS,
 } from './options.js';
 export type { ParseOptions } from './options.js';
 export { JournalError, LimitExceededError, ParserStateError, InvalidInputError, OutputError, isJournalError } from './errors.js';

@@ -19,4 +19,21 @@ describe('package entry points', () => {
     expect(r.stderr).toBe('');
     expect(r.stdout.trim()).toBe('function function journal-report true');
   });
+
+  test('every limit default is exported and is what an option left out means', async () => {
+    const m = await import('../src/index.js');
+    const { resolveOptions } = await import('../src/options.js');
+    const o = resolveOptions({});
+    expect([m.MAX_HEADER_BYTES, m.MAX_ENVELOPE_BYTES, m.MAX_BUFFERED_BYTES, m.MAX_DEPTH, m.MAX_LINE_BYTES, m.MAX_NESTING, m.MAX_RECIPIENTS, m.MAX_PARTS]).toEqual([
+      o.maxHeaderBytes,
+      o.maxEnvelopeBytes,
+      o.maxBufferedBytes,
+      o.maxDepth,
+      o.maxLineBytes,
+      o.maxNesting,
+      o.maxRecipients,
+      o.maxParts,
+    ]);
+    expect(m.DEFAULT_REMOVE_HEADERS.map((h) => h.toLowerCase())).toEqual([...o.removeHeaders]);
+  });
 });
