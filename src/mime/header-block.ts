@@ -26,7 +26,10 @@ export class RawHeaderField {
 
   /** Unfolded value, surrounding white space removed, not RFC 2047-decoded. */
   get value(): string {
-    this.decoded ??= decodeUndeclared(unfoldBytes(this.raw, this.valueStart, this.end)).trim();
+    if (this.decoded === undefined) {
+      const unfolded = unfoldedCopy(this.raw, this.valueStart, this.end);
+      this.decoded = (unfolded === undefined ? decodeUndeclared(this.raw, this.valueStart, this.end) : decodeUndeclared(unfolded)).trim();
+    }
     return this.decoded;
   }
 }
@@ -206,21 +209,21 @@ function fieldName(raw: Uint8Array, start: number, colon: number): string | unde
       return /\S\s+\S/.test(name) ? undefined : name;
     }
   }
-  return decodeUndeclared(raw.subarray(a, b));
+  return decodeUndeclared(raw, a, b);
 }
 
 const isAsciiSpace = (c: number): boolean => c === CharCode.Space || (c >= 0x09 && c <= 0x0d);
 
 /**
- * The bytes of a field value without its folding: every LF followed by a blank, and the CR
- * before such an LF, are left out. Works on bytes, before decoding, so a one-line value is just
- * a view and a folded one a single copy (the decoded text is the same either way: only ASCII
+ * The bytes of a field value without its folding (undefined when it is not folded): every LF
+ * followed by a blank, and the CR before such an LF, are left out. Works on bytes, before
+ * decoding, so a one-line value needs no copy and a folded one a single copy (the decoded text is the same either way: only ASCII
  * bytes are dropped, and a multi-byte sequence cannot straddle a fold without the blank).
  */
-function unfoldBytes(raw: Uint8Array, start: number, end: number): Uint8Array {
+function unfoldedCopy(raw: Uint8Array, start: number, end: number): Uint8Array | undefined {
   let lf = raw.indexOf(CharCode.LF, start);
   // No line break before the field's own final one: nothing is folded.
-  if (lf === -1 || lf >= end - 1) return raw.subarray(start, end);
+  if (lf === -1 || lf >= end - 1) return undefined;
   const out = new Uint8Array(end - start);
   let o = 0;
   let from = start;
