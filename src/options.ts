@@ -101,8 +101,7 @@ export interface ResolvedOptions {
   onLimit: 'warn' | 'throw';
 }
 
-function addressList(options: ParseOptions, name: 'journalSenders' | 'archiveAddresses'): readonly (string | RegExp)[] | undefined {
-  const value = options[name];
+function addressList(name: string, value: unknown): readonly (string | RegExp)[] | undefined {
   if (value === undefined) return undefined;
   if (!Array.isArray(value) || value.some((v) => typeof v !== 'string' && !(v instanceof RegExp))) {
     throw new TypeError(`mailjournal: option ${name} must be an array of strings and RegExps`);
@@ -110,8 +109,7 @@ function addressList(options: ParseOptions, name: 'journalSenders' | 'archiveAdd
   return value;
 }
 
-function limit(options: ParseOptions, name: keyof ParseOptions, fallback: number): number {
-  const value = options[name];
+function limit(name: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback;
   // 0, NaN or a string would silently weaken a limit: refuse them loudly.
   if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
@@ -129,20 +127,20 @@ export function resolveOptions(options: ParseOptions = {}): ResolvedOptions {
   if (typeof options !== 'object' || options === null) throw new TypeError('mailjournal: options must be an object');
   return {
     removeHeaders: removeHeaderSet(options.removeHeaders),
-    maxHeaderBytes: limit(options, 'maxHeaderBytes', MAX_HEADER_BYTES),
-    maxEnvelopeBytes: limit(options, 'maxEnvelopeBytes', MAX_ENVELOPE_BYTES),
-    maxBufferedBytes: limit(options, 'maxBufferedBytes', MAX_BUFFERED_BYTES),
-    maxDepth: limit(options, 'maxDepth', MAX_DEPTH),
-    maxLineBytes: limit(options, 'maxLineBytes', MAX_LINE_BYTES),
+    maxHeaderBytes: limit('maxHeaderBytes', options.maxHeaderBytes, MAX_HEADER_BYTES),
+    maxEnvelopeBytes: limit('maxEnvelopeBytes', options.maxEnvelopeBytes, MAX_ENVELOPE_BYTES),
+    maxBufferedBytes: limit('maxBufferedBytes', options.maxBufferedBytes, MAX_BUFFERED_BYTES),
+    maxDepth: limit('maxDepth', options.maxDepth, MAX_DEPTH),
+    maxLineBytes: limit('maxLineBytes', options.maxLineBytes, MAX_LINE_BYTES),
     trusted: booleanOption('trusted', options.trusted),
-    journalSenders: addressList(options, 'journalSenders'),
-    archiveAddresses: addressList(options, 'archiveAddresses') ?? [],
+    journalSenders: addressList('journalSenders', options.journalSenders),
+    archiveAddresses: addressList('archiveAddresses', options.archiveAddresses) ?? [],
     mode: modeOption(options.mode),
     preferClearText: booleanOption('preferClearText', options.preferClearText) ?? false,
-    maxNesting: limit(options, 'maxNesting', MAX_NESTING),
+    maxNesting: limit('maxNesting', options.maxNesting, MAX_NESTING),
     dedupKeys: booleanOption('dedupKeys', options.dedupKeys) ?? true,
-    maxRecipients: limit(options, 'maxRecipients', MAX_RECIPIENTS),
-    maxParts: limit(options, 'maxParts', MAX_PARTS),
+    maxRecipients: limit('maxRecipients', options.maxRecipients, MAX_RECIPIENTS),
+    maxParts: limit('maxParts', options.maxParts, MAX_PARTS),
     onLimit: onLimitOption(options.onLimit),
   };
 }

@@ -328,23 +328,37 @@ export class JournalParser {
 
   /** Collect a part's decoded body under a limit and hand it over at its end. */
   private bufferedSink(cte: string, max: number, done: (bytes: Uint8Array, truncated: boolean) => void): BodySink {
+    // A part that comes as one piece (the usual case when the input is in memory or read in
+    // large chunks) is held as that view, not copied: the input chunks and the decoders' output
+    // are never modified afterwards.
+    let single: Uint8Array | undefined;
     const buf = new ByteBuffer();
+    let size = 0;
     let truncated = false;
     const decoder = createTransferDecoder(cte);
     const add = (bytes: Uint8Array): void => {
-      if (truncated) return;
-      if (buf.length + bytes.length > max) {
-        buf.append(bytes.subarray(0, max - buf.length));
+      if (truncated || bytes.length === 0) return;
+      let piece = bytes;
+      if (size + piece.length > max) {
+        piece = piece.subarray(0, max - size);
         truncated = true;
-      } else {
-        buf.append(bytes);
       }
+      size += piece.length;
+      if (single === undefined && buf.length === 0) {
+        single = piece;
+        return;
+      }
+      if (single !== undefined) {
+        buf.append(single);
+        single = undefined;
+      }
+      buf.append(piece);
     };
     return {
       write: (b) => (decoder ? decoder.write(b, add) : add(b)),
       end: () => {
         decoder?.end(add);
-        done(buf.view(), truncated);
+        done(single ?? buf.view(), truncated);
       },
     };
   }
