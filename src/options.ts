@@ -125,6 +125,25 @@ function limit(name: string, value: unknown, fallback: number): number {
  */
 export function resolveOptions(options: ParseOptions = {}): ResolvedOptions {
   if (typeof options !== 'object' || options === null) throw new TypeError('mailjournal: options must be an object');
+  // Most parsers run with the defaults (a sink is not a parse option): one shared, frozen result
+  // instead of sixteen look-ups of absent keys on every parser of every small message.
+  if (!hasParseOption(options)) return (defaults ??= Object.freeze(resolve({})));
+  return resolve(options);
+}
+
+/** Keys that ride along in the options of parseJournal, JournalParser and the adapters. */
+const SINK_KEYS = new Set(['onOutput', 'output', 'endOutput']);
+
+let defaults: ResolvedOptions | undefined;
+
+function hasParseOption(options: object): boolean {
+  for (const key in options) {
+    if (!SINK_KEYS.has(key) && (options as Record<string, unknown>)[key] !== undefined) return true;
+  }
+  return false;
+}
+
+function resolve(options: ParseOptions): ResolvedOptions {
   return {
     removeHeaders: removeHeaderSet(options.removeHeaders),
     maxHeaderBytes: limit('maxHeaderBytes', options.maxHeaderBytes, MAX_HEADER_BYTES),
