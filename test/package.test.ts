@@ -38,7 +38,7 @@ describe('package entry points', () => {
     // Without parse options (a sink only), every parser shares one frozen resolution.
     expect(resolveOptions({ onOutput: () => {} } as object)).toBe(o);
     expect(Object.isFrozen(o)).toBe(true);
-    expect(resolveOptions({ maxDepth: undefined })).toBe(o);
+    expect(resolveOptions({ maxDepth: undefined } as object)).toBe(o);
     expect(resolveOptions({ maxDepth: 3 }).maxDepth).toBe(3);
     expect(() => resolveOptions({ maxDepth: 0 })).toThrow(TypeError);
   });
