@@ -11,9 +11,9 @@ import { reportBytes, smallSpecs } from './corpus.mjs';
 const [contestant, countArg, passesArg, warmupArg] = process.argv.slice(2);
 const count = Number(countArg);
 const passes = Number(passesArg);
-// Untimed passes after the checked one: the first ~2,000 messages still run partly unoptimised
-// code (measured: the first passes of 400 are up to 2x slower than the steady state).
-const warmup = Number(warmupArg ?? 4);
+// Untimed passes after the checked one: the first few thousand messages still run partly
+// unoptimised code (bench/run.mjs passes 15; see SMALL_WARMUP there).
+const warmup = Number(warmupArg ?? 15);
 const specs = smallSpecs(count);
 const messages = specs.map((spec) => reportBytes(spec));
 const problems = [];
