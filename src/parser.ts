@@ -94,7 +94,7 @@ export class JournalParser {
   // Output. 'pending': input bytes held until it is known what will be archived; 'passthrough':
   // every input byte is the output; 'selected': the output comes from one embedded message.
   private outMode: 'pending' | 'passthrough' | 'selected' = 'pending';
-  // Large chunks are held as they are; small ones are copied together, since an object per chunk
+  // Large chunks (and the first) are held as they are; later small ones are copied together, since an object per chunk
   // would cost, for 1-byte writes, a hundred times the bytes themselves.
   private pendingChunks: Uint8Array[] = [];
   private readonly pendingTail = new ByteBuffer();
@@ -610,7 +610,9 @@ export class JournalParser {
   }
 
   private hold(chunk: Uint8Array): void {
-    if (chunk.length < HOLD_AS_IS) {
+    // The first chunk is held as it is, whatever its size: a small message in one piece is not
+    // copied. Later small chunks are copied together.
+    if (chunk.length < HOLD_AS_IS && (this.pendingChunks.length > 0 || this.pendingTail.length > 0)) {
       this.pendingTail.append(chunk);
       return;
     }
