@@ -62,8 +62,9 @@ function simpleList(value: string): Mailbox[] | undefined {
     if (t === '' && quoted === undefined) continue;
     const open = t.indexOf('<');
     if (open === -1) {
-      // A bare address: one token with an @ (anything else is left to the full parser).
-      if (quoted !== undefined || /\s/.test(t) || !t.includes('@')) return undefined;
+      // A bare address: local@domain, one @ inside one token (anything else — "a@b@", blanks —
+      // is left to the full parser, which reads such items its own way).
+      if (quoted !== undefined || !BARE_ADDRESS.test(t)) return undefined;
       out.push({ address: t, name: '' });
       continue;
     }
@@ -72,12 +73,18 @@ function simpleList(value: string): Mailbox[] | undefined {
     // Only white space may sit between a quoted name and its address.
     if (quoted !== undefined && open !== 0) return undefined;
     const address = t.slice(open + 1, close).trim();
+    // Blanks inside the brackets (often left by unfolding) and an empty <> after a quoted
+    // address are read differently by the full parser: leave them to it.
+    if (/\s/.test(address) || (address === '' && quoted !== undefined)) return undefined;
     if (address === '') continue;
     const name = quoted !== undefined ? quoted.trim() : t.slice(0, open).trim();
     out.push({ address, name: name.includes('=?') ? decodeHeaderWords(name).trim() : name });
   }
   return out;
 }
+
+/** One token with exactly one @, neither at its start nor at its end. */
+const BARE_ADDRESS = /^[^\s@]+@[^\s@]+$/;
 
 const isBlank = (c: number): boolean => c === 0x20 || c === 0x09 || c === 0x0d || c === 0x0a;
 

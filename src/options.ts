@@ -137,7 +137,11 @@ const SINK_KEYS = new Set(['onOutput', 'output', 'endOutput']);
 let defaults: ResolvedOptions | undefined;
 
 function hasParseOption(options: object): boolean {
-  for (const key in options) {
+  // Only a plain object's own properties (enumerable or not) can be seen without asking for
+  // every option by name; a class instance may answer through getters: resolve it in full.
+  const proto = Object.getPrototypeOf(options);
+  if (proto !== Object.prototype && proto !== null) return true;
+  for (const key of Object.getOwnPropertyNames(options)) {
     if (!SINK_KEYS.has(key) && (options as Record<string, unknown>)[key] !== undefined) return true;
   }
   return false;

@@ -33,6 +33,8 @@ export interface JournalParserOptions extends ParseOptions {
  */
 interface NestedContext {
   nesting: number;
+  /** The parent's options, as resolved when the parent was made. */
+  options: ResolvedOptions;
   onContent(content: 'journal' | 'other'): void;
 }
 
@@ -82,7 +84,6 @@ function isProtectedHeader(block: HeaderBlock): boolean {
  */
 export class JournalParser {
   private readonly opts: ResolvedOptions;
-  private readonly input: ParseOptions;
   private readonly onOutput: (bytes: Uint8Array) => void;
   private readonly nested: NestedContext | undefined;
   private readonly warnings: JournalWarning[] = [];
@@ -124,10 +125,8 @@ export class JournalParser {
   private topHasher: ContentHasher | undefined;
 
   constructor(options: JournalParserOptions = {}, /** @internal */ nested?: NestedContext) {
-    this.opts = resolveOptions(options);
+    this.opts = nested?.options ?? resolveOptions(options);
     if (options.onOutput !== undefined && typeof options.onOutput !== 'function') throw new TypeError('mailjournal: option onOutput must be a function');
-    // Kept for a parser nested in an NDR, which gets these options with its own onOutput.
-    this.input = options;
     this.onOutput = options.onOutput ?? (() => {});
     this.nested = nested;
     this.top = new EntityReader(this, 0, 0);
@@ -548,14 +547,13 @@ export class JournalParser {
     this.awaitingOutput = ndr.awaitingChild;
     const child = new JournalParser(
       {
-        ...this.input,
         onOutput: (b) => {
           if (b.length === 0 || ndr.action === undefined || ndr.action === 'archive-unchanged') return;
           this.commitOutput();
           if (this.outMode === 'selected') this.onOutput(b);
         },
       },
-      { nesting, onContent: (c) => this.decideNdr(c) },
+      { nesting, options: this.opts, onContent: (c) => this.decideNdr(c) },
     );
     const decoder = createTransferDecoder(cte);
     // A limit the child crosses is reported at this parser's input offset, not the child's.

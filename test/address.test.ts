@@ -13,6 +13,13 @@ describe('parseAddressList', () => {
       fc.tuple(fc.array(word, { minLength: 1, maxLength: 3 }), addr).map(([n, a]) => `${n.join(' ')} <${a}>`),
       addr.map((a) => `<${a}>`),
       fc.tuple(quotedName, fc.constantFrom('', ' ', '  '), addr).map(([n, sp, a]) => `${n}${sp}<${a}>`),
+      // Shapes the fast path must leave to addressparser (found by review): blanks inside the
+      // brackets, an empty <> after a quoted address, stray @ in a bare item.
+      addr.map((a) => `"Jo" <${a.replace('@', ' @')}>`),
+      addr.map((a) => `"${a}" <>`),
+      addr.map((a) => `${a}@`),
+      addr.map((a) => `@${a}`),
+      addr.map((a) => `Jo <${a.slice(0, 3)} ${a.slice(3)}>`),
     );
     fc.assert(
       fc.property(fc.array(item, { minLength: 1, maxLength: 5 }), fc.constantFrom(', ', ',', ' ,\r\n\t'), (items, sep) => {

@@ -39,6 +39,20 @@ describe('mbox splitting', () => {
     }
   });
 
+  test('an empty chunk right after a From line changes nothing', () => {
+    // Found by review: the LF carried after a From line was dropped by an empty write, so the
+    // escaped first line that followed was not un-escaped.
+    const out: string[] = [];
+    let cur = '';
+    const s = new MboxSplitter({ onMessageStart: () => (cur = ''), onMessageData: (b) => (cur += text(b)), onMessageEnd: () => out.push(cur) });
+    const box = bytes('From a\n>From x\n');
+    s.write(box.subarray(0, 7));
+    s.write(box.subarray(7, 7));
+    s.write(box.subarray(7));
+    s.end();
+    expect(out).toEqual(['From x\n']);
+  });
+
   test('a file that is only a From line frames one empty message, with or without its LF', () => {
     for (const box of ['From a@x Mon Jun  3 09:00:00 2024', 'From a@x Mon Jun  3 09:00:00 2024\n', 'From a@x Mon Jun  3 09:00:00 2024\r\n']) {
       for (const how of ['whole', 'bytes', 3] as const) expect(split(box, how), JSON.stringify(box)).toEqual(['']);

@@ -144,11 +144,20 @@ describe('fieldLine (the envelope line splitter without the RegExp)', () => {
 });
 
 describe('parseEnvelope: the one-RegExp path for plain recipient lines', () => {
+  test('a redirection after a name with İ (which lower-cases to two code units) is split where it is', () => {
+    for (const line of ['To: İlker@x.tr, Expanded:grp@x.tr', 'To: "İlker" <ilker@x.tr>, Expanded:grp@x.tr', ' To: İlker@x.tr, EXPANDED : grp@x.tr']) {
+      const r = parseEnvelope(`Sender: s@x\n${line}\n`).recipients[0]!;
+      expect(r.expanded, line).toBe('grp@x.tr');
+      expect(r.address.endsWith(','), line).toBe(false);
+    }
+  });
+
   test('gives what the general path gives (a leading blank forces the general path)', () => {
     const blank = fc.constantFrom('', ' ', '\t', '  ');
     const field = fc.constantFrom('To', 'cc', 'BCC', 'Recipient', 'recipient', 'Sender', 'Subject');
     const kind = fc.constantFrom('Expanded', 'expanded', 'FORWARDED', 'Forwarded', 'Other');
-    const addr = fc.stringMatching(/^[a-z0-9.@<>",;:\u00a0 -]{0,12}$/);
+    // İ lower-cases to two code units: a search on a lower-cased copy shifted every index after it.
+    const addr = fc.stringMatching(/^[a-z0-9.@<>",;:\u00a0\u0130 -]{0,12}$/);
     const line = fc
       .tuple(field, blank, addr, blank, fc.option(fc.tuple(blank, kind, blank, blank, addr, blank)))
       .map(([f, b1, a, b2, r]) => `${f}:${b1}${a}${b2}${r ? `,${r[0]}${r[1]}${r[2]}:${r[3]}${r[4]}${r[5]}` : ''}`);

@@ -72,6 +72,18 @@ describe('HeaderCollector', () => {
   });
 });
 
+describe('field names', () => {
+  test('a name followed by ASCII and non-ASCII blanks before the colon is still that name', () => {
+    // Found by review: the ASCII shortcut gave up at the first blank, so "Bcc \u00a0:" was no field
+    // and a BCC header with such a name stayed in the archived original.
+    for (const name of [[0x42, 0x63, 0x63, 0x20, 0xa0], [0x42, 0x63, 0x63, 0x20, 0xc2, 0xa0], [0x42, 0x63, 0x63, 0xa0]]) {
+      const block = new Uint8Array([...name, 0x3a, 0x20, 0x73, 0x40, 0x78, 0x0a, 0x0a]);
+      const f = parseHeaderBlock(block, block.length - 1).fields[0]!;
+      expect([f.name, f.key, f.value]).toEqual(['Bcc', 'bcc', 's@x']);
+    }
+  });
+});
+
 describe('field values', () => {
   // The value as first written: decode the raw bytes, then unfold and trim the text. The parser
   // now unfolds the bytes before decoding; the result must be the same for any bytes.

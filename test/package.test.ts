@@ -41,5 +41,17 @@ describe('package entry points', () => {
     expect(resolveOptions({ maxDepth: undefined } as object)).toBe(o);
     expect(resolveOptions({ maxDepth: 3 }).maxDepth).toBe(3);
     expect(() => resolveOptions({ maxDepth: 0 })).toThrow(TypeError);
+    // Found by review: options given by getters of a class, or as non-enumerable properties,
+    // must not be taken for "no options".
+    class Opts {
+      get maxDepth() {
+        return 2;
+      }
+      get onLimit() {
+        return 'throw' as const;
+      }
+    }
+    expect(resolveOptions(new Opts())).toMatchObject({ maxDepth: 2, onLimit: 'throw' });
+    expect(resolveOptions(Object.defineProperty({}, 'dedupKeys', { value: false, enumerable: false })).dedupKeys).toBe(false);
   });
 });

@@ -108,6 +108,14 @@ describe('review findings', () => {
     expect(text(r.output)).toBe('A: b\n\nbody');
   });
 
+  test('a BCC header whose name is followed by a blank and a no-break space before the colon is removed', () => {
+    // Found by review of the header-name shortcut (stop 11): it gave up at the first ASCII blank.
+    const input = `${W}${ENV}--B\nContent-Type: message/rfc822\n\nFrom: a@x\nX-MS-Exchange-Organization-BCC \u00a0: secret@x\nTo: b@x\n\nbody\n--B--\n`;
+    const r = invariant(input);
+    expect(text(r.output)).toBe('From: a@x\nTo: b@x\n\nbody');
+    expect(r.report.message.removedHeaders).toEqual(['X-MS-Exchange-Organization-BCC']);
+  });
+
   // Found while optimising the envelope parser (stop 11): field names were looked up in object
   // literals, so "Constructor:" found Object.prototype.constructor and the report crashed.
   test('envelope lines named like Object.prototype members are unknown lines, not a crash', () => {

@@ -45,6 +45,8 @@ export class MboxSplitter {
   constructor(private readonly handler: MboxHandler) {}
 
   write(chunk: Uint8Array): void {
+    // Nothing new: the state (a carried LF that is not content, above all) stays as it is.
+    if (chunk.length === 0) return;
     let data = concatBytes(this.carry, chunk);
     this.carry = new Uint8Array(0);
     if (this.count === 0 && !this.inMessage && !this.inFromLine) {

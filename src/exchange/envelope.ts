@@ -79,28 +79,20 @@ function regexFieldLine(line: string): { name: string; value: string } | undefin
 }
 
 /**
- * Split `addr, Expanded: group` / `addr, Forwarded: original` at the first redirection. Written
- * as a scan rather than a regex: a lazy `(.*?)\s*,` backtracks quadratically on long blank runs,
- * and an envelope may be megabytes of hostile input.
+ * The first `, Expanded:` / `, Forwarded:` (any case, blanks around the keyword allowed): the
+ * comma, the keyword and the colon. Linear: no lazy quantifier, each comma's blank run is read
+ * once. Matched on the value itself — a lower-cased copy can differ in length ("İ" becomes two
+ * code units), which shifted every index after it.
  */
+const REDIRECTION = /,[ \t]*(expanded|forwarded)[ \t]*:/i;
+
+/** Split `addr, Expanded: group` / `addr, Forwarded: original` at the first redirection. */
 function splitRedirection(value: string): { left: string; kind?: 'expanded' | 'forwarded'; right?: string } {
   // A redirection needs a comma before it; most lines have none.
   if (!value.includes(',')) return { left: value };
-  const lower = value.toLowerCase();
-  let best: { left: string; kind: 'expanded' | 'forwarded'; right: string; at: number } | undefined;
-  for (const kind of ['expanded', 'forwarded'] as const) {
-    for (let at = lower.indexOf(kind); at !== -1 && (best === undefined || at < best.at); at = lower.indexOf(kind, at + 1)) {
-      let before = at - 1;
-      while (before >= 0 && (lower[before] === ' ' || lower[before] === '\t')) before--;
-      let after = at + kind.length;
-      while (after < lower.length && (lower[after] === ' ' || lower[after] === '\t')) after++;
-      if (before >= 0 && lower[before] === ',' && lower[after] === ':') {
-        best = { left: value.slice(0, before), kind, right: value.slice(after + 1), at };
-        break;
-      }
-    }
-  }
-  return best ?? { left: value };
+  const m = REDIRECTION.exec(value);
+  if (m === null) return { left: value };
+  return { left: value.slice(0, m.index), kind: m[1]!.length === 8 ? 'expanded' : 'forwarded', right: value.slice(m.index + m[0].length) };
 }
 
 /**

@@ -196,19 +196,19 @@ function knownName(raw: Uint8Array, start: number, colon: number): KnownName | u
  * inside it (an mbox "From " line, garbage), which makes the line no field.
  */
 function fieldName(raw: Uint8Array, start: number, colon: number): string | undefined {
+  // Non-ASCII bytes anywhere before the colon (never a valid name): decode first and trim, so
+  // that Unicode white space counts as it does in the text — "Bcc \u00a0:" is the field Bcc.
+  for (let i = start; i < colon; i++) {
+    if (raw[i]! >= 0x80) {
+      const name = decodeUndeclared(raw, start, colon).trim();
+      return /\S\s+\S/.test(name) ? undefined : name;
+    }
+  }
   let a = start;
   let b = colon;
   while (a < b && isAsciiSpace(raw[a]!)) a++;
   while (b > a && isAsciiSpace(raw[b - 1]!)) b--;
-  for (let i = a; i < b; i++) {
-    const c = raw[i]!;
-    if (isAsciiSpace(c)) return undefined;
-    if (c >= 0x80) {
-      // Non-ASCII bytes (never a valid name): decode first, so that Unicode white space counts.
-      const name = decodeUndeclared(raw.subarray(start, colon)).trim();
-      return /\S\s+\S/.test(name) ? undefined : name;
-    }
-  }
+  for (let i = a; i < b; i++) if (isAsciiSpace(raw[i]!)) return undefined;
   return decodeUndeclared(raw, a, b);
 }
 
