@@ -74,19 +74,20 @@ function pushUnique(list: string[], address: string): void {
  * @internal
  */
 export class VisibleTypes {
-  private readonly to: Set<string>;
-  private readonly cc: Set<string>;
+  // Built on the first question: reports whose envelope types every line (To/Cc/Bcc) never ask.
+  private sets: { to: Set<string>; cc: Set<string> } | undefined;
 
-  constructor(to: string[], cc: string[]) {
-    this.to = new Set(to.map(addressKey));
-    this.cc = new Set(cc.map(addressKey));
-  }
+  constructor(
+    private readonly to: readonly string[],
+    private readonly cc: readonly string[],
+  ) {}
 
   /** 'to' | 'cc' when the address is in that header, else undefined. */
   of(address: string | undefined): RecipientType | undefined {
     if (address === undefined) return undefined;
+    this.sets ??= { to: new Set(this.to.map(addressKey)), cc: new Set(this.cc.map(addressKey)) };
     const k = addressKey(address);
-    return this.to.has(k) ? 'to' : this.cc.has(k) ? 'cc' : undefined;
+    return this.sets.to.has(k) ? 'to' : this.sets.cc.has(k) ? 'cc' : undefined;
   }
 
   /** The inferred type of an address, `bcc` when it is in neither header. */
