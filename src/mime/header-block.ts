@@ -54,7 +54,9 @@ export class HeaderBlock {
   /** Every value of a field, in order. */
   getAll(name: string): string[] {
     const key = name.toLowerCase();
-    return this.fields.filter((f) => f.key === key).map((f) => f.value);
+    const out: string[] = [];
+    for (const f of this.fields) if (f.key === key) out.push(f.value);
+    return out;
   }
 
   has(name: string): boolean {
@@ -69,7 +71,13 @@ export class HeaderBlock {
     const key = name.toLowerCase();
     let list = this.addressCache.get(key);
     if (list === undefined) {
-      list = this.getAll(key).flatMap((v) => parseAddressList(v));
+      // Usually one field: its parsed list is used as it is.
+      for (const f of this.fields) {
+        if (f.key !== key) continue;
+        const parsed = parseAddressList(f.value);
+        list = list === undefined ? parsed : list.concat(parsed);
+      }
+      list ??= [];
       this.addressCache.set(key, list);
     }
     return list;
