@@ -34,7 +34,12 @@ function addresses(block: HeaderBlock, name: string, sorted: boolean): string {
   if (mailboxes.length === 0) return '';
   if (mailboxes.length === 1) return mailboxes[0]!.address.toLowerCase();
   const list = mailboxes.map((m) => m.address.toLowerCase());
-  return (sorted ? [...new Set(list)].sort() : list).join(',');
+  if (!sorted) return list.join(',');
+  // Sorted, then each address once: duplicates are neighbours after sorting (no Set needed).
+  list.sort();
+  let out = list[0]!;
+  for (let i = 1; i < list.length; i++) if (list[i] !== list[i - 1]) out += `,${list[i]}`;
+  return out;
 }
 
 function ids(value: string | undefined): string {
