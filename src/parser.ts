@@ -95,8 +95,8 @@ export class JournalParser {
   // Output. 'pending': input bytes held until it is known what will be archived; 'passthrough':
   // every input byte is the output; 'selected': the output comes from one embedded message.
   private outMode: 'pending' | 'passthrough' | 'selected' = 'pending';
-  // Large chunks (and the first) are held as they are; later small ones are copied together, since an object per chunk
-  // would cost, for 1-byte writes, a hundred times the bytes themselves.
+  // Large chunks (and the first) are held as they are; later small ones are copied together,
+  // since an object per chunk would cost, for 1-byte writes, a hundred times the bytes themselves.
   private pendingChunks: Uint8Array[] = [];
   private readonly pendingTail = new ByteBuffer();
   /**
@@ -470,12 +470,11 @@ export class JournalParser {
     this.embedded[index]!.headerOverflow = true;
     // Its headers were never read: no content key rather than the key of an empty message.
     this.embedded[index]!.hasher = undefined;
+    this.warn('ORIGINAL_HEADER_LIMIT', `an embedded message's header block exceeds maxHeaderBytes=${this.opts.maxHeaderBytes}; its headers could not be read or removed`);
     if (index === 1 && this.selected === 1 && this.holding !== undefined) {
-      this.warn('ORIGINAL_HEADER_LIMIT', `an embedded message's header block exceeds maxHeaderBytes=${this.opts.maxHeaderBytes}; its headers could not be read or removed`);
       this.onClearCopyUnusable();
       return;
     }
-    this.warn('ORIGINAL_HEADER_LIMIT', `an embedded message's header block exceeds maxHeaderBytes=${this.opts.maxHeaderBytes}; its headers could not be read or removed`);
     // Only a message that was going to be archived changes the output; otherwise the usual
     // maxBufferedBytes rule decides, at an offset that does not depend on chunking.
     const wasCandidate = this.outMode === 'pending' && this.awaitingOutput && (index === 0 || this.selected === index);

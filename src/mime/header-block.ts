@@ -143,8 +143,9 @@ export function parseHeaderBlock(raw: Uint8Array, bodyOffset: number): HeaderBlo
     const firstLf = raw.indexOf(CharCode.LF, pos);
     const lineEnd = firstLf === -1 || firstLf >= end ? end : firstLf;
     // No colon, or white space inside the name (an mbox "From " line, garbage): not a field.
-    const known = colon === -1 || colon >= lineEnd ? undefined : knownName(raw, pos, colon);
-    const name = known !== undefined ? known.name : colon === -1 || colon >= lineEnd ? undefined : fieldName(raw, pos, colon);
+    const named = colon !== -1 && colon < lineEnd;
+    const known = named ? knownName(raw, pos, colon) : undefined;
+    const name = known !== undefined ? known.name : named ? fieldName(raw, pos, colon) : undefined;
     if (name === undefined) {
       fields.push(new RawHeaderField(raw, '', '', pos, pos, end));
     } else {
@@ -225,8 +226,9 @@ const isAsciiSpace = (c: number): boolean => c === CharCode.Space || (c >= 0x09 
 /**
  * The bytes of a field value without its folding (undefined when it is not folded): every LF
  * followed by a blank, and the CR before such an LF, are left out. Works on bytes, before
- * decoding, so a one-line value needs no copy and a folded one a single copy (the decoded text is the same either way: only ASCII
- * bytes are dropped, and a multi-byte sequence cannot straddle a fold without the blank).
+ * decoding, so a one-line value needs no copy and a folded one a single copy (the decoded text
+ * is the same either way: only ASCII bytes are dropped, and a multi-byte sequence cannot
+ * straddle a fold without the blank).
  */
 function unfoldedCopy(raw: Uint8Array, start: number, end: number): Uint8Array | undefined {
   let lf = raw.indexOf(CharCode.LF, start);
