@@ -1,5 +1,5 @@
 import libmime from 'libmime';
-import { normaliseMessageId, parseAddressList } from './address.js';
+import { normaliseMessageId } from './address.js';
 import { ByteBuffer, CharCode } from './internal/bytes.js';
 import { createSha256, sha256Hex, type Hasher } from './internal/hash.js';
 import { parseSimpleValue, type ContentType } from './mime/content-type.js';

@@ -1,5 +1,5 @@
 import { isJournalError } from './errors.js';
-import { concatAll } from './internal/bytes.js';
+import { concatAll, latin1 } from './internal/bytes.js';
 import { detectJournalReport } from './detect.js';
 import { parseEnvelope } from './exchange/envelope.js';
 import { parseEnvelope2003 } from './exchange/envelope-2003.js';
@@ -142,7 +142,7 @@ function mutate(input: Uint8Array, seeds: Uint8Array[], rnd: () => number, maxBy
     }
     case 6: {
       // Line endings: LF → CRLF, CRLF → LF, or LF → CR.
-      const text = Array.from(input, (c) => String.fromCharCode(c)).join('');
+      const text = latin1(input);
       const mode = pick(3);
       const changed = mode === 0 ? text.replace(/\r?\n/g, '\r\n') : mode === 1 ? text.replace(/\r\n/g, '\n') : text.replace(/\r?\n/g, '\r');
       out = Uint8Array.from(changed, (c) => c.charCodeAt(0));
@@ -166,18 +166,27 @@ function run(input: Uint8Array, cuts: number[], options: ParseOptions): Run {
   const out: Uint8Array[] = [];
   try {
     const parser = new JournalParser({ ...options, onOutput: (b) => out.push(b.slice()) });
-    let prev = 0;
-    for (const c of [...cuts, input.length]) {
-      if (c > prev) parser.write(input.subarray(prev, c));
-      prev = Math.max(prev, c);
-    }
+    for (const piece of pieces(input, cuts)) parser.write(piece);
     return { report: parser.end(), output: concatAll(out) };
   } catch (error) {
     return { output: concatAll(out), error };
   }
 }
 
-const equalBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
+/** The input cut at `cuts` (ascending, possibly repeated), as non-empty pieces. */
+function* pieces(input: Uint8Array, cuts: number[]): Generator<Uint8Array> {
+  let prev = 0;
+  for (const c of [...cuts, input.length]) {
+    if (c > prev) yield input.subarray(prev, c);
+    prev = Math.max(prev, c);
+  }
+}
+
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
 
 /** JSON with sorted keys, so that two reports compare by content. */
 function stable(value: unknown): string {
@@ -188,11 +197,7 @@ function stable(value: unknown): string {
 
 function decodeAll(d: TransferDecoder, input: Uint8Array, cuts: number[]): Uint8Array {
   const parts: Uint8Array[] = [];
-  let prev = 0;
-  for (const c of [...cuts, input.length]) {
-    if (c > prev) d.write(input.subarray(prev, c), (b) => parts.push(b.slice()));
-    prev = Math.max(prev, c);
-  }
+  for (const piece of pieces(input, cuts)) d.write(piece, (b) => parts.push(b.slice()));
   d.end((b) => parts.push(b.slice()));
   return concatAll(parts);
 }
@@ -207,7 +212,7 @@ function slowLimitMs(bytes: number): number {
  * @internal
  */
 export function checkInput(input: Uint8Array, cuts: number[], options: ParseOptions = {}): string | undefined {
-  const text = Array.from(input.subarray(0, 1 << 20), (c) => String.fromCharCode(c)).join('');
+  const text = latin1(input.subarray(0, 1 << 20));
   // Every sub-parser: no exception at all on any input.
   try {
     detectJournalReport(input);

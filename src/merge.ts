@@ -1,4 +1,5 @@
 import { addressKey } from './address.js';
+import { pushUnique } from './recipients.js';
 import type { JournalReport, RecipientSource, RecipientType } from './types.js';
 
 const TYPE_ORDER: RecipientType[] = ['to', 'cc', 'bcc'];
@@ -49,10 +50,6 @@ function common(values: (string | null)[]): { value: string | null; conflict: bo
   return { value: distinct.length === 1 ? distinct[0]! : null, conflict: distinct.length > 1 };
 }
 
-function addUnique(list: string[], address: string): void {
-  if (!list.some((a) => addressKey(a) === addressKey(address))) list.push(address);
-}
-
 /**
  * Combine reports of one message (several journal reports for forks, rules or premises; the
  * mailbox copy; the gateway copy) into one recipient set: each recipient once, with the union of
@@ -71,7 +68,7 @@ export function mergeReports(reports: readonly JournalReport[]): MergedReport {
   const byKey = new Map<string, MergedRecipient>();
   const senders: string[] = [];
   reports.forEach((report, index) => {
-    if (report.envelope?.sender) addUnique(senders, report.envelope.sender);
+    if (report.envelope?.sender) pushUnique(senders, report.envelope.sender);
     for (const r of report.recipients) {
       const key = addressKey(r.address);
       let m = byKey.get(key);
@@ -83,8 +80,8 @@ export function mergeReports(reports: readonly JournalReport[]): MergedReport {
       if (!m.types.includes(r.type)) m.types.push(r.type);
       m.types.sort((a, b) => TYPE_ORDER.indexOf(a) - TYPE_ORDER.indexOf(b));
       m.type = m.types[0]!;
-      for (const g of r.expandedFrom) addUnique(m.expandedFrom, g);
-      for (const f of r.forwardedFrom) addUnique(m.forwardedFrom, f);
+      for (const g of r.expandedFrom) pushUnique(m.expandedFrom, g);
+      for (const f of r.forwardedFrom) pushUnique(m.forwardedFrom, f);
       m.provenance.push({ report: index, source: r.source, type: r.type, fields: [...new Set(r.lines.map((l) => l.field))] });
     }
   });

@@ -11,7 +11,7 @@ import { htmlToText } from './mime/html-text.js';
 import { MarkerScanner } from './mime/marker.js';
 import { MultipartScanner } from './mime/multipart.js';
 import { createTransferDecoder, normaliseTransferEncoding, type TransferDecoder } from './mime/transfer-decoding.js';
-import { headerNdrSignal, isDeliveryStatusReport, isReadReceipt, parseDeliveryStatus, type DeliveryStatus } from './ndr.js';
+import { headerNdrSignal, isDeliveryStatusReport, isReadReceipt, parseDeliveryStatus } from './ndr.js';
 import { resolveOptions, type ParseOptions, type ResolvedOptions } from './options.js';
 import { HeaderStripper } from './strip.js';
 import { buildReport, type EmbeddedState, type EnvelopeCandidate, type NdrState } from './report.js';

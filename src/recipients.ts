@@ -63,7 +63,8 @@ export class RecipientList {
   }
 }
 
-function pushUnique(list: string[], address: string): void {
+/** Append `address` unless the list has it already (compared as {@link addressKey} compares). @internal */
+export function pushUnique(list: string[], address: string): void {
   const key = addressKey(address);
   if (!list.some((a) => addressKey(a) === key)) list.push(address);
 }

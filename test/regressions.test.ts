@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { isJournalError } from '../src/errors.js';
 import { htmlToText } from '../src/mime/html-text.js';
 import { parseEnvelope } from '../src/exchange/envelope.js';
-import { bytes, chunk, runAs, text } from './helpers/run.js';
+import { bytes, runAs, text } from './helpers/run.js';
 
 // Findings of the adversarial review of the core (each was a real failure before its fix).
 const W = 'X-MS-Journal-Report:\nContent-Type: multipart/mixed; boundary=B\n\n';

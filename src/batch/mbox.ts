@@ -9,6 +9,7 @@ export interface MboxHandler {
 
 const FROM_LINE = toBytes('\nFrom ');
 const FROM_WORD = toBytes('From ');
+const LF_GT = toBytes('\n>');
 
 /**
  * Most '>' an escaped `>…>From ` line may start with. Longer runs are content, whatever the
@@ -143,10 +144,12 @@ export class MboxSplitter {
     if (this.inMessage) this.endMessage();
   }
 
-  /** Index of an LF followed by one or more '>' and "From ", or -1. */
+  /**
+   * Index of an LF followed by one or more '>' and "From ", or -1. The native search finds each
+   * "\n>" (one loop turn per candidate, not per line).
+   */
   private findEscaped(data: Uint8Array, from: number): number {
-    for (let i = data.indexOf(CharCode.LF, from); i !== -1 && i + 1 < data.length; i = data.indexOf(CharCode.LF, i + 1)) {
-      if (data[i + 1] !== 0x3e) continue;
+    for (let i = indexOfBytes(data, LF_GT, from); i !== -1; i = indexOfBytes(data, LF_GT, i + 1)) {
       let j = i + 1;
       while (j < data.length && data[j] === 0x3e) j++;
       if (j - (i + 1) > MAX_QUOTES) continue;

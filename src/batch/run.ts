@@ -110,7 +110,7 @@ class StoreWriter {
   private readonly hash = createHash('sha256');
 
   constructor(private readonly dir: string) {
-    mkdirSync(dir, { recursive: true });
+    // The directory is made once per unit (processUnit), not once per message.
     this.temp = path.join(dir, `.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`);
     this.fd = openSync(this.temp, 'w');
   }
@@ -158,7 +158,11 @@ class StoreWriter {
   abort(): void {
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
-    if (existsSync(this.temp)) unlinkSync(this.temp);
+    try {
+      unlinkSync(this.temp);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
   }
 }
 
@@ -172,11 +176,16 @@ export async function processUnit(unit: WorkUnit, parse: ParseOptions, outDir: s
   let item: BatchItem | undefined;
   let failed: unknown;
   let index = 0;
+  let dirMade = false;
   const start = (): void => {
     index++;
     item = { file: unit.file, bytes: 0, ...(unit.mbox ? { index } : {}) };
     failed = undefined;
     try {
+      if (outDir !== undefined && !dirMade) {
+        mkdirSync(outDir, { recursive: true });
+        dirMade = true;
+      }
       store = outDir ? new StoreWriter(outDir) : undefined;
       parser = new JournalParser({ ...parse, onOutput: (b) => store?.write(b) });
     } catch (e) {

@@ -110,7 +110,7 @@ export class ByteBuffer {
   }
 }
 
-const latin1 = new TextDecoder('latin1');
+const latin1Decoder = new TextDecoder('latin1');
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 /**
  * Node's Buffer.prototype.latin1Slice works on any Uint8Array and takes a range: one native
@@ -121,6 +121,17 @@ const latin1Slice = (globalThis as unknown as { Buffer?: { prototype: { latin1Sl
   .latin1Slice;
 
 /**
+ * Bytes as a string of the same length, one char per byte (ISO-8859-1 proper: TextDecoder's
+ * "latin1" is windows-1252 and would change bytes 0x80–0x9F). @internal
+ */
+export function latin1(bytes: Uint8Array): string {
+  if (latin1Slice !== undefined) return latin1Slice.call(bytes, 0, bytes.length);
+  let out = '';
+  for (let i = 0; i < bytes.length; i += 8192) out += String.fromCharCode.apply(null, bytes.subarray(i, i + 8192) as unknown as number[]);
+  return out;
+}
+
+/**
  * Decode raw header or envelope bytes whose charset nobody declared: UTF-8 when the bytes are
  * valid UTF-8 (what modern clients put in raw 8-bit headers), otherwise Latin-1 so that no byte
  * is lost. Reads bytes[start..end) without a view of it where it can. @internal
@@ -128,11 +139,11 @@ const latin1Slice = (globalThis as unknown as { Buffer?: { prototype: { latin1Sl
 export function decodeUndeclared(bytes: Uint8Array, start = 0, end = bytes.length): string {
   let i = start;
   while (i < end && bytes[i]! < 0x80) i++;
-  if (i === end) return latin1Slice !== undefined ? latin1Slice.call(bytes, start, end) : latin1.decode(bytes.subarray(start, end));
+  if (i === end) return latin1Slice !== undefined ? latin1Slice.call(bytes, start, end) : latin1Decoder.decode(bytes.subarray(start, end));
   const range = bytes.subarray(start, end);
   try {
     return utf8.decode(range);
   } catch {
-    return latin1.decode(range);
+    return latin1Decoder.decode(range);
   }
 }
