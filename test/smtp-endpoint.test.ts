@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { appendFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import os from 'node:os';
@@ -166,6 +167,21 @@ describe.skipIf(!canBind)('SMTP journal endpoint (examples/smtp-endpoint)', () =
       const google = readIndex(storeDir).at(-2)!;
       expect(google.report.recipients.find((r) => r.address === 'dave@contoso.com')).toMatchObject({ type: 'bcc', source: 'delivery-header' });
       expect(stored(storeDir)).toHaveLength(3);
+    });
+
+    test('an input archived whole is stored under the SHA-256 of its bytes, not under a content key', async () => {
+      // An NDR archived unchanged: the same naming rule as `mailjournal extract --out`.
+      const want = await expected('ndr/heuristic-mailer-daemon.eml');
+      expect(want.report.output.content).toBe('unchanged');
+      expect(want.report.dedup.contentKey).not.toBeNull();
+      const sha = createHash('sha256').update(want.bytes).digest('hex');
+      // A store of its own: the tests below count what the shared one holds.
+      const own = path.join(work, 'whole');
+      const { endpoint, port: ownPort } = await start({ storeDir: own, auth: { users: { [USER.user]: USER.pass } }, allowedNetworks: ['127.0.0.0/8', '::1/128'] });
+      const reply = await deliver(ownPort, fixture('ndr/heuristic-mailer-daemon.eml'));
+      await stop(endpoint);
+      expect(reply).toEqual({ code: 250, response: `250 OK stored sha256-${sha}` });
+      expect(stored(own)).toEqual([`sha256-${sha}.eml`]);
     });
 
     test('the same journal report again is stored once; the new index line carries the merged recipients', async () => {

@@ -298,12 +298,15 @@ async function openIndex(file, log) {
 
 /**
  * The name a message is stored under: its content key without the `ck1:` prefix (another
- * version, `ck2:…`, becomes `ck2-…` so that versions never collide), else `sha256-` and the
- * SHA-256 of the archived bytes.
+ * version, `ck2:…`, becomes `ck2-…` so that versions never collide) when the stored bytes are
+ * the message that key describes; otherwise (a report kept whole: its key describes the
+ * original inside it) `sha256-` and the SHA-256 of the archived bytes. The same rule as
+ * `mailjournal extract --out`.
  */
 function storeKey(report, sha256) {
   const ck = report.dedup?.contentKey;
-  if (typeof ck === 'string') {
+  const keyed = report.output?.content !== 'unchanged' || report.kind === 'message';
+  if (keyed && typeof ck === 'string') {
     const v1 = /^ck1:([0-9a-f]{64})$/.exec(ck);
     if (v1) return v1[1];
     const other = /^(ck\d+):([0-9a-f]{64})$/.exec(ck);

@@ -131,7 +131,9 @@ class StoreWriter {
     closeSync(this.fd!);
     this.fd = undefined;
     const keyed = report.dedup.contentKey !== null && (report.output.content !== 'unchanged' || report.kind === 'message');
-    const key = keyed ? report.dedup.contentKey!.replace(/^ck1:/, '') : `sha256-${this.hash.digest('hex')}`;
+    // ck1 keys go without their prefix; another version (ck2:…) becomes ck2-…, so that versions
+    // never collide and a name never holds a colon (as in the SMTP endpoint example).
+    const key = keyed ? report.dedup.contentKey!.replace(/^ck1:/, '').replace(':', '-') : `sha256-${this.hash.digest('hex')}`;
     const file = path.join(this.dir, `${key}.eml`);
     // link() creates the name only if it does not exist, atomically: two workers storing the same
     // message at once cannot both count it as new. Where hard links are not supported, rename.
