@@ -5,11 +5,11 @@ import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { MboxSplitter } from '../src/batch/mbox.js';
 import { runBatch, type BatchItem } from '../src/batch/run.js';
-import { ROOT } from './helpers/fixtures.js';
+import { FIXTURES, ROOT } from './helpers/fixtures.js';
 import { bytes, chunk, runAs, text } from './helpers/run.js';
 
 const CLI = path.join(ROOT, 'dist', 'cli.js');
-const fixture = (p: string) => readFileSync(path.join(ROOT, 'fixtures', p));
+const fixture = (p: string) => readFileSync(path.join(FIXTURES, p));
 const cli = (args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'latin1' });
 
 function split(mbox: string, how: 'whole' | 'bytes' | number): string[] {

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { ROOT } from './helpers/fixtures.js';
+import { FIXTURES, ROOT } from './helpers/fixtures.js';
 import { SAMPLE_ARCHIVED, SAMPLE_REPORT } from './helpers/sample.js';
 
 // The CLI is tested as users run it: the built dist/cli.js (npm test builds first).
@@ -76,11 +76,11 @@ describe('mailjournal CLI', () => {
   });
 
   test('--mode decides how an NDR is archived; --prefer-clear-text picks the decrypted copy', () => {
-    const ndr = path.join(ROOT, 'fixtures', 'ndr', 'is-ndr-returns-plain.eml');
+    const ndr = path.join(FIXTURES, 'ndr', 'is-ndr-returns-plain.eml');
     expect(JSON.parse(cli(['inspect', ndr]).stdout).ndr.action).toBe('archive-attached');
     expect(JSON.parse(cli(['inspect', '--mode', 'mailbox', ndr]).stdout).ndr.action).toBe('archive-unchanged');
     expect(cli(['inspect', '--mode', 'both', ndr]).code).toBe(2);
-    const irm = path.join(ROOT, 'fixtures', 'exchange', 'irm-two-embedded-messages.eml');
+    const irm = path.join(FIXTURES, 'exchange', 'irm-two-embedded-messages.eml');
     const renditions = JSON.parse(cli(['inspect', '--prefer-clear-text', irm]).stdout).renditions;
     expect(renditions.map((r: { archived: boolean }) => r.archived)).toEqual([false, true]);
   });

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { mergeReports } from '../src/merge.js';
 import { FIXTURES } from './helpers/fixtures.js';
-import { runAs, toCRLF } from './helpers/run.js';
+import { bytes, runAs, toCRLF } from './helpers/run.js';
 
 const read = (name: string) => new Uint8Array(readFileSync(path.join(FIXTURES, 'dedup', `${name}.eml`)));
 const report = (name: string, how: 'whole' | number = 'whole') => runAs(read(name), how).report;
@@ -25,7 +25,7 @@ describe('dedup keys across copies of one message', () => {
 
   test('line endings of a textual application/* part do not change the key (signed mail in an LF export)', () => {
     const signed = (eol: string, sig: string) =>
-      new TextEncoder().encode(
+      bytes(
         [
           'From: a@contoso.com',
           'To: b@contoso.com',
@@ -52,7 +52,7 @@ describe('dedup keys across copies of one message', () => {
     expect(key(signed('\n', 'iQEzBAEBCAAdFiEE'))).not.toBe(key(signed('\n', 'iQEzBAEBCAAdFiEF')));
     // An application/octet-stream part carries bytes: a CR in its decoded content counts.
     const b64 = (body: string) =>
-      new TextEncoder().encode(`From: a@x\nTo: b@x\nContent-Type: application/octet-stream\nContent-Transfer-Encoding: base64\n\n${Buffer.from(body).toString('base64')}\n`);
+      bytes(`From: a@x\nTo: b@x\nContent-Type: application/octet-stream\nContent-Transfer-Encoding: base64\n\n${Buffer.from(body).toString('base64')}\n`);
     expect(key(b64('a\r\nb'))).not.toBe(key(b64('a\nb')));
   });
 
@@ -109,7 +109,7 @@ describe('dedup keys across copies of one message', () => {
   });
 
   test('a message without Message-ID has no Message-ID key, never a shared placeholder', () => {
-    const noId = runAs(new TextEncoder().encode('From: a@x\nTo: b@x\nSubject: s\n\nbody\n'), 'whole').report;
+    const noId = runAs(bytes('From: a@x\nTo: b@x\nSubject: s\n\nbody\n'), 'whole').report;
     expect(noId.dedup.messageIdKey).toBeNull();
     expect(noId.dedup.contentKey).toMatch(/^ck1:/);
   });
@@ -120,7 +120,7 @@ describe('dedup keys across copies of one message', () => {
 });
 
 describe('content key text normalisation does not depend on chunking', () => {
-  const msg = (body: string) => new TextEncoder().encode(`From: a@x\r\nTo: b@x\r\nSubject: s\r\nContent-Type: text/plain\r\n\r\n${body}`);
+  const msg = (body: string) => bytes(`From: a@x\r\nTo: b@x\r\nSubject: s\r\nContent-Type: text/plain\r\n\r\n${body}`);
   const key = (b: Uint8Array, how: 'whole' | 'bytes' | number) => runAs(b, how).report.dedup.contentKey;
   test.each([
     ['short trailing blanks', 'hello\r\n\r\n  \t\r\n'],
@@ -140,7 +140,7 @@ describe('content key text normalisation does not depend on chunking', () => {
 });
 
 test('multiparts whose boundary never appears do not all share one key', () => {
-  const msg = (body: string) => new TextEncoder().encode(`From: a@x\r\nTo: b@x\r\nSubject: s\r\nContent-Type: multipart/mixed; boundary=never\r\n\r\n${body}\r\n`);
+  const msg = (body: string) => bytes(`From: a@x\r\nTo: b@x\r\nSubject: s\r\nContent-Type: multipart/mixed; boundary=never\r\n\r\n${body}\r\n`);
   const a = runAs(msg('hello'), 'whole').report.dedup.contentKey;
   const b = runAs(msg('completely different'), 'whole').report.dedup.contentKey;
   expect(a).not.toBe(b);

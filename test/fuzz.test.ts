@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { checkInput, fuzz } from '../src/fuzz.js';
-import { listFixtures, ROOT } from './helpers/fixtures.js';
+import { FIXTURES, listFixtures, ROOT } from './helpers/fixtures.js';
 
 describe('fuzzer', () => {
   test('every fixture passes every check, whole and in random chunkings', () => {
@@ -23,7 +23,7 @@ describe('fuzzer', () => {
 
   test('mailjournal fuzz DIR: seeds from a directory, summary line, exit 0', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'mailjournal-fuzz-'));
-    writeFileSync(path.join(dir, 'one.eml'), readFileSync(path.join(ROOT, 'fixtures', 'exchange', 'bcc-expanded-dl.eml')));
+    writeFileSync(path.join(dir, 'one.eml'), readFileSync(path.join(FIXTURES, 'exchange', 'bcc-expanded-dl.eml')));
     const out = path.join(dir, 'failures');
     const r = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'cli.js'), 'fuzz', dir, '--seconds', '2', '--seed', '3', '--out', out], { encoding: 'utf8' });
     expect(r.status).toBe(0);
