@@ -54,4 +54,34 @@ describe('package entry points', () => {
     expect(resolveOptions(new Opts())).toMatchObject({ maxDepth: 2, onLimit: 'throw' });
     expect(resolveOptions(Object.defineProperty({}, 'dedupKeys', { value: false, enumerable: false })).dedupKeys).toBe(false);
   });
+
+  test('scalar options resolve once per combination; arrays, odd values and getters never share a stale result', async () => {
+    const { resolveOptions } = await import('../src/options.js');
+    const off = resolveOptions({ dedupKeys: false });
+    expect(off.dedupKeys).toBe(false);
+    expect(Object.isFrozen(off)).toBe(true);
+    // Same combination (sinks aside): the same object; another value or another option: another.
+    expect(resolveOptions({ dedupKeys: false, onOutput: () => {} } as object)).toBe(off);
+    expect(resolveOptions({ dedupKeys: true })).not.toBe(off);
+    expect(resolveOptions({ dedupKeys: false, mode: 'mailbox' })).toMatchObject({ dedupKeys: false, mode: 'mailbox' });
+    // An invalid value throws every time, whatever was cached for a value that looks alike.
+    expect(resolveOptions({ maxDepth: 5 }).maxDepth).toBe(5);
+    for (let i = 0; i < 2; i++) expect(() => resolveOptions({ maxDepth: '5' } as never)).toThrow(TypeError);
+    // A string cannot imitate two options (every name and string is quoted in the cache key).
+    expect(() => resolveOptions({ mode: 'endpoint";"maxDepth"=n5;' } as never)).toThrow(TypeError);
+    expect(resolveOptions({ mode: 'endpoint', maxDepth: 5 }).maxDepth).toBe(5);
+    // Arrays can change between calls: never cached.
+    const names = ['X-One'];
+    const a = resolveOptions({ removeHeaders: names });
+    names.push('X-Two');
+    expect([...resolveOptions({ removeHeaders: names }).removeHeaders]).toEqual(['x-one', 'x-two']);
+    expect([...a.removeHeaders]).toEqual(['x-one']);
+    // A getter on a plain object is read once: the result is what that read said.
+    let n = 0;
+    const moving = Object.defineProperty({}, 'maxDepth', { get: () => ++n * 10, enumerable: true });
+    expect(resolveOptions(moving).maxDepth).toBe(10);
+    expect(resolveOptions(moving).maxDepth).toBe(20);
+    // More combinations than the cache holds still resolve correctly.
+    for (let d = 1; d <= 200; d++) expect(resolveOptions({ maxDepth: d }).maxDepth).toBe(d);
+  });
 });
