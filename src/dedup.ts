@@ -164,7 +164,14 @@ class LeafHasher {
       this.spilling = true;
       return;
     }
-    this.held ??= new Uint8Array(MAX_HELD_BLANKS);
+    // Usually a final line break or two: start small (a zeroed 4 KiB per text part was a
+    // measurable share of a small report's allocation) and grow up to the cap.
+    const need = this.heldLength + blanks.length;
+    if (this.held === undefined || this.held.length < need) {
+      const grown = new Uint8Array(Math.min(MAX_HELD_BLANKS, Math.max(64, need, (this.held?.length ?? 0) * 2)));
+      if (this.held !== undefined) grown.set(this.held.subarray(0, this.heldLength));
+      this.held = grown;
+    }
     this.held.set(blanks, this.heldLength);
     this.heldLength += blanks.length;
   }
@@ -355,7 +362,7 @@ export class ContentHasher {
     readonly maxLineBytes: number,
     readonly maxParts = Number.MAX_SAFE_INTEGER,
   ) {
-    this.main.updateText(`${CONTENT_KEY_VERSION}\n`);
+    this.record(`${CONTENT_KEY_VERSION}\n`);
     this.top = new Entity(this, 0);
   }
 
@@ -373,12 +380,24 @@ export class ContentHasher {
 
   end(): string {
     this.top.end();
+    this.flushRecords();
     return `${CONTENT_KEY_VERSION}:${this.main.digestHex()}`;
   }
 
+  /** Records not yet hashed: a message's few short records go to the hash in one update. */
+  private pending = '';
+
   /** @internal */
   record(text: string): void {
-    this.main.updateText(text);
+    this.pending += text;
+    // Bounded however many parts a message has.
+    if (this.pending.length > 4096) this.flushRecords();
+  }
+
+  private flushRecords(): void {
+    if (this.pending === '') return;
+    this.main.updateText(this.pending);
+    this.pending = '';
   }
 
   /** A leaf whose own digest goes into the main hash, with its type and filename, at its end. @internal */

@@ -16,9 +16,11 @@ export class RecipientList {
 
   constructor(private readonly max = Number.MAX_SAFE_INTEGER) {}
 
-  /** Add a fact about `address`; empty addresses are ignored (returns false), so are new ones past the limit. */
-  add(address: string, fact: RecipientFact): boolean {
-    const key = addressKey(address);
+  /**
+   * Add a fact about `address`; empty addresses are ignored (returns false), so are new ones past
+   * the limit. `key` is `addressKey(address)` when the caller has it already.
+   */
+  add(address: string, fact: RecipientFact, key = addressKey(address)): boolean {
     if (key === '') return false;
     let r = this.byKey.get(key);
     if (r === undefined) {
@@ -85,10 +87,13 @@ export class VisibleTypes {
 
   /** 'to' | 'cc' when the address is in that header, else undefined. */
   of(address: string | undefined): RecipientType | undefined {
-    if (address === undefined) return undefined;
+    return address === undefined ? undefined : this.ofKey(addressKey(address));
+  }
+
+  /** {@link of} for an address already turned into its {@link addressKey}. */
+  ofKey(key: string): RecipientType | undefined {
     this.sets ??= { to: new Set(this.to.map(addressKey)), cc: new Set(this.cc.map(addressKey)) };
-    const k = addressKey(address);
-    return this.sets.to.has(k) ? 'to' : this.sets.cc.has(k) ? 'cc' : undefined;
+    return this.sets.to.has(key) ? 'to' : this.sets.cc.has(key) ? 'cc' : undefined;
   }
 
   /** The inferred type of an address, `bcc` when it is in neither header. */

@@ -1,3 +1,4 @@
+import { addressKey } from '../address.js';
 import { RecipientList, VisibleTypes } from '../recipients.js';
 import type { RecipientFact, RecipientType } from '../types.js';
 import type { EnvelopeRecipientLine } from './envelope.js';
@@ -16,16 +17,26 @@ import type { EnvelopeRecipientLine } from './envelope.js';
 export function addEnvelopeRecipients(list: RecipientList, lines: EnvelopeRecipientLine[], visible: VisibleTypes): number {
   let dropped = 0;
   for (const line of lines) {
+    // One key per line, shared by the type look-up and the list (each is a lower-cased copy).
+    const key = addressKey(line.address);
     let fact: RecipientFact;
-    if (line.field === 'Recipient' || line.field === 'Recipients') {
-      const type = visible.of(line.expanded) ?? visible.of(line.forwarded) ?? visible.infer(line.address);
+    const explicit = EXPLICIT_TYPE.get(line.field);
+    if (explicit === undefined) {
+      const type = visible.of(line.expanded) ?? visible.of(line.forwarded) ?? visible.ofKey(key) ?? 'bcc';
       fact = { source: 'envelope', field: line.field, type, inferred: true };
     } else {
-      fact = { source: 'envelope', field: line.field, type: line.field.toLowerCase() as RecipientType, inferred: false };
+      fact = { source: 'envelope', field: line.field, type: explicit, inferred: false };
     }
     if (line.expanded !== undefined) fact.expanded = line.expanded;
     if (line.forwarded !== undefined) fact.forwarded = line.forwarded;
-    if (!list.add(line.address, fact)) dropped++;
+    if (!list.add(line.address, fact, key)) dropped++;
   }
   return dropped;
 }
+
+/** The envelope fields that state the type; `Recipient` and 2003's `Recipients` do not. */
+const EXPLICIT_TYPE = new Map<string, RecipientType>([
+  ['To', 'to'],
+  ['Cc', 'cc'],
+  ['Bcc', 'bcc'],
+]);
