@@ -58,46 +58,69 @@ export async function parseJournal(input: JournalInput, options: ParseJournalOpt
   // touched. `output` and `endOutput` ride along unread: the parser ignores keys it does not know.
   const parser = new JournalParser({ ...options, onOutput: (b) => queue.push(b) });
   const write = openSink(options.output, options.endOutput ?? true);
-  const drain = async (): Promise<void> => {
-    for (let i = 0; i < queue.length; i++) await write.chunk(queue[i]!);
+  // Synchronous while the sink is: a callback that returns nothing and a Writable that accepts
+  // every chunk cost no promise per chunk (a small report emits several pieces, and an await
+  // each was a visible share of its cost). The first promise a sink returns is awaited, and so
+  // is everything after it in the queue, in order.
+  const drain = (): Promise<void> | undefined => {
+    let i = 0;
+    while (i < queue.length) {
+      const pending = write.chunk(queue[i++]!);
+      if (pending !== undefined) {
+        return pending.then(async () => {
+          while (i < queue.length) await write.chunk(queue[i++]!);
+          queue.length = 0;
+        });
+      }
+    }
     queue.length = 0;
+    return undefined;
   };
   if (typeof input === 'string' || input instanceof Uint8Array || input instanceof ArrayBuffer) {
     // A whole message in memory: no stream machinery needed.
     parser.write(toChunk(input));
-    await drain();
+    const pending = drain();
+    if (pending !== undefined) await pending;
   } else {
     for await (const chunk of readInput(input)) {
       parser.write(chunk);
-      if (queue.length > 0) await drain();
+      const pending = drain();
+      if (pending !== undefined) await pending;
     }
   }
   const report = parser.end();
-  await drain();
-  await write.close();
+  const pending = drain();
+  if (pending !== undefined) await pending;
+  const closing = write.close();
+  if (closing !== undefined) await closing;
   return report;
 }
 
+/** Writes to the user's sink; undefined when a call finished synchronously, else its promise. */
 interface SinkWriter {
-  chunk(bytes: Uint8Array): Promise<void>;
-  close(): Promise<void>;
+  chunk(bytes: Uint8Array): Promise<void> | undefined;
+  close(): Promise<void> | undefined;
 }
 
+const isThenable = (v: unknown): v is PromiseLike<unknown> => typeof (v as PromiseLike<unknown> | undefined)?.then === 'function';
+
 function openSink(sink: OutputSink | undefined, end: boolean): SinkWriter {
-  if (sink === undefined) return { chunk: async () => {}, close: async () => {} };
+  if (sink === undefined) return { chunk: () => undefined, close: () => undefined };
   const fail = (e: unknown): never => {
     throw e instanceof JournalError ? e : new OutputError(`writing the archived output failed: ${(e as Error)?.message ?? String(e)}`, { cause: e });
   };
   if (typeof sink === 'function') {
     return {
-      chunk: async (b) => {
+      chunk: (b) => {
+        let result: unknown;
         try {
-          await sink(b);
+          result = sink(b);
         } catch (e) {
           fail(e);
         }
+        return isThenable(result) ? Promise.resolve(result).then(() => undefined, fail) : undefined;
       },
-      close: async () => {},
+      close: () => undefined,
     };
   }
   if (typeof (sink as WritableStream).getWriter === 'function') {
@@ -139,22 +162,26 @@ function openSink(sink: OutputSink | undefined, end: boolean): SinkWriter {
       w.once('error', onError);
     });
   return {
-    chunk: async (b) => {
+    chunk: (b) => {
+      let accepted: boolean;
       try {
-        if (!w.write(b)) await waitFor('drain');
+        accepted = w.write(b);
       } catch (e) {
-        fail(e);
+        return fail(e);
       }
+      return accepted ? undefined : waitFor('drain').then(undefined, fail);
     },
-    close: async () => {
-      if (!end) return;
-      try {
-        const finished = waitFor('finish');
-        w.end();
-        await finished;
-      } catch (e) {
-        fail(e);
-      }
+    close: () => {
+      if (!end) return undefined;
+      return (async () => {
+        try {
+          const finished = waitFor('finish');
+          w.end();
+          await finished;
+        } catch (e) {
+          fail(e);
+        }
+      })();
     },
   };
 }

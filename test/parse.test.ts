@@ -80,6 +80,50 @@ describe('parseJournal outputs', () => {
     expect(err).toBeInstanceOf(OutputError);
     expect(isJournalError(err)).toBe(true);
   });
+
+  test('a callback that is sometimes synchronous and sometimes not: every piece, in order, each promise awaited', async () => {
+    // Sync returns are not awaited (no promise per piece); the first promise and everything queued
+    // after it must still be written in order, and the report must wait for the last one.
+    const got: string[] = [];
+    let calls = 0;
+    let settled = 0;
+    const report = await parseJournal(chunk(input, 5), {
+      output: (b) => {
+        const piece = text(b.slice());
+        if (calls++ % 2 === 0) {
+          got.push(piece);
+          return undefined;
+        }
+        return new Promise<void>((resolve) =>
+          setTimeout(() => {
+            got.push(piece);
+            settled++;
+            resolve();
+          }, 1),
+        );
+      },
+    });
+    expect(calls).toBeGreaterThan(2);
+    expect(settled).toBe(Math.floor(calls / 2));
+    expect(got.join('')).toBe(SAMPLE_ARCHIVED);
+    expect(report.output.content).toBe('original');
+  });
+
+  test('a callback that throws synchronously, and a Writable whose write throws, reject with OutputError', async () => {
+    const thrown = await parseJournal(input, {
+      output: () => {
+        throw new Error('disk gone');
+      },
+    }).catch((e: unknown) => e);
+    expect(thrown).toBeInstanceOf(OutputError);
+    expect((thrown as OutputError).message).toContain('disk gone');
+    const sink = new PassThrough();
+    sink.write = () => {
+      throw new Error('write refused');
+    };
+    const refused = await parseJournal(input, { output: sink }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(OutputError);
+  });
 });
 
 describe('JournalParser', () => {
