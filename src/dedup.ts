@@ -3,7 +3,7 @@ import { normaliseMessageId } from './address.js';
 import { ByteBuffer, CharCode } from './internal/bytes.js';
 import { createSha256, sha256Hex, type Hasher } from './internal/hash.js';
 import { parseSimpleValue, type ContentType } from './mime/content-type.js';
-import { decodeHeaderWords, HeaderCollector, parseDateHeader, type HeaderBlock } from './mime/header-block.js';
+import { decodeHeaderWords, HeaderCollector, type HeaderBlock } from './mime/header-block.js';
 import { MultipartScanner } from './mime/multipart.js';
 import { createTransferDecoder, normaliseTransferEncoding } from './mime/transfer-decoding.js';
 
@@ -30,13 +30,13 @@ export function messageIdKey(messageId: string | null | undefined): string | und
 const collapse = (s: string): string => (/[^\S ]| \s/.test(s) ? s.replace(/\s+/g, ' ') : s).trim();
 
 function addresses(block: HeaderBlock, name: string, sorted: boolean): string {
-  const mailboxes = block.addresses(name);
-  if (mailboxes.length === 0) return '';
-  if (mailboxes.length === 1) return mailboxes[0]!.address.toLowerCase();
-  const list = mailboxes.map((m) => m.address.toLowerCase());
-  if (!sorted) return list.join(',');
-  // Sorted, then each address once: duplicates are neighbours after sorting (no Set needed).
-  list.sort();
+  const lower = block.lowerAddresses(name);
+  if (lower.length === 0) return '';
+  if (lower.length === 1) return lower[0]!;
+  if (!sorted) return lower.join(',');
+  // Sorted (a copy: the block's list keeps header order), then each address once: duplicates are
+  // neighbours after sorting (no Set needed).
+  const list = lower.slice().sort();
   let out = list[0]!;
   for (let i = 1; i < list.length; i++) if (list[i] !== list[i - 1]) out += `,${list[i]}`;
   return out;
@@ -57,14 +57,14 @@ function ids(value: string | undefined): string {
  */
 export function canonicalHeaders(block: HeaderBlock): string {
   const date = block.get('date');
-  const time = parseDateHeader(date);
+  const time = block.date();
   return (
     `from:${addresses(block, 'from', false)}\n` +
     `sender:${addresses(block, 'sender', false)}\n` +
     `to:${addresses(block, 'to', true)}\n` +
     `cc:${addresses(block, 'cc', true)}\n` +
     `date:${date === undefined ? '' : Number.isNaN(time) ? collapse(date) : String(Math.floor(time / 1000))}\n` +
-    `subject:${collapse(decodeHeaderWords(block.get('subject') ?? ''))}\n` +
+    `subject:${collapse(block.getDecoded('subject') ?? '')}\n` +
     `message-id:${normaliseMessageId(block.get('message-id'))?.slice(1, -1) ?? '(none)'}\n` +
     `in-reply-to:${ids(block.get('in-reply-to'))}\n` +
     `references:${ids(block.get('references'))}\n`

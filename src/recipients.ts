@@ -1,4 +1,5 @@
 import { addressKey } from './address.js';
+import type { HeaderBlock } from './mime/header-block.js';
 import type { JournalRecipient, RecipientFact, RecipientSource, RecipientType } from './types.js';
 
 const TYPE_RANK: Record<RecipientType, number> = { to: 0, cc: 1, bcc: 2 };
@@ -80,10 +81,8 @@ export class VisibleTypes {
   // Built on the first question: reports whose envelope types every line (To/Cc/Bcc) never ask.
   private sets: { to: Set<string>; cc: Set<string> } | undefined;
 
-  constructor(
-    private readonly to: readonly string[],
-    private readonly cc: readonly string[],
-  ) {}
+  /** `headers`: the message's header block (undefined: no headers, every address is blind). */
+  constructor(private readonly headers: HeaderBlock | undefined) {}
 
   /** 'to' | 'cc' when the address is in that header, else undefined. */
   of(address: string | undefined): RecipientType | undefined {
@@ -92,7 +91,12 @@ export class VisibleTypes {
 
   /** {@link of} for an address already turned into its {@link addressKey}. */
   ofKey(key: string): RecipientType | undefined {
-    this.sets ??= { to: new Set(this.to.map(addressKey)), cc: new Set(this.cc.map(addressKey)) };
+    // The block's lower-cased lists (the content key made them already); addressKey also drops
+    // angle brackets and blanks at the ends, as it does for the envelope's addresses.
+    this.sets ??= {
+      to: new Set(this.headers?.lowerAddresses('to').map(addressKey)),
+      cc: new Set(this.headers?.lowerAddresses('cc').map(addressKey)),
+    };
     return this.sets.to.has(key) ? 'to' : this.sets.cc.has(key) ? 'cc' : undefined;
   }
 

@@ -3,7 +3,7 @@ import { readDelivery } from './delivery.js';
 import type { Detection } from './detect.js';
 import type { ParsedEnvelope } from './exchange/envelope.js';
 import { addEnvelopeRecipients } from './exchange/recipients.js';
-import { parseDateHeader, type HeaderBlock } from './mime/header-block.js';
+import type { HeaderBlock } from './mime/header-block.js';
 import type { ResolvedOptions } from './options.js';
 import { RecipientList, VisibleTypes } from './recipients.js';
 import { messageIdKey, type ContentHasher } from './dedup.js';
@@ -141,10 +141,7 @@ function messageReport(s: ParseState, warnings: JournalReport['warnings'], warnB
   if (delivery && delivery.source !== 'headers') {
     // A routing or delivered copy: who it was delivered to is known, BCC included.
     addHeaderRecipients(list, block!, [['To', 'to'], ['Cc', 'cc']]);
-    const visible = new VisibleTypes(
-      message.to.map((m) => m.address),
-      message.cc.map((m) => m.address),
-    );
+    const visible = new VisibleTypes(block);
     for (const f of delivery.facts) list.add(f.address, { source: 'delivery-header', field: f.field, type: visible.infer(f.address), inferred: true });
   } else if (block) {
     addHeaderRecipients(list, block, [
@@ -244,10 +241,7 @@ function journalReport(s: ParseState, warnings: JournalReport['warnings']): Jour
     }
     if (p.unknownLines.length > 0) s.warn('ENVELOPE_UNKNOWN_LINE', `${p.unknownLines.length} envelope line(s) not understood, e.g. ${JSON.stringify(p.unknownLines[0]!.slice(0, 80))}`);
     if (p.duplicateFields.length > 0) s.warn('ENVELOPE_DUPLICATE_FIELD', `envelope field(s) repeated, first kept: ${[...new Set(p.duplicateFields)].join(', ')}`);
-    const visible = new VisibleTypes(
-      message.to.map((m) => m.address),
-      message.cc.map((m) => m.address),
-    );
+    const visible = new VisibleTypes(inner);
     const dropped = addEnvelopeRecipients(list, p.recipients, visible);
     if (dropped > 0) s.warn('ENVELOPE_NULL_RECIPIENT', `${dropped} envelope recipient line(s) with the null address <> were dropped`);
     if (list.size === 0) {
@@ -336,8 +330,7 @@ function checkMessageId(s: ParseState, message: MessageInfo, haveOriginal: boole
 /** Facts of a message's own headers. @internal */
 export function messageInfo(block: HeaderBlock | undefined): MessageInfo {
   const messageId = block?.get('message-id')?.trim() || null;
-  const dateHeader = block?.get('date');
-  const time = parseDateHeader(dateHeader);
+  const time = block === undefined ? NaN : block.date();
   return {
     messageId,
     messageIdSource: messageId === null ? null : 'header',

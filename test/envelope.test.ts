@@ -4,10 +4,14 @@ import { envelopeAddress, fieldLine, FIELD_LINE, parseEnvelope } from '../src/ex
 import { addEnvelopeRecipients } from '../src/exchange/recipients.js';
 import type { EnvelopeRecipientLine } from '../src/exchange/envelope.js';
 import { RecipientList, VisibleTypes } from '../src/recipients.js';
+import { parseHeaderBlock } from '../src/mime/header-block.js';
 
 function resolveRecipients(lines: EnvelopeRecipientLine[], to: string[], cc: string[]) {
   const list = new RecipientList();
-  const dropped = addEnvelopeRecipients(list, lines, new VisibleTypes(to, cc));
+  // The types are read from the original's header block, as the report does.
+  const raw = new TextEncoder().encode(`To: ${to.join(', ')}\r\nCc: ${cc.join(', ')}\r\n\r\n`);
+  const headers = parseHeaderBlock(raw, raw.length - 2);
+  const dropped = addEnvelopeRecipients(list, lines, new VisibleTypes(headers));
   return { recipients: list.list(), dropped };
 }
 

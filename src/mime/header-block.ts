@@ -83,7 +83,19 @@ export class HeaderBlock {
     return list;
   }
 
+  /** The addresses of {@link addresses}, lower-cased, in the same order; remembered. */
+  lowerAddresses(name: string): string[] {
+    const key = name.toLowerCase();
+    let list = this.lowerCache.get(key);
+    if (list === undefined) {
+      list = this.addresses(key).map((m) => m.address.toLowerCase());
+      this.lowerCache.set(key, list);
+    }
+    return list;
+  }
+
   private readonly addressCache = new Map<string, Mailbox[]>();
+  private readonly lowerCache = new Map<string, string[]>();
   private parsedContentType: ContentType | undefined;
 
   /** The parsed Content-Type (text/plain when absent), parsed once. */
@@ -92,10 +104,23 @@ export class HeaderBlock {
     return this.parsedContentType;
   }
 
-  /** First value, RFC 2047 encoded-words decoded. */
+  /** First value, RFC 2047 encoded-words decoded; remembered (the report, its renditions and the content key all read the Subject). */
   getDecoded(name: string): string | undefined {
-    const v = this.get(name);
-    return v === undefined ? undefined : decodeHeaderWords(v);
+    const key = name.toLowerCase();
+    if (this.decodedCache.has(key)) return this.decodedCache.get(key);
+    const v = this.get(key);
+    const decoded = v === undefined ? undefined : decodeHeaderWords(v);
+    this.decodedCache.set(key, decoded);
+    return decoded;
+  }
+
+  private readonly decodedCache = new Map<string, string | undefined>();
+  private parsedDate: number | undefined;
+
+  /** {@link parseDateHeader} of the first Date field, parsed once (NaN when missing or unreadable). */
+  date(): number {
+    this.parsedDate ??= parseDateHeader(this.get('date'));
+    return this.parsedDate;
   }
 }
 
