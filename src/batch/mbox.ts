@@ -10,6 +10,10 @@ export interface MboxHandler {
 const FROM_LINE = toBytes('\nFrom ');
 const FROM_WORD = toBytes('From ');
 const LF_GT = toBytes('\n>');
+const EMPTY = new Uint8Array(0);
+
+/** Chunks at least this large get their seam with the held bytes glued, not the whole chunk. */
+const SEAM_MIN_CHUNK = 4096;
 
 /**
  * Most '>' an escaped `>…>From ` line may start with. Longer runs are content, whatever the
@@ -36,27 +40,55 @@ function isPartialEscape(data: Uint8Array, pos: number): boolean {
  * @internal
  */
 export class MboxSplitter {
-  private carry: Uint8Array = new Uint8Array(0);
+  private carry: Uint8Array = EMPTY;
   private inMessage = false;
   private inFromLine = false;
   private skipCarriedLf = false;
-  /** Messages seen. */
-  count = 0;
+  /** Whether a message has started (the first From line needs no LF before it). */
+  private started = false;
 
   constructor(private readonly handler: MboxHandler) {}
 
   write(chunk: Uint8Array): void {
     // Nothing new: the state (a carried LF that is not content, above all) stays as it is.
     if (chunk.length === 0) return;
-    let data = concatBytes(this.carry, chunk);
-    this.carry = new Uint8Array(0);
-    if (this.count === 0 && !this.inMessage && !this.inFromLine) {
+    if (this.carry.length === 0) return this.split(chunk, 0);
+    // The held bytes (a line start that may begin a separator) are usually few, and gluing them
+    // to the whole chunk would copy every chunk of the file. Only the seam is glued: the held
+    // bytes and the chunk up to the end of a line far enough in for any separator or escaped
+    // line that starts in them to end there. What that leaves held is then part of this chunk,
+    // so splitting carries on in the chunk itself from there.
+    const lf = chunk.length >= SEAM_MIN_CHUNK ? chunk.indexOf(CharCode.LF, MAX_QUOTES + FROM_WORD.length + 4) : -1;
+    if (lf === -1) {
+      const data = concatBytes(this.carry, chunk);
+      this.carry = EMPTY;
+      return this.split(data, 0);
+    }
+    const head = concatBytes(this.carry, chunk.subarray(0, lf + 1));
+    this.carry = EMPTY;
+    this.split(head, 0);
+    // A head that ends with a line break holds at most that LF and the three bytes before it.
+    const start = lf + 1 - this.carry.length;
+    const rest = this.carry;
+    this.carry = EMPTY;
+    if (start >= 0) return this.split(chunk, start);
+    // Not reached (see above); kept so that the bytes are never lost if that ever changes.
+    this.split(concatBytes(rest, chunk.subarray(lf + 1)), 0);
+  }
+
+  /**
+   * Split data[start..], data[start] being where held bytes (or a new chunk) begin; bytes before
+   * `start` were handled already and are never looked at. Whatever may begin a separator at the
+   * end is copied to `carry`.
+   */
+  private split(data: Uint8Array, start: number): void {
+    if (!this.started && !this.inMessage && !this.inFromLine) {
       // The file starts with its first From line (no LF before it).
-      if (data.length < 5) {
-        this.carry = data.slice();
+      if (data.length - start < 5) {
+        this.carry = data.slice(start);
         return;
       }
-      if (data[0] === 0x46 && data[1] === 0x72 && data[2] === 0x6f && data[3] === 0x6d && data[4] === CharCode.Space) {
+      if (data[start] === 0x46 && data[start + 1] === 0x72 && data[start + 2] === 0x6f && data[start + 3] === 0x6d && data[start + 4] === CharCode.Space) {
         this.inFromLine = true;
       } else {
         this.startMessage();
@@ -64,7 +96,7 @@ export class MboxSplitter {
     }
     // A From line that ended the last chunk left its LF here, only so that an escaped first line
     // (">From …") can be recognised: it is not message content.
-    let pos = this.skipCarriedLf ? 1 : 0;
+    let pos = this.skipCarriedLf ? start + 1 : start;
     this.skipCarriedLf = false;
     // Next separator and next escaped line, searched again only once passed (rescanning the
     // chunk on every message would make a file of small messages quadratic).
@@ -88,12 +120,12 @@ export class MboxSplitter {
       if (from !== -1 && from < pos) from = indexOfBytes(data, FROM_LINE, pos);
       // From pos - 1: the LF that ends the From line (or the previous line) starts the first
       // line of what follows, which may itself be an escaped ">From ".
-      if (gt !== -1 && gt < pos - 1) gt = this.findEscaped(data, pos > 0 ? pos - 1 : pos);
+      if (gt !== -1 && gt < pos - 1) gt = this.findEscaped(data, pos > start ? pos - 1 : pos);
       const next = from === -1 ? gt : gt === -1 ? from : Math.min(from, gt);
       if (next === -1) {
         // At the start of a line whose LF is already handled, a partial ">…>From " is held with
         // that LF (skipped on the next write), so that it can still be un-escaped.
-        if (pos > 0 && data[pos - 1] === CharCode.LF && isPartialEscape(data, pos)) {
+        if (pos > start && data[pos - 1] === CharCode.LF && isPartialEscape(data, pos)) {
           this.carry = data.slice(pos - 1);
           this.skipCarriedLf = true;
           return;
@@ -131,7 +163,7 @@ export class MboxSplitter {
     if (this.inFromLine) {
       this.inFromLine = false;
       this.startMessage();
-      this.carry = new Uint8Array(0);
+      this.carry = EMPTY;
     }
     // A carried LF that ended the previous line is not content (see skipCarriedLf).
     const rest = this.skipCarriedLf ? this.carry.subarray(1) : this.carry;
@@ -140,7 +172,7 @@ export class MboxSplitter {
       if (!this.inMessage) this.startMessage();
       this.emit(rest);
     }
-    this.carry = new Uint8Array(0);
+    this.carry = EMPTY;
     if (this.inMessage) this.endMessage();
   }
 
@@ -171,7 +203,7 @@ export class MboxSplitter {
 
   private startMessage(): void {
     this.inMessage = true;
-    this.count++;
+    this.started = true;
     this.handler.onMessageStart();
   }
 
