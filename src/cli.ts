@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fuzz } from './fuzz.js';
 import { enumerate, looksLikeMbox, runBatch } from './batch/run.js';
@@ -189,7 +189,16 @@ function describe(e: unknown): string {
 /** Directories, mbox files, --out or --jobs: process every message as a batch. */
 function isBatch(args: Args): boolean {
   if (args.out !== undefined || args.jobs !== undefined) return true;
-  return args.files.some((f) => f !== '-' && existsSync(f) && (statSync(f).isDirectory() || (statSync(f).isFile() && looksLikeMbox(f))));
+  return args.files.some((f) => {
+    if (f === '-') return false;
+    let st: ReturnType<typeof statSync> | undefined;
+    try {
+      st = statSync(f, { throwIfNoEntry: false });
+    } catch {
+      return false;
+    }
+    return st !== undefined && (st.isDirectory() || (st.isFile() && looksLikeMbox(f)));
+  });
 }
 
 async function batch(args: Args, printReports: boolean): Promise<number> {

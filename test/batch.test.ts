@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { MboxSplitter } from '../src/batch/mbox.js';
-import { runBatch, type BatchItem } from '../src/batch/run.js';
+import { enumerate, runBatch, type BatchItem } from '../src/batch/run.js';
 import { FIXTURES, ROOT } from './helpers/fixtures.js';
 import { bytes, chunk, runAs, text } from './helpers/run.js';
 
@@ -180,12 +180,35 @@ test('mbox splitting does not depend on chunking (property)', async () => {
   );
 });
 
+describe('mbox or single message, decided by the first bytes as the file is read', () => {
+  test('files shorter than a From line, empty files, an mbox, and a message whose body starts with From', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'mailjournal-head-'));
+    const write = (name: string, content: string) => writeFileSync(path.join(dir, name), content, 'latin1');
+    write('a-empty.eml', '');
+    write('b-from.eml', 'From');
+    write('c-one.mbox', 'From a@b Mon Jun  3 09:00:00 2024\nSubject: one\n\nbody\n\nFrom a@b Mon Jun  3 09:00:01 2024\nSubject: two\n\nbody\n');
+    write('d-plain.eml', 'Subject: From here\n\nFrom the start\n');
+    const items: BatchItem[] = [];
+    const { units, missing } = enumerate([dir, path.join(dir, 'nope.eml')]);
+    expect(missing).toEqual([path.join(dir, 'nope.eml')]);
+    await runBatch(units, { parse: {}, outDir: undefined, jobs: 1, onItem: (i) => items.push(i) });
+    expect(items.map((i) => [path.basename(i.file), i.index ?? null, i.bytes])).toEqual([
+      ['a-empty.eml', null, 0],
+      ['b-from.eml', null, 4],
+      ['c-one.mbox', 1, 19],
+      ['c-one.mbox', 2, 19],
+      ['d-plain.eml', null, 35],
+    ]);
+    expect(items.find((i) => i.file.endsWith('d-plain.eml'))!.report!.message.subject).toBe('From here');
+  });
+});
+
 describe('runBatch with worker threads', () => {
   test('a worker that exits or throws fails only the unit it was reading; the rest are done', async () => {
     const files = ['a.eml', 'crash.eml', 'b.eml', 'throw.eml', 'c.eml', 'd.eml'];
     const items: BatchItem[] = [];
     await runBatch(
-      files.map((file) => ({ file, mbox: false })),
+      files.map((file) => ({ file })),
       { parse: {}, outDir: undefined, jobs: 2, onItem: (i) => items.push(i), workerFile: new URL('./helpers/flaky-worker.mjs', import.meta.url) },
     );
     const byFile = Object.fromEntries(items.map((i) => [i.file, i]));

@@ -5,12 +5,12 @@ import { Worker } from 'node:worker_threads';
 import type { ParseOptions } from '../options.js';
 import { JournalParser } from '../parser.js';
 import type { JournalReport } from '../types.js';
+import { concatBytes } from '../internal/bytes.js';
 import { MboxSplitter } from './mbox.js';
 
-/** One file to process: a single message, or an mbox holding many. */
+/** One file to process: a single message, or an mbox holding many (decided by its first bytes). */
 export interface WorkUnit {
   file: string;
-  mbox: boolean;
 }
 
 /** The outcome for one message of a batch. */
@@ -35,7 +35,10 @@ function isDirectory(p: string): boolean {
   }
 }
 
-/** Whether a file starts like an mbox ("From " line). */
+/** Whether the first bytes of a file are those of an mbox (a "From " line). */
+const startsLikeMbox = (head: Uint8Array): boolean => head.length >= 5 && head[0] === 0x46 && head[1] === 0x72 && head[2] === 0x6f && head[3] === 0x6d && head[4] === 0x20;
+
+/** Whether a file starts like an mbox ("From " line); false when it cannot be read. */
 export function looksLikeMbox(file: string): boolean {
   let fd: number;
   try {
@@ -46,7 +49,7 @@ export function looksLikeMbox(file: string): boolean {
   }
   try {
     const head = Buffer.alloc(5);
-    return readSync(fd, head, 0, 5, 0) === 5 && head.toString('latin1') === 'From ';
+    return readSync(fd, head, 0, 5, 0) === 5 && startsLikeMbox(head);
   } finally {
     closeSync(fd);
   }
@@ -62,7 +65,9 @@ const SKIP = /(^|[/\\])\.|\.(json|md|txt)$|\.archived\.eml$/;
 export function enumerate(paths: string[]): { units: WorkUnit[]; missing: string[] } {
   const units: WorkUnit[] = [];
   const missing: string[] = [];
-  const addFile = (file: string) => units.push({ file, mbox: looksLikeMbox(file) });
+  // One stat per entry; whether a file is an mbox is seen in its first chunk when it is read, so
+  // that a tree of many small files is not opened twice.
+  const addFile = (file: string) => units.push({ file });
   const walk = (dir: string): void => {
     const names = readdirSync(dir).sort();
     const maildir = ['cur', 'new', 'tmp'].every((d) => names.includes(d));
@@ -88,11 +93,16 @@ export function enumerate(paths: string[]): { units: WorkUnit[]; missing: string
     }
   };
   for (const p of paths) {
-    if (!existsSync(p)) {
-      missing.push(p);
+    let st: ReturnType<typeof statSync> | undefined;
+    try {
+      st = statSync(p, { throwIfNoEntry: false });
+    } catch {
+      // Not ENOENT (a permission error on a parent folder …): reading it reports the real error.
+      addFile(p);
       continue;
     }
-    if (statSync(p).isDirectory()) walk(p);
+    if (st === undefined) missing.push(p);
+    else if (st.isDirectory()) walk(p);
     else addFile(p);
   }
   return { units, missing };
@@ -179,9 +189,10 @@ export async function processUnit(unit: WorkUnit, parse: ParseOptions, outDir: s
   let failed: unknown;
   let index = 0;
   let dirMade = false;
+  let mbox = false;
   const start = (): void => {
     index++;
-    item = { file: unit.file, bytes: 0, ...(unit.mbox ? { index } : {}) };
+    item = { file: unit.file, bytes: 0, ...(mbox ? { index } : {}) };
     failed = undefined;
     try {
       if (outDir !== undefined && !dirMade) {
@@ -219,19 +230,36 @@ export async function processUnit(unit: WorkUnit, parse: ParseOptions, outDir: s
     emit(done);
   };
   try {
-    if (unit.mbox) {
-      const splitter = new MboxSplitter({ onMessageStart: start, onMessageData: data, onMessageEnd: finish });
-      for await (const chunk of createReadStream(unit.file, { highWaterMark: READ_BYTES })) splitter.write(chunk as Buffer);
-      splitter.end();
-    } else {
-      start();
-      for await (const chunk of createReadStream(unit.file, { highWaterMark: READ_BYTES })) data(chunk as Buffer);
-      finish();
+    // The first bytes decide: a file that starts with a "From " line is an mbox. They are held
+    // until there are five of them (a first read that short is rare, but possible).
+    let head: Uint8Array | undefined = new Uint8Array(0);
+    let sink: { write(b: Uint8Array): void; end(): void } | undefined;
+    const decide = (): void => {
+      mbox = startsLikeMbox(head!);
+      if (mbox) {
+        const splitter = new MboxSplitter({ onMessageStart: start, onMessageData: data, onMessageEnd: finish });
+        sink = { write: (b) => splitter.write(b), end: () => splitter.end() };
+      } else {
+        start();
+        sink = { write: data, end: finish };
+      }
+      if (head!.length > 0) sink.write(head!);
+      head = undefined;
+    };
+    for await (const chunk of createReadStream(unit.file, { highWaterMark: READ_BYTES })) {
+      if (sink !== undefined) {
+        sink.write(chunk as Buffer);
+        continue;
+      }
+      head = concatBytes(head!, chunk as Buffer);
+      if (head.length >= 5) decide();
     }
+    if (sink === undefined) decide();
+    sink!.end();
   } catch (e) {
     // The file itself could not be read: drop what was started for it.
     store?.abort();
-    emit({ file: unit.file, bytes: item?.bytes ?? 0, error: describeError(e), ...(unit.mbox && index > 0 ? { index } : {}) });
+    emit({ file: unit.file, bytes: item?.bytes ?? 0, error: describeError(e), ...(mbox && index > 0 ? { index } : {}) });
   }
 }
 
