@@ -123,6 +123,21 @@ async function simpleParserLarge(chunks) {
   return simpleParser(Readable.from(chunks));
 }
 
+/**
+ * Run a child script to completion and parse the JSON line it ends with. `viaShell` starts it
+ * through /bin/sh (see the memory scenario). Returns the parsed line and the exit status.
+ */
+function runChild(label, args, { viaShell = false } = {}) {
+  const r = viaShell
+    ? spawnSync('/bin/sh', ['-c', '"$0" "$@"; exit $?', process.execPath, ...args], { encoding: 'utf8' })
+    : spawnSync(process.execPath, args, { encoding: 'utf8' });
+  try {
+    return { out: JSON.parse(r.stdout.trim().split('\n').pop() ?? ''), status: r.status };
+  } catch {
+    throw new Error(`${label} failed (status ${r.status}): ${r.stderr || r.stdout}`);
+  }
+}
+
 function checkReport(label, report, bytes, expected, sha256, expectedSha) {
   check(`${label}: kind is journal-report`, report.kind === 'journal-report', report.kind);
   check(`${label}: recipients.length`, report.recipients.length === expected.recipients, `got ${report.recipients.length}, expected ${expected.recipients}`);
@@ -266,13 +281,7 @@ await scenario('small', async () => {
   const passes = {};
   for (const name of ['floor', 'mailjournal', 'mailjournal-keysoff', 'simpleparser', 'floor', 'mailjournal', 'mailjournal-keysoff', 'simpleparser'].slice(0, QUICK ? 4 : 8)) {
     const args = ['--expose-gc', path.join(here, 'small-child.mjs'), name, String(SMALL_COUNT), String(SMALL_PASSES), String(QUICK ? 0 : SMALL_WARMUP)];
-    const r = spawnSync(process.execPath, args, { encoding: 'utf8' });
-    let parsed;
-    try {
-      parsed = JSON.parse(r.stdout.trim().split('\n').pop() ?? '');
-    } catch {
-      throw new Error(`small-child ${name} failed (status ${r.status}): ${r.stderr || r.stdout}`);
-    }
+    const { out: parsed } = runChild(`small-child ${name}`, args);
     check(`small-child ${name}: every report checked out`, (parsed.problems ?? []).length === 0, (parsed.problems ?? []).join('; '));
     const key = { simpleparser: 'simpleParser', 'mailjournal-keysoff': 'keysOff' }[name] ?? name;
     const seconds = parsed.seconds ?? [NaN];
@@ -312,17 +321,8 @@ await scenario('memory', async () => {
   console.log(`\n[3] peak RSS (process.resourceUsage().maxRSS) of a fresh child per measurement${viaShell ? ' (started via /bin/sh)' : ''}; reports generated on the fly in 64 KiB chunks`);
   const child = (mode, size) => {
     const args = [path.join(here, 'rss-child.mjs'), mode, String(size)];
-    const r = viaShell
-      ? spawnSync('/bin/sh', ['-c', '"$0" "$@"; exit $?', process.execPath, ...args], { encoding: 'utf8' })
-      : spawnSync(process.execPath, args, { encoding: 'utf8' });
-    const line = r.stdout.trim().split('\n').pop() ?? '';
-    let parsed;
-    try {
-      parsed = JSON.parse(line);
-    } catch {
-      throw new Error(`rss-child ${mode} ${size} failed (status ${r.status}): ${r.stderr || r.stdout}`);
-    }
-    check(`rss-child ${mode} ${size / MiB} MiB`, parsed.ok && r.status === 0, parsed.detail);
+    const { out: parsed, status } = runChild(`rss-child ${mode} ${size}`, args, { viaShell });
+    check(`rss-child ${mode} ${size / MiB} MiB`, parsed.ok && status === 0, parsed.detail);
     if (parsed.vmHwmKiB && Math.abs(parsed.maxRssKiB - parsed.vmHwmKiB) > 4096) {
       console.log(`  warning: ${mode} ${size / MiB} MiB: maxRSS ${fmt(parsed.maxRssKiB / 1024)} MiB but VmHWM ${fmt(parsed.vmHwmKiB / 1024)} MiB (maxRSS inherited from the parent?)`);
     }
@@ -366,13 +366,7 @@ await scenario('file', async () => {
   console.log(`\n[1b] large report from a file: ${fmt(bytes / MiB, 1)} MiB on disk (page cache), createReadStream, keys on, medians of ${ITER}, in a child process without mailparser loaded`);
   const rows = [];
   for (const hwm of [64 * 1024, MiB]) {
-    const r = spawnSync(process.execPath, [path.join(here, 'file-child.mjs'), file, String(hwm), String(ITER)], { encoding: 'utf8' });
-    let out;
-    try {
-      out = JSON.parse(r.stdout.trim().split('\n').pop() ?? '');
-    } catch {
-      throw new Error(`file-child failed (status ${r.status}): ${r.stderr || r.stdout}`);
-    }
+    const { out } = runChild('file-child', [path.join(here, 'file-child.mjs'), file, String(hwm), String(ITER)]);
     check(`file ${hwm}: content key`, /^ck1:/.test(out.contentKey ?? ''), out.contentKey);
     const row = { highWaterMark: hwm, floor: bytes / 1e6 / out.floorSeconds, mailjournal: bytes / 1e6 / out.mailjournalSeconds };
     row.ratio = row.mailjournal / row.floor;
