@@ -1,4 +1,4 @@
-import { CharCode, concatBytes, indexOfBytes, toBytes } from '../internal/bytes.js';
+import { ByteBuffer, CharCode, concatBytes, indexOfBytes, toBytes } from '../internal/bytes.js';
 
 /** Chunks at least this large are scanned in place (see write). */
 const SEAM_MIN_CHUNK = 4096;
@@ -44,6 +44,12 @@ export class MultipartScanner {
   private final = false;
   /** Whether the close delimiter was seen. */
   closed = false;
+  /**
+   * The carry is a possible delimiter whose line has not ended yet (boundary, then only white
+   * space so far). Its bytes grow in this buffer, so that a long padded line in small chunks
+   * costs each byte once instead of a copy of the whole held line per chunk.
+   */
+  private paddedLine: ByteBuffer | undefined;
 
   constructor(
     boundary: string,
@@ -68,6 +74,16 @@ export class MultipartScanner {
     if (this.state === 'epilogue') {
       this.base += chunk.length;
       return;
+    }
+    if (this.paddedLine !== undefined) {
+      // More white space on the held line, still within maxLineBytes: the decision is still
+      // 'more', as scanning the whole carry again would find (the carry starts at the candidate).
+      if (this.carry.length + chunk.length <= this.maxLineBytes && onlyPadding(chunk)) {
+        this.paddedLine.append(chunk);
+        this.carry = this.paddedLine.view();
+        return;
+      }
+      this.paddedLine = undefined;
     }
     const carry = this.carry;
     // Small chunks take the copying path: it is cheap for them, and it hands the part one piece
@@ -121,7 +137,7 @@ export class MultipartScanner {
       if (match) {
         const r = this.delimiterAt(data, head.length);
         if (r === 'more') {
-          this.carry = data;
+          this.holdLine(data);
           this.atStart = true;
           return;
         }
@@ -162,7 +178,7 @@ export class MultipartScanner {
       const r = this.delimiterAt(data, at + needle.length);
       if (r === 'more') {
         if (start > pos) this.emit(data.subarray(pos, start));
-        this.carry = data.slice(start);
+        this.holdLine(data.subarray(start));
         this.base += start;
         if (at < pos) this.atStart = true;
         return;
@@ -217,6 +233,14 @@ export class MultipartScanner {
     return 'no';
   }
 
+  /** Hold a possible delimiter line that has not ended yet (see paddedLine). */
+  private holdLine(bytes: Uint8Array): void {
+    // A new buffer for each such line: views of an earlier one may still be held downstream.
+    this.paddedLine = new ByteBuffer();
+    this.paddedLine.append(bytes);
+    this.carry = this.paddedLine.view();
+  }
+
   /** Apply a delimiter: end the current part, start the next one (or the epilogue). */
   private onDelimiter({ close, next }: Delimiter): number {
     if (this.state === 'part') this.handler.onPartEnd();
@@ -234,4 +258,13 @@ export class MultipartScanner {
     if (this.state === 'part') this.handler.onPartData(bytes);
     else if (this.state === 'preamble') this.handler.onPreamble?.(bytes);
   }
+}
+
+/** Only transport padding (blanks, and the CR of a line end still to come). */
+function onlyPadding(bytes: Uint8Array): boolean {
+  for (let i = 0; i < bytes.length; i++) {
+    const c = bytes[i];
+    if (c !== CharCode.Space && c !== CharCode.Tab && c !== CharCode.CR) return false;
+  }
+  return true;
 }
