@@ -3,6 +3,7 @@ import { describe, expect, test } from 'vitest';
 import { isJournalError } from '../src/errors.js';
 import { JournalParser, type JournalParserOptions } from '../src/parser.js';
 import type { JournalReport } from '../src/types.js';
+import { runAs } from './helpers/run.js';
 
 // Hostile and broken input: each case asserts its outcome, that its time grows linearly with its
 // size (a size-doubling check: the larger input may take at most 3x the time of the smaller, a
@@ -185,12 +186,9 @@ describe('hostile input catalogue', () => {
   test('a journal report inside a journal report: the inner report is the archived original', () => {
     const inner = `${W}${ENV}--B\r\nContent-Type: message/rfc822\r\n\r\nA: b\r\n\r\nbody\r\n--B--\r\n`;
     const outer = `X-MS-Journal-Report:\r\nContent-Type: multipart/mixed; boundary=O\r\n\r\n--O\r\nContent-Type: text/plain\r\n\r\nSender: s@x\r\nTo: t@x\r\n\r\n--O\r\nContent-Type: message/rfc822\r\n\r\n${inner}\r\n--O--\r\n`;
-    const parts: Uint8Array[] = [];
-    const p = new JournalParser({ onOutput: (c) => parts.push(c.slice()) });
-    p.write(b(outer));
-    const report = p.end();
+    const { report, output } = runAs(b(outer), 'whole');
     expect(report.envelope?.sender).toBe('s@x');
-    expect(Buffer.concat(parts).toString('latin1')).toBe(inner);
+    expect(Buffer.from(output).toString('latin1')).toBe(inner);
   });
 
   test('charset names iconv-lite does not know', () => {

@@ -3,7 +3,7 @@ import { describe, expect, test } from 'vitest';
 import { parseJournal } from '../src/parse.js';
 import { JournalParser } from '../src/parser.js';
 import { isJournalError, InvalidInputError, LimitExceededError, OutputError, ParserStateError } from '../src/errors.js';
-import { bytes, chunk, concat, run, text } from './helpers/run.js';
+import { bytes, chunk, concat, run, runAs, text } from './helpers/run.js';
 import { stripHeaders } from '../src/strip.js';
 import { SAMPLE_ARCHIVED, SAMPLE_REPORT } from './helpers/sample.js';
 
@@ -138,14 +138,11 @@ describe('JournalParser', () => {
   test('an original whose header block exceeds maxHeaderBytes: the report is archived unchanged, with a warning', () => {
     const big = SAMPLE_REPORT.replace('Subject: Quarterly numbers\nMessage-ID', `Subject: ${'x'.repeat(5000)}\nMessage-ID`);
     for (const how of ['whole', 'bytes', 7] as const) {
-      const out: Uint8Array[] = [];
-      const p = new JournalParser({ maxHeaderBytes: 4096, onOutput: (b) => out.push(b.slice()) });
-      for (const c of chunk(bytes(big), how)) p.write(c);
-      const report = p.end();
+      const { report, output } = runAs(bytes(big), how, { maxHeaderBytes: 4096 });
       expect(report.output.content).toBe('unchanged');
       expect(report.defective).toBe(true);
       expect(report.warnings.map((w) => w.code)).toContain('ORIGINAL_HEADER_LIMIT');
-      expect(text(concat(out))).toBe(big);
+      expect(text(output)).toBe(big);
     }
   });
 
@@ -171,26 +168,20 @@ describe('JournalParser', () => {
 
   test('a top-level header block over the limit is archived unchanged with a warning', () => {
     const big = `X-Big: ${'y'.repeat(3000)}\n${SAMPLE_REPORT}`;
-    const out: Uint8Array[] = [];
-    const p = new JournalParser({ maxHeaderBytes: 1024, onOutput: (b) => out.push(b.slice()) });
-    for (const c of chunk(bytes(big), 9)) p.write(c);
-    const report = p.end();
+    const { report, output } = runAs(bytes(big), 9, { maxHeaderBytes: 1024 });
     expect(report.kind).toBe('message');
     expect(report.warnings.map((w) => w.code)).toEqual(['HEADER_LIMIT']);
-    expect(text(concat(out))).toBe(big);
+    expect(text(output)).toBe(big);
   });
 
   test('an original starting past maxBufferedBytes: the report is archived unchanged, same for any chunking', () => {
     const padded = SAMPLE_REPORT.replace('--jr1\nContent-Type: text/plain', `${'preamble line\n'.repeat(200)}--jr1\nContent-Type: text/plain`);
     for (const how of ['whole', 'bytes', 5, 6] as const) {
-      const out: Uint8Array[] = [];
-      const p = new JournalParser({ maxBufferedBytes: 1500, onOutput: (b) => out.push(b.slice()) });
-      for (const c of chunk(bytes(padded), how)) p.write(c);
-      const report = p.end();
+      const { report, output } = runAs(bytes(padded), how, { maxBufferedBytes: 1500 });
       expect(report.output.content).toBe('unchanged');
       expect(report.warnings.map((w) => w.code)).toContain('BUFFER_LIMIT');
       expect(report.recipients).toHaveLength(4);
-      expect(text(concat(out))).toBe(padded);
+      expect(text(output)).toBe(padded);
     }
   });
 
