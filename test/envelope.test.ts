@@ -165,11 +165,14 @@ describe('parseEnvelope: the one-RegExp path for plain recipient lines', () => {
     const line = fc
       .tuple(field, blank, addr, blank, fc.option(fc.tuple(blank, kind, blank, blank, addr, blank)))
       .map(([f, b1, a, b2, r]) => `${f}:${b1}${a}${b2}${r ? `,${r[0]}${r[1]}${r[2]}:${r[3]}${r[4]}${r[5]}` : ''}`);
+    // Any line ending, a CR inside the line, or none at the end of the text.
+    const end = fc.constantFrom('\n', '\r\n', '\r\r\n', '', ' \r\n', '\rx\n');
     fc.assert(
-      fc.property(line, (l) => {
-        const fast = parseEnvelope(`Sender: s@x\n${l}\n`);
-        const general = parseEnvelope(`Sender: s@x\n ${l}\n`);
+      fc.property(line, end, (l, e) => {
+        const fast = parseEnvelope(`Sender: s@x\n${l}${e}`);
+        const general = parseEnvelope(`Sender: s@x\n ${l}${e}`);
         expect(fast.recipients).toEqual(general.recipients);
+        expect(fast.unknownLines.length).toBe(general.unknownLines.length);
       }),
       { numRuns: 3000 },
     );

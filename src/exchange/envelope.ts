@@ -45,8 +45,12 @@ const SINGLE_FIELDS = new Map<string, 'sender' | 'onBehalfOf' | 'subject' | 'mes
   ['receivedutc', 'receivedUtc'],
 ]);
 
-/** A recipient line made only of plain addresses (no blanks, quotes, brackets or commas in them). */
-const SIMPLE_RECIPIENT_LINE = /^(to|cc|bcc|recipient):[ \t]*([^\s,<>"]+)[ \t]*(?:,[ \t]*(expanded|forwarded)[ \t]*:[ \t]*([^\s,<>"]+)[ \t]*)?$/i;
+/**
+ * A recipient line made only of plain addresses (no blanks, quotes, brackets or commas in them),
+ * matched in place (sticky, at the line's start) up to its CRLF, LF or the end of the text: the
+ * usual line costs no string of its own.
+ */
+const SIMPLE_RECIPIENT_LINE = /(to|cc|bcc|recipient):[ \t]*([^\s,<>"]+)[ \t]*(?:,[ \t]*(expanded|forwarded)[ \t]*:[ \t]*([^\s,<>"]+)[ \t]*)?(?=\r?\n|$)/iy;
 
 /** @internal */
 export const FIELD_LINE = /^\s*([A-Za-z][A-Za-z-]*)\s*:[ \t]?(.*)$/;
@@ -123,9 +127,10 @@ export function parseEnvelope(text: string): ParsedEnvelope {
   for (let start = 0; start <= text.length; ) {
     let lf = text.indexOf('\n', start);
     if (lf === -1) lf = text.length;
-    const line = text.slice(start, lf > start && text.charCodeAt(lf - 1) === 0x0d ? lf - 1 : lf);
+    SIMPLE_RECIPIENT_LINE.lastIndex = start;
+    const simple = SIMPLE_RECIPIENT_LINE.exec(text);
+    const line = simple === null ? text.slice(start, lf > start && text.charCodeAt(lf - 1) === 0x0d ? lf - 1 : lf) : '';
     start = lf + 1;
-    const simple = SIMPLE_RECIPIENT_LINE.exec(line);
     if (simple !== null) {
       // The usual `To: a@b` / `Recipient: a@b, Expanded: g@b`: one match gives what the general
       // path below would (checked by a property test), at a fraction of its string work.
