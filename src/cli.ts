@@ -312,7 +312,15 @@ async function runFuzz(args: Args): Promise<number> {
   if (args.files.length === 0) throw new UsageError('fuzz needs at least one DIR of seed messages');
   const { files, missing } = seedFiles(args.files);
   for (const m of missing) process.stderr.write(`mailjournal: fuzz: ${m} does not exist, skipped\n`);
-  const seeds = files.map((f) => new Uint8Array(readFileSync(f)));
+  // A seed that cannot be read (a dangling link, no permission) is skipped, as a missing one is.
+  const seeds: Uint8Array[] = [];
+  for (const f of files) {
+    try {
+      seeds.push(new Uint8Array(readFileSync(f)));
+    } catch (e) {
+      process.stderr.write(`mailjournal: fuzz: ${f}: ${describe(e)}, skipped\n`);
+    }
+  }
   const seed = args.seed ?? Date.now() % 1_000_000_000;
   process.stderr.write(`mailjournal: fuzzing for ${args.seconds}s with seed ${seed} from ${seeds.length} seed file(s)\n`);
   const tty = process.stderr.isTTY === true;

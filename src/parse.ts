@@ -112,13 +112,15 @@ function openSink(sink: OutputSink | undefined, end: boolean): SinkWriter {
   if (typeof sink === 'function') {
     return {
       chunk: (b) => {
-        let result: unknown;
+        let pending: PromiseLike<unknown> | undefined;
         try {
-          result = sink(b);
+          const result: unknown = sink(b);
+          // Inside the try: reading `then` can throw too (a getter), and that is the sink failing.
+          if (isThenable(result)) pending = result;
         } catch (e) {
           fail(e);
         }
-        return isThenable(result) ? Promise.resolve(result).then(() => undefined, fail) : undefined;
+        return pending === undefined ? undefined : Promise.resolve(pending).then(() => undefined, fail);
       },
       close: () => undefined,
     };

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
@@ -30,6 +30,18 @@ describe('fuzzer', () => {
     expect(r.stdout).toMatch(/^\d+ inputs, 0 failure\(s\) \(seed 3\)$/m);
     expect(r.stderr).toMatch(/from 1 seed file/);
     expect(() => readdirSync(out)).toThrow();
+  });
+
+  test('mailjournal fuzz: seeds that do not exist (a path under a file) or cannot be read (a dangling link) are skipped', () => {
+    // Found by review: after the batch walk changed, a path under a file aborted the command.
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'mailjournal-fuzz-skip-'));
+    writeFileSync(path.join(dir, 'one.eml'), readFileSync(path.join(FIXTURES, 'exchange', 'bcc-expanded-dl.eml')));
+    symlinkSync(path.join(dir, 'gone.eml'), path.join(dir, 'dangling.eml'));
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'cli.js'), 'fuzz', dir, path.join(dir, 'one.eml', 'x'), '--seconds', '1', '--seed', '3'], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(/one\.eml\/x does not exist, skipped/);
+    expect(r.stderr).toMatch(/dangling\.eml: .*skipped/);
+    expect(r.stderr).toMatch(/from 1 seed file/);
   });
 
   test('mailjournal fuzz without a DIR is a usage error', () => {

@@ -73,6 +73,18 @@ describe('MultipartScanner', () => {
     for (const how of ['whole', 'bytes', 3] as const) expect(scan(bytes(`--b\n\nx\n${ok}\ny\n--b--\n`), 'b', how).parts).toEqual(['\nx', '\ny']);
   });
 
+  test('a delimiter line whose LF has arrived is settled by the next byte, even a blank one', () => {
+    // Found by review: the padded-line shortcut also took "--B\n" + " " for more padding, so the
+    // part started only at a later chunk (the same events, but later offsets).
+    const starts: number[] = [];
+    const s = new MultipartScanner('B', { onPartStart: (o) => starts.push(o), onPartData: () => {}, onPartEnd: () => {} }, 998);
+    const input = bytes('--B\r\n--B\n');
+    for (let i = 0; i < input.length; i++) s.write(input.subarray(i, i + 1));
+    s.write(bytes(' '));
+    expect(starts).toEqual([5, 9]);
+    expect(s.processedOffset).toBe(9);
+  });
+
   test('"--b--x" is not a close delimiter', () => {
     expect(scan(bytes('--b\n\nx\n--b--x\ny\n--b--\n'), 'b').parts).toEqual(['\nx\n--b--x\ny']);
   });

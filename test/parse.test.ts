@@ -123,6 +123,17 @@ describe('parseJournal outputs', () => {
     };
     const refused = await parseJournal(input, { output: sink }).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(OutputError);
+    // A returned object whose `then` getter throws is the sink failing too (found by review).
+    const getter = await parseJournal(input, {
+      output: () =>
+        ({
+          get then() {
+            throw new Error('then getter');
+          },
+        }) as unknown as Promise<void>,
+    }).catch((e: unknown) => e);
+    expect(getter).toBeInstanceOf(OutputError);
+    expect((getter as OutputError).message).toContain('then getter');
   });
 });
 

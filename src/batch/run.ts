@@ -96,9 +96,11 @@ export function enumerate(paths: string[]): { units: WorkUnit[]; missing: string
     let st: ReturnType<typeof statSync> | undefined;
     try {
       st = statSync(p, { throwIfNoEntry: false });
-    } catch {
-      // Not ENOENT (a permission error on a parent folder …): reading it reports the real error.
-      addFile(p);
+    } catch (e) {
+      // A file where a folder should be ("a.eml/x"): that path does not exist either. Another
+      // error (a permission error on a parent folder …): reading it reports the real error.
+      if ((e as NodeJS.ErrnoException).code === 'ENOTDIR') missing.push(p);
+      else addFile(p);
       continue;
     }
     if (st === undefined) missing.push(p);

@@ -120,7 +120,10 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 const latin1Slice = (globalThis as unknown as { Buffer?: { prototype: { latin1Slice?: (this: Uint8Array, start: number, end: number) => string } } }).Buffer?.prototype
   .latin1Slice;
 
-/** Node's SIMD check (Node >= 18.15), looked up at run time so the core imports nothing from Node. */
+/**
+ * Node's SIMD check, looked up at run time so the core imports nothing from Node (through
+ * process.getBuiltinModule: Node >= 20.16; older versions use the loop below).
+ */
 const nativeIsAscii = (() => {
   const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
   try {

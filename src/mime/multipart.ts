@@ -137,7 +137,7 @@ export class MultipartScanner {
       if (match) {
         const r = this.delimiterAt(data, head.length);
         if (r === 'more') {
-          this.holdLine(data);
+          this.holdLine(data, data.length - head.length >= 2);
           this.atStart = true;
           return;
         }
@@ -178,7 +178,7 @@ export class MultipartScanner {
       const r = this.delimiterAt(data, at + needle.length);
       if (r === 'more') {
         if (start > pos) this.emit(data.subarray(pos, start));
-        this.holdLine(data.subarray(start));
+        this.holdLine(data.subarray(start), data.length - (at + needle.length) >= 2);
         this.base += start;
         if (at < pos) this.atStart = true;
         return;
@@ -233,8 +233,17 @@ export class MultipartScanner {
     return 'no';
   }
 
-  /** Hold a possible delimiter line that has not ended yet (see paddedLine). */
-  private holdLine(bytes: Uint8Array): void {
+  /**
+   * Hold a possible delimiter line that has not ended yet. `padded`: two or more bytes follow the
+   * boundary, all white space, so only a line end or more padding can decide it (see
+   * paddedLine); otherwise the next byte may decide it on its own ("--" or LF) and the line is
+   * held as before.
+   */
+  private holdLine(bytes: Uint8Array, padded: boolean): void {
+    if (!padded) {
+      this.carry = bytes.slice();
+      return;
+    }
     // A new buffer for each such line: views of an earlier one may still be held downstream.
     this.paddedLine = new ByteBuffer();
     this.paddedLine.append(bytes);
