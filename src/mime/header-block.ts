@@ -69,7 +69,7 @@ export class HeaderBlock {
    */
   addresses(name: string): Mailbox[] {
     const key = name.toLowerCase();
-    let list = this.addressCache.get(key);
+    let list = this.addressCache?.get(key);
     if (list === undefined) {
       // Usually one field: its parsed list is used as it is.
       for (const f of this.fields) {
@@ -78,7 +78,7 @@ export class HeaderBlock {
         list = list === undefined ? parsed : list.concat(parsed);
       }
       list ??= [];
-      this.addressCache.set(key, list);
+      (this.addressCache ??= new Map()).set(key, list);
     }
     return list;
   }
@@ -86,16 +86,17 @@ export class HeaderBlock {
   /** The addresses of {@link addresses}, lower-cased, in the same order; remembered. */
   lowerAddresses(name: string): string[] {
     const key = name.toLowerCase();
-    let list = this.lowerCache.get(key);
+    let list = this.lowerCache?.get(key);
     if (list === undefined) {
       list = this.addresses(key).map((m) => m.address.toLowerCase());
-      this.lowerCache.set(key, list);
+      (this.lowerCache ??= new Map()).set(key, list);
     }
     return list;
   }
 
-  private readonly addressCache = new Map<string, Mailbox[]>();
-  private readonly lowerCache = new Map<string, string[]>();
+  // Made on first use: most blocks (part headers, the wrapper) are never asked for addresses.
+  private addressCache: Map<string, Mailbox[]> | undefined;
+  private lowerCache: Map<string, string[]> | undefined;
   private parsedContentType: ContentType | undefined;
 
   /** The parsed Content-Type (text/plain when absent), parsed once. */
@@ -107,14 +108,14 @@ export class HeaderBlock {
   /** First value, RFC 2047 encoded-words decoded; remembered (the report, its renditions and the content key all read the Subject). */
   getDecoded(name: string): string | undefined {
     const key = name.toLowerCase();
-    if (this.decodedCache.has(key)) return this.decodedCache.get(key);
+    if (this.decodedCache?.has(key)) return this.decodedCache.get(key);
     const v = this.get(key);
     const decoded = v === undefined ? undefined : decodeHeaderWords(v);
-    this.decodedCache.set(key, decoded);
+    (this.decodedCache ??= new Map()).set(key, decoded);
     return decoded;
   }
 
-  private readonly decodedCache = new Map<string, string | undefined>();
+  private decodedCache: Map<string, string | undefined> | undefined;
   private parsedDate: number | undefined;
 
   /** {@link parseDateHeader} of the first Date field, parsed once (NaN when missing or unreadable). */
