@@ -350,7 +350,11 @@ class Entity {
  * @internal
  */
 export class ContentHasher {
-  private readonly main: Hasher = createSha256();
+  /**
+   * The hash of the records, made only when they outgrow one flush: a small message's records
+   * are hashed in one call at the end, without a hash object.
+   */
+  private main: Hasher | undefined;
   private readonly top: Entity;
   /** Parts seen so far, and whether maxParts was reached (later parts were hashed raw). */
   parts = 0;
@@ -380,6 +384,7 @@ export class ContentHasher {
 
   end(): string {
     this.top.end();
+    if (this.main === undefined) return `${CONTENT_KEY_VERSION}:${sha256Hex(this.pending)}`;
     this.flushRecords();
     return `${CONTENT_KEY_VERSION}:${this.main.digestHex()}`;
   }
@@ -396,7 +401,7 @@ export class ContentHasher {
 
   private flushRecords(): void {
     if (this.pending === '') return;
-    this.main.updateText(this.pending);
+    (this.main ??= createSha256()).updateText(this.pending);
     this.pending = '';
   }
 
