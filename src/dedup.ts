@@ -1,7 +1,7 @@
 import libmime from 'libmime';
 import { normaliseMessageId } from './address.js';
-import { ByteBuffer, CharCode } from './internal/bytes.js';
-import { createSha256, sha256Hex, type Hasher } from './internal/hash.js';
+import { CharCode } from './internal/bytes.js';
+import { createSha256, DeferredSha256, sha256Hex, type Hasher } from './internal/hash.js';
 import { parseSimpleValue, type ContentType } from './mime/content-type.js';
 import { decodeHeaderWords, HeaderCollector, type HeaderBlock } from './mime/header-block.js';
 import { MultipartScanner } from './mime/multipart.js';
@@ -110,7 +110,7 @@ const isBlank = (c: number): boolean => c === CharCode.Space || c === CharCode.T
  * update each.
  */
 class LeafHasher {
-  private readonly hash = createSha256();
+  private readonly hash = new DeferredSha256();
   /** The previous chunk ended with CR: dropped if this one starts with LF. */
   private pendingCr = false;
   /** Blanks held back at the end of what was seen; `spilling` once a run outgrew the hold. */
@@ -122,7 +122,9 @@ class LeafHasher {
 
   write(bytes: Uint8Array): void {
     if (!this.text) {
-      this.hash.update(bytes);
+      // Decoders hand over fresh buffers, and undecoded bytes are views of the input, which
+      // callers must not change while the parser may hold them.
+      this.hash.update(bytes, true);
       return;
     }
     if (bytes.length === 0) return;
@@ -142,7 +144,8 @@ class LeafHasher {
     if (last >= 0) {
       this.flushHeld();
       this.spilling = false;
-      this.hash.update(data.subarray(0, last + 1));
+      // `data` may be the shared scratch buffer: not stable.
+      this.hash.update(data.subarray(0, last + 1), false);
     }
     this.hold(data.subarray(last + 1));
   }
@@ -155,12 +158,12 @@ class LeafHasher {
   private hold(blanks: Uint8Array): void {
     if (blanks.length === 0) return;
     if (this.spilling) {
-      this.hash.update(blanks);
+      this.hash.update(blanks, false);
       return;
     }
     if (this.heldLength + blanks.length > MAX_HELD_BLANKS) {
       this.flushHeld();
-      this.hash.update(blanks);
+      this.hash.update(blanks, false);
       this.spilling = true;
       return;
     }
@@ -178,7 +181,7 @@ class LeafHasher {
 
   private flushHeld(): void {
     if (this.heldLength === 0 || this.held === undefined) return;
-    this.hash.update(this.held.subarray(0, this.heldLength));
+    this.hash.update(this.held.subarray(0, this.heldLength), false);
     this.heldLength = 0;
   }
 }
@@ -213,32 +216,6 @@ function withoutCrBeforeLf(data: Uint8Array): Uint8Array {
   }
   if (o !== from) out.copyWithin(o, from, data.length);
   return out.subarray(0, o + data.length - from);
-}
-
-/**
- * The hash of a multipart's preamble, which only counts when no part follows. Short preambles
- * (the usual "This is a multi-part message") are only held: most multiparts then need no hash
- * object of their own. @internal
- */
-class PreambleHash {
-  private held = new ByteBuffer();
-  private hash: Hasher | undefined;
-
-  update(bytes: Uint8Array): void {
-    if (this.hash !== undefined) return this.hash.update(bytes);
-    if (this.held.length + bytes.length <= 4096) return this.held.append(bytes);
-    this.hash = createSha256();
-    this.hash.update(this.held.view());
-    this.hash.update(bytes);
-    this.held = new ByteBuffer();
-  }
-
-  digestHex(): string {
-    if (this.hash !== undefined) return this.hash.digestHex();
-    const h = createSha256();
-    h.update(this.held.view());
-    return h.digestHex();
-  }
 }
 
 /** One MIME entity of the message being hashed. */
@@ -299,11 +276,12 @@ class Entity {
       let parts = 0;
       // A multipart whose boundary never shows has all its bytes in the preamble, which is
       // otherwise left out: hash it, so that such messages do not all share one key.
-      const preamble = new PreambleHash();
+      // Its bytes are views the scanner may have glued from held pieces: copied if held.
+      const preamble = new DeferredSha256();
       const scanner = new MultipartScanner(
         ct.boundary,
         {
-          onPreamble: (b) => preamble.update(b),
+          onPreamble: (b) => preamble.update(b, false),
           onPartStart: () => {
             parts++;
             part = new Entity(this.owner, this.depth + 1, ++this.owner.parts > this.owner.maxParts);

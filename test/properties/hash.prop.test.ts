@@ -1,0 +1,32 @@
+import { createHash } from 'node:crypto';
+import fc from 'fast-check';
+import { describe, expect, test } from 'vitest';
+import { DeferredSha256 } from '../../src/internal/hash.js';
+
+describe('DeferredSha256 (a hash object only for a second piece)', () => {
+  test('equals SHA-256 of the concatenation for any pieces, and an unstable piece changed afterwards does not count', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.uint8Array({ maxLength: 64 }), fc.boolean()), { maxLength: 6 }), (pieces) => {
+        const h = new DeferredSha256();
+        const expected = createHash('sha256');
+        for (const [bytes, stable] of pieces) {
+          const given = bytes.slice();
+          h.update(given, stable);
+          expected.update(bytes);
+          // The caller reuses its buffer: allowed only when it said the bytes were not stable.
+          if (!stable) given.fill(0x55);
+        }
+        expect(h.digestHex()).toBe(expected.digest('hex'));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  test('a Buffer piece that is not stable is copied, not viewed (Buffer#slice would only view it)', () => {
+    const h = new DeferredSha256();
+    const buf = Buffer.from('first piece');
+    h.update(buf, false);
+    buf.fill(0);
+    expect(h.digestHex()).toBe(createHash('sha256').update('first piece').digest('hex'));
+  });
+});
