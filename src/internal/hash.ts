@@ -56,7 +56,16 @@ export function sha256HexOfBytes(bytes: Uint8Array): string {
   return h.digestHex();
 }
 
-const copyOf = (bytes: Uint8Array): Uint8Array => Uint8Array.prototype.slice.call(bytes);
+/**
+ * A copy as a plain Uint8Array. Not `slice`: on a Buffer it only views, and
+ * `Uint8Array.prototype.slice` called on a Buffer goes through Buffer's species constructor,
+ * which measured as slow as hashing the bytes.
+ */
+function copyOf(bytes: Uint8Array): Uint8Array {
+  const out = new Uint8Array(bytes.length);
+  out.set(bytes);
+  return out;
+}
 
 /**
  * A SHA-256 whose hash object is made only for a second piece: content that comes in one piece
