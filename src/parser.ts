@@ -119,6 +119,11 @@ export class JournalParser {
   // Which embedded message is archived, and the first one held back for preferClearText.
   private selected: number | undefined;
   private holding: { bytes: Uint8Array[]; size: number } | undefined;
+  /**
+   * preferClearText: the first embedded message, not marked protected in its headers, outgrew
+   * the hold and was archived; if its message.rpmsg attachment shows later, that is too late.
+   */
+  private releasedUnmarked = false;
   private ndr: NdrState | undefined;
   private contentResolved = false;
   /** Content key of a plain message or an NDR (journal reports key their embedded messages). */
@@ -164,9 +169,12 @@ export class JournalParser {
       this.warn('MIME_UNCLOSED', 'the journal report ends before its closing MIME boundary (truncated?)');
     }
     if (this.holding !== undefined) {
-      // preferClearText, but no decrypted copy came: archive the protected original after all.
-      this.warn('NO_CLEAR_TEXT', 'the protected original has no decrypted copy in the report; the protected original is archived');
+      // preferClearText, but no decrypted copy came: archive the first message after all. Only
+      // a protected one is worth a warning; an ordinary original was held just in case.
+      if (this.firstIsProtected()) this.warn('NO_CLEAR_TEXT', 'the protected original has no decrypted copy in the report; the protected original is archived');
       this.releaseHold();
+    } else {
+      this.warnIfProtectedTooLate();
     }
     if (this.ndr !== undefined && this.ndr.action === undefined) this.ndr.action = 'archive-unchanged';
     // The message to archive produced no byte: archive the input rather than nothing.
@@ -392,9 +400,17 @@ export class JournalParser {
     const index = this.embedded.length;
     if (index === 0 && this.outMode === 'pending' && bodyOffset <= this.opts.maxBufferedBytes) this.awaitingOutput = true;
     if (index === 1 && this.holding !== undefined) {
-      // The clear copy the caller prefers: archive it. The held protected original is dropped
-      // once the copy has produced a byte, and archived after all if the copy turns out unusable.
-      this.selected = 1;
+      if (this.firstIsProtected()) {
+        // The clear copy the caller prefers: archive it. The held protected original is dropped
+        // once the copy has produced a byte, and archived after all if the copy turns out unusable.
+        this.selected = 1;
+      } else {
+        // The first message was held only in case its body showed a message.rpmsg attachment;
+        // it did not: it is the original, and this second message is an extra one.
+        this.releaseHold();
+      }
+    } else if (index === 1) {
+      this.warnIfProtectedTooLate();
     }
     // The protected attachment's media type, not its file name: a message that merely mentions
     // "message.rpmsg" in its text is not protected.
@@ -489,8 +505,23 @@ export class JournalParser {
     const state = this.embedded[index]!;
     state.protectedHeader = isProtectedHeader(block);
     if (index !== 0 || !this.awaitingOutput) return;
-    if (this.opts.preferClearText && state.protectedHeader) this.holding = { bytes: [], size: 0 };
+    // preferClearText holds the first message back whether or not its headers mark it protected:
+    // protection may show only in its body (a message.rpmsg attachment), after its headers.
+    if (this.opts.preferClearText) this.holding = { bytes: [], size: 0 };
     else this.selected = 0;
+  }
+
+  /** Whether the first embedded message is protected, as far as its bytes seen so far tell. */
+  private firstIsProtected(): boolean {
+    const first = this.embedded[0];
+    return first !== undefined && (first.protectedHeader || first.rpmsg.found);
+  }
+
+  /** The first message outgrew the hold before its protection showed: say so, once. */
+  private warnIfProtectedTooLate(): void {
+    if (!this.releasedUnmarked || !this.firstIsProtected()) return;
+    this.releasedUnmarked = false;
+    this.warn('CLEAR_TEXT_TOO_LATE', `the protected original exceeds maxBufferedBytes=${this.opts.maxBufferedBytes}; it is archived, not a decrypted copy`);
   }
 
   private emitEmbedded(index: number, bytes: Uint8Array): void {
@@ -508,8 +539,10 @@ export class JournalParser {
     this.holding.size += bytes.length;
     // The hold is bounded: past the limit the protected original is archived after all.
     if (this.holding.size > this.opts.maxBufferedBytes) {
-      // Said when it happens (whether or not a decrypted copy follows), so it is never missed.
-      this.warn('CLEAR_TEXT_TOO_LATE', `the protected original exceeds maxBufferedBytes=${this.opts.maxBufferedBytes}; it is archived, not a decrypted copy`);
+      // Said when it happens for a message known to be protected (whether or not a decrypted
+      // copy follows), so it is never missed; for one not known to be, when protection shows.
+      if (this.firstIsProtected()) this.warn('CLEAR_TEXT_TOO_LATE', `the protected original exceeds maxBufferedBytes=${this.opts.maxBufferedBytes}; it is archived, not a decrypted copy`);
+      else this.releasedUnmarked = true;
       this.releaseHold();
     }
   }

@@ -116,3 +116,66 @@ test('a protected original larger than maxBufferedBytes without a decrypted copy
     expect(text(output)).toBe(text(strip(referenceOriginal(big, 0)!)));
   }
 });
+
+describe('preferClearText when only the message.rpmsg attachment shows the protection', () => {
+  // The same report without the Content-Class header: protection is seen only in the body, after
+  // the original's headers, so the first message is held back whatever its headers say.
+  const unmarked = bytes(text(lf).replace('Content-Class: rpmsg.message\n', ''));
+  const grow = (input: Uint8Array) => {
+    const s = text(input);
+    const marker = 'filename="message.rpmsg"\n';
+    const at = s.indexOf('\n', s.indexOf(marker) + marker.length) + 1;
+    return bytes(s.slice(0, at) + `${'QUJD'.repeat(19)}\n`.repeat(60) + s.slice(at));
+  };
+
+  test('the decrypted copy is archived (it used to be too late to choose it)', () => {
+    expect(text(unmarked)).not.toContain('Content-Class');
+    for (const input of [unmarked, toCRLF(unmarked)]) {
+      for (const how of ['whole', 'bytes', 9] as const) {
+        const { report, output } = runAs(input, how, { preferClearText: true });
+        expect(report.renditions.map((r) => [r.role, r.archived])).toEqual([
+          ['protected', false],
+          ['decrypted', true],
+        ]);
+        expect(report.warnings).toEqual([]);
+        expect(text(output)).toBe(text(strip(referenceOriginal(input, 1)!)));
+      }
+    }
+  });
+
+  test('without a decrypted copy the protected original is archived with NO_CLEAR_TEXT', () => {
+    const only = withoutClearCopy(unmarked);
+    for (const how of ['whole', 'bytes', 9] as const) {
+      const { report, output } = runAs(only, how, { preferClearText: true });
+      expect(report.renditions.map((r) => [r.role, r.archived])).toEqual([['protected', true]]);
+      expect(report.warnings.map((w) => w.code)).toEqual(['NO_CLEAR_TEXT']);
+      expect(text(output)).toBe(text(strip(referenceOriginal(only, 0)!)));
+    }
+  });
+
+  test('one larger than maxBufferedBytes is archived with CLEAR_TEXT_TOO_LATE once, with or without a decrypted copy', () => {
+    for (const big of [grow(unmarked), withoutClearCopy(grow(unmarked))]) {
+      for (const how of ['whole', 'bytes', 9, 64] as const) {
+        const { report, output } = runAs(big, how, { preferClearText: true, maxBufferedBytes: 1500 });
+        expect(report.warnings.map((w) => w.code), `${how}`).toEqual(['CLEAR_TEXT_TOO_LATE']);
+        expect(report.renditions[0]).toMatchObject({ role: 'protected', archived: true });
+        expect(text(output)).toBe(text(strip(referenceOriginal(big, 0)!)));
+      }
+    }
+  });
+
+  test('an ordinary report is archived exactly as without the option: same bytes, same warnings, an extra message stays extra', () => {
+    const plain = bytes(text(unmarked).replace('Content-Type: application/x-microsoft-rpmsg-message; name="message.rpmsg"', 'Content-Type: application/octet-stream; name="data.bin"').replace('filename="message.rpmsg"', 'filename="data.bin"'));
+    for (const input of [plain, withoutClearCopy(plain)]) {
+      const without = runAs(input, 'whole');
+      for (const how of ['whole', 'bytes', 9] as const) {
+        const { report, output } = runAs(input, how, { preferClearText: true });
+        expect(report.renditions.every((r) => r.role === 'original')).toBe(true);
+        expect(report.renditions[0]!.archived).toBe(true);
+        expect(report.warnings).toEqual(without.report.warnings);
+        expect(Buffer.compare(output, without.output)).toBe(0);
+      }
+    }
+    expect(runAs(plain, 'whole', { preferClearText: true }).report.warnings.map((w) => w.code)).toContain('EXTRA_MESSAGE');
+  });
+});
