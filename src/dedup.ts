@@ -55,7 +55,7 @@ function ids(value: string | undefined): string {
  * message, each normalised so that transport and export do not change it.
  * @internal
  */
-export function canonicalHeaders(block: HeaderBlock): string {
+function canonicalHeaders(block: HeaderBlock): string {
   const date = block.get('date');
   const time = block.date();
   return (

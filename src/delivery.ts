@@ -71,7 +71,7 @@ function receivingHopEnd(fields: RawHeaderField[]): number {
  * it encodes (`bob@contoso.com`), anything else is returned unchanged.
  * @internal
  */
-export function decodeArchiveAddress(address: string, archive: ArchiveAddresses): string | undefined {
+function decodeArchiveAddress(address: string, archive: ArchiveAddresses): string | undefined {
   if (archive.length === 0) return address;
   const key = addressKey(address);
   const at = key.lastIndexOf('@');

@@ -328,7 +328,7 @@ function checkMessageId(s: ParseState, message: MessageInfo, haveOriginal: boole
 }
 
 /** Facts of a message's own headers. @internal */
-export function messageInfo(block: HeaderBlock | undefined): MessageInfo {
+function messageInfo(block: HeaderBlock | undefined): MessageInfo {
   const messageId = block?.get('message-id')?.trim() || null;
   const time = block === undefined ? NaN : block.date();
   return {

@@ -14,7 +14,7 @@ const LABEL = /^\s*(Sender|Message-ID|Recipients)\s*:\s*(.*)$/i;
  * rejected; imitations without a type (`Name <addr>`) and bare addresses give the address.
  * @internal
  */
-export function address2003(entry: string): string {
+function address2003(entry: string): string {
   const v = entry.trim().replace(/,$/, '').trim();
   const open = v.lastIndexOf('<');
   const close = v.lastIndexOf('>');
