@@ -63,6 +63,9 @@ const LIMIT_WARNINGS: Partial<Record<WarningCode, keyof ResolvedOptions>> = {
   PART_LIMIT: 'maxParts',
 };
 
+/** What comes before the rpmsg media type when it is a part's Content-Type (folding allowed). */
+const RPMSG_CONTENT_TYPE = /content-type:[ \t]*(?:\r?\n[ \t]+)?$/i;
+
 /** Outlook/Exchange mark an IRM-protected message so; its attachment is named message.rpmsg. */
 function isProtectedHeader(block: HeaderBlock): boolean {
   const cls = block.get('content-class')?.trim().toLowerCase();
@@ -412,9 +415,9 @@ export class JournalParser {
     } else if (index === 1) {
       this.warnIfProtectedTooLate();
     }
-    // The protected attachment's media type, not its file name: a message that merely mentions
-    // "message.rpmsg" in its text is not protected.
-    const rpmsg = new MarkerScanner('application/x-microsoft-rpmsg-message');
+    // The protected attachment's media type as a part's Content-Type, not its file name and not
+    // the type quoted in some text: a message that merely mentions either is not protected.
+    const rpmsg = new MarkerScanner('application/x-microsoft-rpmsg-message', RPMSG_CONTENT_TYPE);
     const state: EmbeddedState = {
       stripper: new HeaderStripper(
         this.opts.removeHeaders,
@@ -442,7 +445,10 @@ export class JournalParser {
       try {
         f();
       } catch (e) {
-        if (!(e instanceof LimitExceededError)) throw e;
+        // Only the stripper's own limit, while it still collects the header block: a limit that
+        // onLimit: 'throw' raises from the output path (the preferClearText hold, say) is not a
+        // header overflow and goes to the caller as it is.
+        if (!(e instanceof LimitExceededError) || state.stripper.block !== undefined) throw e;
         this.onEmbeddedHeaderOverflow(index);
       }
     };
@@ -455,6 +461,10 @@ export class JournalParser {
       end: () => {
         decoder?.end(push);
         strip(() => state.stripper.end());
+        // preferClearText held the first message in case it was protected; now that all of it
+        // has been seen, one that is not is archived at once (an empty one falls back below).
+        if (index === 0 && this.holding !== undefined && !this.firstIsProtected()) this.releaseHold();
+        if (index === 0) this.warnIfProtectedTooLate();
         // The message chosen for the output ended without a byte: fall back now, not at the end
         // of the input, so that nothing more piles up in the held bytes.
         if (index === 1 && this.selected === 1 && this.holding !== undefined) this.onClearCopyUnusable();

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
+import { LimitExceededError } from '../src/errors.js';
 import { DEFAULT_REMOVE_HEADERS } from '../src/options.js';
+import { JournalParser } from '../src/parser.js';
 import { FIXTURES } from './helpers/fixtures.js';
 import { referenceOriginal, referenceStrip } from './helpers/reference.js';
 import { bytes, runAs, text, toCRLF } from './helpers/run.js';
@@ -177,5 +179,76 @@ describe('preferClearText when only the message.rpmsg attachment shows the prote
       }
     }
     expect(runAs(plain, 'whole', { preferClearText: true }).report.warnings.map((w) => w.code)).toContain('EXTRA_MESSAGE');
+  });
+});
+
+test('a first message that only quotes the rpmsg media type in its text is not protected: preferClearText keeps it', () => {
+  // Found by review: the media type anywhere in the bytes counted, so with preferClearText the
+  // second message was archived and the real original dropped.
+  const inner = (subject: string, body: string) => `From: a@contoso.com\nTo: b@contoso.com\nSubject: ${subject}\nMessage-ID: <${subject.length}@contoso.com>\n\n${body}\n`;
+  const report = [
+    'X-MS-Journal-Report:',
+    'Content-Type: multipart/mixed; boundary="jr"',
+    '',
+    '--jr',
+    'Content-Type: text/plain',
+    '',
+    'Sender: a@contoso.com',
+    'To: b@contoso.com',
+    '',
+    '--jr',
+    'Content-Type: message/rfc822',
+    '',
+    inner('Help', 'Protected mail arrives as application/x-microsoft-rpmsg-message; open it in Outlook.'),
+    '--jr',
+    'Content-Type: message/rfc822',
+    '',
+    inner('Forwarded', 'another message'),
+    '--jr--',
+    '',
+  ].join('\n');
+  for (const how of ['whole', 'bytes', 7] as const) {
+    const { report: r, output } = runAs(bytes(report), how, { preferClearText: true });
+    expect(r.renditions.map((x) => [x.role, x.archived])).toEqual([
+      ['original', true],
+      ['original', false],
+    ]);
+    expect(text(output)).toContain('Subject: Help');
+    expect(r.warnings.map((w) => w.code)).toContain('EXTRA_MESSAGE');
+  }
+});
+
+describe('preferClearText, review findings', () => {
+  test('an empty first message does not hold the rest of the input: the input streams out unchanged, bounded by maxBufferedBytes', () => {
+    const big = 'QUJD'.repeat(400_000);
+    const input = bytes(`X-MS-Journal-Report:\nContent-Type: multipart/mixed; boundary=B\n\n--B\nContent-Type: message/rfc822\n\n--B\nContent-Type: application/octet-stream\n\n${big}\n--B--\n`);
+    let before = 0;
+    const out: Uint8Array[] = [];
+    const p = new JournalParser({ preferClearText: true, maxBufferedBytes: 1000, onOutput: (b) => out.push(b.slice()) });
+    for (let i = 0; i < input.length; i += 4096) p.write(input.subarray(i, i + 4096));
+    before = out.reduce((n, b) => n + b.length, 0);
+    const report = p.end();
+    // Everything but the last chunk or so was already written out before end().
+    expect(before).toBeGreaterThan(input.length - 8192);
+    expect(report.warnings.map((w) => w.code)).toContain('EMBEDDED_EMPTY');
+    expect(Buffer.compare(Buffer.concat(out), input)).toBe(0);
+  });
+
+  test('onLimit: throw reports the limit of the hold (maxBufferedBytes), not a header overflow, in every chunking', () => {
+    const input = bytes(
+      'X-MS-Journal-Report:\nContent-Type: multipart/mixed; boundary=B\n\n--B\nContent-Type: message/rfc822\n\nFrom: s@x\nContent-Type: multipart/mixed; boundary=P\n\n--P\n\n' +
+        'x'.repeat(300) +
+        '\n--P\nContent-Type: application/x-microsoft-rpmsg-message\n\nAAAA\n--P--\n--B\nContent-Type: message/rfc822\n\nFrom: s@x\n\nclear\n--B--\n',
+    );
+    for (const how of ['whole', 'bytes', 7, 64] as const) {
+      let error: unknown;
+      try {
+        runAs(input, how, { preferClearText: true, maxBufferedBytes: 200, onLimit: 'throw' });
+      } catch (e) {
+        error = e;
+      }
+      expect(error, `${how}`).toBeInstanceOf(LimitExceededError);
+      expect((error as LimitExceededError).limit, `${how}`).toBe('maxBufferedBytes');
+    }
   });
 });

@@ -1,43 +1,73 @@
-import { concatBytes, indexOfBytes, toBytes } from '../internal/bytes.js';
+import { concatBytes, indexOfBytes, latin1, toBytes } from '../internal/bytes.js';
 
 /**
- * Watches a byte stream for a fixed marker (e.g. `message.rpmsg`) across chunk edges. @internal
+ * Watches a byte stream for a fixed marker (e.g. a media type) across chunk edges. @internal
  *
  * Bodies are mostly base64, where letters are everywhere, so the native search is anchored on
- * the marker's first character that base64 never uses (the `.` of `message.rpmsg`) and the
- * rest is checked around each hit: this keeps the extra pass over an original near memchr speed.
+ * the marker's first character that base64 never uses (the `-` of `x-microsoft`) and the rest is
+ * checked around each hit: this keeps the extra pass over an original near memchr speed.
+ *
+ * With `linePrefix`, an occurrence counts only when the bytes before it (up to `maxPrefix` of
+ * them) match the pattern, which is anchored at its end: `Content-Type:` before a media type,
+ * so that a message merely quoting the type in its text does not count. The decision depends on
+ * the bytes before each occurrence, never on where the chunks were cut.
  */
 export class MarkerScanner {
   private readonly needle: Uint8Array;
   private readonly anchor: number;
   private readonly tail: Uint8Array;
+  private readonly prefixBytes: number;
   private carry: Uint8Array = new Uint8Array(0);
   found = false;
 
-  constructor(marker: string) {
+  constructor(
+    marker: string,
+    private readonly linePrefix?: RegExp,
+    maxPrefix = 64,
+  ) {
     this.needle = toBytes(marker);
     const a = marker.search(/[^A-Za-z0-9+/]/);
     this.anchor = a === -1 ? 0 : a;
     this.tail = this.needle.subarray(this.anchor);
+    this.prefixBytes = linePrefix === undefined ? 0 : maxPrefix;
   }
 
   write(chunk: Uint8Array): void {
     if (this.found || chunk.length === 0) return;
-    const keep = this.needle.length - 1;
-    // A marker across the edge lies within the carry plus the first bytes of the chunk.
-    if (this.carry.length > 0 && indexOfBytes(concatBytes(this.carry, chunk.subarray(0, keep)), this.needle, 0) !== -1) {
-      this.found = true;
-      return;
+    const keep = this.needle.length - 1 + this.prefixBytes;
+    // A marker across the edge lies within the carry plus the first bytes of the chunk; the carry
+    // also holds the bytes before it that the prefix check reads.
+    if (this.carry.length > 0) {
+      const seam = concatBytes(this.carry, chunk.subarray(0, this.needle.length - 1));
+      for (let at = indexOfBytes(seam, this.needle, 0); at !== -1 && at < this.carry.length; at = indexOfBytes(seam, this.needle, at + 1)) {
+        if (this.accepts(seam.subarray(Math.max(0, at - this.prefixBytes), at))) {
+          this.found = true;
+          return;
+        }
+      }
     }
     for (let at = indexOfBytes(chunk, this.tail, this.anchor); at !== -1; at = indexOfBytes(chunk, this.tail, at + 1)) {
       const start = at - this.anchor;
       let ok = true;
       for (let i = 0; i < this.anchor && ok; i++) ok = chunk[start + i] === this.needle[i];
-      if (ok) {
+      if (ok && this.accepts(this.before(chunk, start))) {
         this.found = true;
         return;
       }
     }
     this.carry = (chunk.length >= keep ? chunk.subarray(chunk.length - keep) : concatBytes(this.carry, chunk).subarray(-keep)).slice();
+  }
+
+  /** Up to prefixBytes bytes before chunk[start], reaching into the carry when needed. */
+  private before(chunk: Uint8Array, start: number): Uint8Array {
+    if (this.prefixBytes === 0) return chunk.subarray(start, start);
+    if (start >= this.prefixBytes) return chunk.subarray(start - this.prefixBytes, start);
+    return concatBytes(this.carry, chunk.subarray(0, start)).subarray(-this.prefixBytes);
+  }
+
+  private accepts(prefix: Uint8Array): boolean {
+    if (this.linePrefix === undefined) return true;
+    this.linePrefix.lastIndex = 0;
+    return this.linePrefix.test(latin1(prefix));
   }
 }
