@@ -79,30 +79,36 @@ describe('protected (IRM) journal reports', () => {
   }
 });
 
+/** A journal report with two embedded messages, the first with this body, the second plain. */
+function twoMessages(firstSubject: string, firstBody: string): Uint8Array {
+  const inner = (subject: string, body: string) => `From: a@contoso.com\nTo: b@contoso.com\nSubject: ${subject}\nMessage-ID: <${subject.length}@contoso.com>\n\n${body}\n`;
+  return bytes(
+    [
+      'X-MS-Journal-Report:',
+      'Content-Type: multipart/mixed; boundary="jr"',
+      '',
+      '--jr',
+      'Content-Type: text/plain',
+      '',
+      'Sender: a@contoso.com',
+      'To: b@contoso.com',
+      '',
+      '--jr',
+      'Content-Type: message/rfc822',
+      '',
+      inner(firstSubject, firstBody),
+      '--jr',
+      'Content-Type: message/rfc822',
+      '',
+      inner('Forwarded', 'another message'),
+      '--jr--',
+      '',
+    ].join('\n'),
+  );
+}
+
 test('an original that only mentions "message.rpmsg" in its text is not protected', () => {
-  const inner = (subject: string, body: string) => `From: a@contoso.com\nTo: b@contoso.com\nSubject: ${subject}\nMessage-ID: <m@contoso.com>\n\n${body}\n`;
-  const report = [
-    'X-MS-Journal-Report:',
-    'Content-Type: multipart/mixed; boundary="jr"',
-    '',
-    '--jr',
-    'Content-Type: text/plain',
-    '',
-    'Sender: a@contoso.com',
-    'To: b@contoso.com',
-    '',
-    '--jr',
-    'Content-Type: message/rfc822',
-    '',
-    inner('How to open', 'Double-click message.rpmsg to open it.'),
-    '--jr',
-    'Content-Type: message/rfc822',
-    '',
-    inner('Forwarded', 'another message'),
-    '--jr--',
-    '',
-  ].join('\n');
-  const { report: r } = runAs(bytes(report), 'whole');
+  const { report: r } = runAs(twoMessages('How to open', 'Double-click message.rpmsg to open it.'), 'whole');
   expect(r.renditions.map((x) => x.role)).toEqual(['original', 'original']);
   expect(r.warnings.map((w) => w.code)).toContain('EXTRA_MESSAGE');
 });
@@ -185,30 +191,9 @@ describe('preferClearText when only the message.rpmsg attachment shows the prote
 test('a first message that only quotes the rpmsg media type in its text is not protected: preferClearText keeps it', () => {
   // Found by review: the media type anywhere in the bytes counted, so with preferClearText the
   // second message was archived and the real original dropped.
-  const inner = (subject: string, body: string) => `From: a@contoso.com\nTo: b@contoso.com\nSubject: ${subject}\nMessage-ID: <${subject.length}@contoso.com>\n\n${body}\n`;
-  const report = [
-    'X-MS-Journal-Report:',
-    'Content-Type: multipart/mixed; boundary="jr"',
-    '',
-    '--jr',
-    'Content-Type: text/plain',
-    '',
-    'Sender: a@contoso.com',
-    'To: b@contoso.com',
-    '',
-    '--jr',
-    'Content-Type: message/rfc822',
-    '',
-    inner('Help', 'Protected mail arrives as application/x-microsoft-rpmsg-message; open it in Outlook.'),
-    '--jr',
-    'Content-Type: message/rfc822',
-    '',
-    inner('Forwarded', 'another message'),
-    '--jr--',
-    '',
-  ].join('\n');
+  const report = twoMessages('Help', 'Protected mail arrives as application/x-microsoft-rpmsg-message; open it in Outlook.');
   for (const how of ['whole', 'bytes', 7] as const) {
-    const { report: r, output } = runAs(bytes(report), how, { preferClearText: true });
+    const { report: r, output } = runAs(report, how, { preferClearText: true });
     expect(r.renditions.map((x) => [x.role, x.archived])).toEqual([
       ['original', true],
       ['original', false],
