@@ -176,8 +176,6 @@ export class JournalParser {
       // a protected one is worth a warning; an ordinary original was held just in case.
       if (this.firstIsProtected()) this.warn('NO_CLEAR_TEXT', 'the protected original has no decrypted copy in the report; the protected original is archived');
       this.releaseHold();
-    } else {
-      this.warnIfProtectedTooLate();
     }
     if (this.ndr !== undefined && this.ndr.action === undefined) this.ndr.action = 'archive-unchanged';
     // The message to archive produced no byte: archive the input rather than nothing.
@@ -403,17 +401,10 @@ export class JournalParser {
     const index = this.embedded.length;
     if (index === 0 && this.outMode === 'pending' && bodyOffset <= this.opts.maxBufferedBytes) this.awaitingOutput = true;
     if (index === 1 && this.holding !== undefined) {
-      if (this.firstIsProtected()) {
-        // The clear copy the caller prefers: archive it. The held protected original is dropped
-        // once the copy has produced a byte, and archived after all if the copy turns out unusable.
-        this.selected = 1;
-      } else {
-        // The first message was held only in case its body showed a message.rpmsg attachment;
-        // it did not: it is the original, and this second message is an extra one.
-        this.releaseHold();
-      }
-    } else if (index === 1) {
-      this.warnIfProtectedTooLate();
+      // A first message still held is protected (one that is not was released at its end): the
+      // clear copy the caller prefers is archived. The held protected original is dropped once
+      // the copy has produced a byte, and archived after all if the copy turns out unusable.
+      this.selected = 1;
     }
     // The protected attachment's media type as a part's Content-Type, not its file name and not
     // the type quoted in some text: a message that merely mentions either is not protected.

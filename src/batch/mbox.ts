@@ -15,6 +15,11 @@ const EMPTY = new Uint8Array(0);
 /** Chunks at least this large get their seam with the held bytes glued, not the whole chunk. */
 const SEAM_MIN_CHUNK = 4096;
 
+/** Whether data[at..] starts with "From " (how an mbox file, and each of its messages, begins). @internal */
+export function startsWithFromLine(data: Uint8Array, at = 0): boolean {
+  return data.length - at >= 5 && data[at] === 0x46 && data[at + 1] === 0x72 && data[at + 2] === 0x6f && data[at + 3] === 0x6d && data[at + 4] === CharCode.Space;
+}
+
 /**
  * Most '>' an escaped `>…>From ` line may start with. Longer runs are content, whatever the
  * chunking: without a bound, holding a partial run across chunks would hold any amount.
@@ -88,7 +93,7 @@ export class MboxSplitter {
         this.carry = data.slice(start);
         return;
       }
-      if (data[start] === 0x46 && data[start + 1] === 0x72 && data[start + 2] === 0x6f && data[start + 3] === 0x6d && data[start + 4] === CharCode.Space) {
+      if (startsWithFromLine(data, start)) {
         this.inFromLine = true;
       } else {
         this.startMessage();
@@ -186,7 +191,7 @@ export class MboxSplitter {
       while (j < data.length && data[j] === 0x3e) j++;
       if (j - (i + 1) > MAX_QUOTES) continue;
       if (j + 5 > data.length) return -1;
-      if (data[j] === 0x46 && data[j + 1] === 0x72 && data[j + 2] === 0x6f && data[j + 3] === 0x6d && data[j + 4] === CharCode.Space) return i;
+      if (startsWithFromLine(data, j)) return i;
     }
     return -1;
   }

@@ -6,7 +6,7 @@ import type { ParseOptions } from '../options.js';
 import { JournalParser } from '../parser.js';
 import type { JournalReport } from '../types.js';
 import { concatBytes } from '../internal/bytes.js';
-import { MboxSplitter } from './mbox.js';
+import { MboxSplitter, startsWithFromLine } from './mbox.js';
 
 /** One file to process: a single message, or an mbox holding many (decided by its first bytes). */
 export interface WorkUnit {
@@ -35,9 +35,6 @@ function isDirectory(p: string): boolean {
   }
 }
 
-/** Whether the first bytes of a file are those of an mbox (a "From " line). */
-const startsLikeMbox = (head: Uint8Array): boolean => head.length >= 5 && head[0] === 0x46 && head[1] === 0x72 && head[2] === 0x6f && head[3] === 0x6d && head[4] === 0x20;
-
 /** Whether a file starts like an mbox ("From " line); false when it cannot be read. */
 export function looksLikeMbox(file: string): boolean {
   let fd: number;
@@ -49,7 +46,7 @@ export function looksLikeMbox(file: string): boolean {
   }
   try {
     const head = Buffer.alloc(5);
-    return readSync(fd, head, 0, 5, 0) === 5 && startsLikeMbox(head);
+    return readSync(fd, head, 0, 5, 0) === 5 && startsWithFromLine(head);
   } finally {
     closeSync(fd);
   }
@@ -237,7 +234,7 @@ export async function processUnit(unit: WorkUnit, parse: ParseOptions, outDir: s
     let head: Uint8Array | undefined = new Uint8Array(0);
     let sink: { write(b: Uint8Array): void; end(): void } | undefined;
     const decide = (): void => {
-      mbox = startsLikeMbox(head!);
+      mbox = startsWithFromLine(head!);
       if (mbox) {
         const splitter = new MboxSplitter({ onMessageStart: start, onMessageData: data, onMessageEnd: finish });
         sink = { write: (b) => splitter.write(b), end: () => splitter.end() };
