@@ -158,7 +158,7 @@ describe('parseEnvelope: the one-RegExp path for plain recipient lines', () => {
 
   test('gives what the general path gives (a leading blank forces the general path)', () => {
     const blank = fc.constantFrom('', ' ', '\t', '  ');
-    const field = fc.constantFrom('To', 'cc', 'BCC', 'Recipient', 'recipient', 'Sender', 'Subject');
+    const field = fc.constantFrom('To', 'tO', 'cc', 'Cc', 'BCC', 'bCc', 'Recipient', 'recipient', 'rECIPIENT', 'Sender', 'Subject');
     const kind = fc.constantFrom('Expanded', 'expanded', 'FORWARDED', 'Forwarded', 'Other');
     // İ lower-cases to two code units: a search on a lower-cased copy shifted every index after it.
     const addr = fc.stringMatching(/^[a-z0-9.@<>",;:\u00a0\u0130 -]{0,12}$/);

@@ -26,7 +26,11 @@ export function toBytes(text: string): Uint8Array {
   return encoder.encode(text);
 }
 
-const NodeBuffer: { from(b: ArrayBufferLike, o: number, l: number): { indexOf(n: Uint8Array, from: number): number } } | undefined =
+/** What indexOfBytes uses of Node's Buffer: a view over the same memory, and its byte-string search. */
+interface BufferSearch {
+  indexOf(needle: Uint8Array, from: number): number;
+}
+const NodeBuffer: (abstract new () => BufferSearch) & { from(b: ArrayBufferLike, o: number, l: number): BufferSearch } | undefined =
   (globalThis as unknown as { Buffer?: never }).Buffer;
 
 /**
@@ -37,7 +41,10 @@ const NodeBuffer: { from(b: ArrayBufferLike, o: number, l: number): { indexOf(n:
  */
 export function indexOfBytes(haystack: Uint8Array, needle: Uint8Array, from: number): number {
   if (NodeBuffer !== undefined) {
-    return NodeBuffer.from(haystack.buffer, haystack.byteOffset, haystack.byteLength).indexOf(needle, from);
+    // A Buffer (Node's own input chunks and views of them) is searched as it is: making the view
+    // cost twice the search itself on a small report's parts.
+    const h: BufferSearch = haystack instanceof NodeBuffer ? haystack : NodeBuffer.from(haystack.buffer, haystack.byteOffset, haystack.byteLength);
+    return h.indexOf(needle, from);
   }
   const first = needle[0]!;
   const last = haystack.length - needle.length;
@@ -47,6 +54,32 @@ export function indexOfBytes(haystack: Uint8Array, needle: Uint8Array, from: num
     if (j === needle.length) return i;
   }
   return -1;
+}
+
+/** Size of the shared slab that {@link allocTemp} carves from, and the largest piece it carves. */
+const SLAB_BYTES = 65536;
+const SLAB_MAX_PIECE = 4096;
+let slab: ArrayBuffer | undefined;
+let slabUsed = 0;
+
+/**
+ * A zeroed byte array for the parser's own short-lived copies, carved from a shared 64 KiB
+ * slab. A `new Uint8Array(n)` longer than 64 bytes gets a backing store of its own, which was
+ * measured at 0.6–1.7 µs against 0.2–0.4 µs for a view of a slab, and a small report made
+ * several. Each piece is fresh memory (the slab is never reused, only dropped when full), and
+ * only for bytes that stay inside the parser: a view keeps its whole slab alive.
+ * @internal
+ */
+export function allocTemp(length: number): Uint8Array {
+  if (length > SLAB_MAX_PIECE) return new Uint8Array(length);
+  if (slab === undefined || slabUsed + length > SLAB_BYTES) {
+    slab = new ArrayBuffer(SLAB_BYTES);
+    slabUsed = 0;
+  }
+  const out = new Uint8Array(slab, slabUsed, length);
+  // 8-byte steps keep every piece aligned like a fresh allocation.
+  slabUsed += (length + 7) & ~7;
+  return out;
 }
 
 /** Concatenate two byte arrays (returns one of them when the other is empty). @internal */

@@ -1,4 +1,5 @@
 import { sha256 } from '@noble/hashes/sha256';
+import { allocTemp } from './bytes.js';
 
 /** An incremental SHA-256. @internal */
 export interface Hasher {
@@ -57,12 +58,12 @@ export function sha256HexOfBytes(bytes: Uint8Array): string {
 }
 
 /**
- * A copy as a plain Uint8Array. Not `slice`: on a Buffer it only views, and
- * `Uint8Array.prototype.slice` called on a Buffer goes through Buffer's species constructor,
- * which measured as slow as hashing the bytes.
+ * A copy as a plain Uint8Array, kept only until the digest. Not `slice`: on a Buffer it only
+ * views, and `Uint8Array.prototype.slice` called on a Buffer goes through Buffer's species
+ * constructor, which measured as slow as hashing the bytes.
  */
 function copyOf(bytes: Uint8Array): Uint8Array {
-  const out = new Uint8Array(bytes.length);
+  const out = allocTemp(bytes.length);
   out.set(bytes);
   return out;
 }

@@ -1,7 +1,7 @@
 import libmime from 'libmime';
 import { parseAddressList, type Mailbox } from '../address.js';
 import { parseContentType, type ContentType } from './content-type.js';
-import { ByteBuffer, CharCode, decodeUndeclared } from '../internal/bytes.js';
+import { allocTemp, ByteBuffer, CharCode, decodeUndeclared } from '../internal/bytes.js';
 
 /**
  * One header field as it sits in the raw block. The value is decoded from the bytes only when
@@ -158,15 +158,17 @@ export function parseHeaderBlock(raw: Uint8Array, bodyOffset: number): HeaderBlo
   while (pos < limit) {
     // Field start: find the end of this line and of its continuation lines.
     let end = pos;
+    // The first line's LF (the first search below) also bounds where the name's colon may be.
+    let firstLf = -2;
     for (;;) {
       const lf = raw.indexOf(CharCode.LF, end);
+      if (firstLf === -2) firstLf = lf;
       end = lf === -1 || lf >= limit ? limit : lf + 1;
       if (end >= limit) break;
       const next = raw[end];
       if (next !== CharCode.Space && next !== CharCode.Tab) break;
     }
     const colon = raw.indexOf(CharCode.Colon, pos);
-    const firstLf = raw.indexOf(CharCode.LF, pos);
     const lineEnd = firstLf === -1 || firstLf >= end ? end : firstLf;
     // No colon, or white space inside the name (an mbox "From " line, garbage): not a field.
     const named = colon !== -1 && colon < lineEnd;
@@ -260,7 +262,8 @@ function unfoldedCopy(raw: Uint8Array, start: number, end: number): Uint8Array |
   let lf = raw.indexOf(CharCode.LF, start);
   // No line break before the field's own final one: nothing is folded.
   if (lf === -1 || lf >= end - 1) return undefined;
-  const out = new Uint8Array(end - start);
+  // Decoded into a string at once and dropped: a slab piece, not an allocation of its own.
+  const out = allocTemp(end - start);
   let o = 0;
   let from = start;
   for (; lf !== -1 && lf < end; lf = raw.indexOf(CharCode.LF, lf + 1)) {
