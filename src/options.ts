@@ -148,6 +148,13 @@ const SINK_KEYS = new Set(['onOutput', 'output', 'endOutput']);
 const MAX_CACHED_COMBINATIONS = 64;
 const resolvedByKey = new Map<string, ResolvedOptions>();
 
+/** The options' names already JSON-quoted (a JSON.stringify per name was most of a key's cost). */
+const QUOTED_NAMES = new Map(
+  ['maxHeaderBytes', 'maxEnvelopeBytes', 'maxBufferedBytes', 'maxDepth', 'maxLineBytes', 'trusted', 'mode', 'preferClearText', 'maxNesting', 'dedupKeys', 'maxRecipients', 'maxParts', 'onLimit'].map(
+    (n) => [n, JSON.stringify(n)],
+  ),
+);
+
 /**
  * A plain object whose options are all booleans, numbers or strings, as a cache key ('' for none)
  * and the values read; else undefined: arrays and RegExps can change after the call, and a class
@@ -166,8 +173,9 @@ function scalarSnapshot(options: object): { key: string; values: ParseOptions } 
     const value = (options as Record<string, unknown>)[name];
     if (value === undefined) continue;
     const type = typeof value;
-    if (type === 'string') key += `${JSON.stringify(name)}=${JSON.stringify(value)};`;
-    else if (type === 'number' || type === 'boolean') key += `${JSON.stringify(name)}=${type[0]}${String(value)};`;
+    const quoted = QUOTED_NAMES.get(name) ?? JSON.stringify(name);
+    if (type === 'string') key += `${quoted}=${JSON.stringify(value)};`;
+    else if (type === 'number' || type === 'boolean') key += `${quoted}=${type[0]}${String(value)};`;
     else return undefined;
     values[name] = value;
   }

@@ -68,34 +68,53 @@ function copyOf(bytes: Uint8Array): Uint8Array {
   return out;
 }
 
+/** Pieces held before a hash object is made, and the total size up to which they are joined. */
+const MAX_HELD_PIECES = 4;
+const MAX_JOINED_BYTES = 4096;
+
 /**
- * A SHA-256 whose hash object is made only for a second piece: content that comes in one piece
- * (a small part of a message read into memory) is hashed by one call at the end. A content key
- * needs a digest per part, and a Node Hash object per part was a visible share of a small
+ * A SHA-256 whose hash object is made only when the content outgrows a few small pieces: content
+ * that comes in one piece (a small part of a message read into memory) is hashed by one call at
+ * the end, and so is content of a few pieces that together fit one slab piece (a base64
+ * attachment whose last line, without its line break, is decoded at the part's end). A content
+ * key needs a digest per part, and a Node Hash object per part was a visible share of a small
  * message's cost and allocation. @internal
  */
 export class DeferredSha256 {
-  private first: Uint8Array | undefined;
+  private pieces: Uint8Array[] | undefined;
+  private size = 0;
   private hash: Hasher | undefined;
 
   /**
-   * `stable`: the caller never changes these bytes afterwards, so the first piece can be kept as
-   * it is; otherwise it is copied.
+   * `stable`: the caller never changes these bytes afterwards, so they can be kept as they are;
+   * otherwise they are copied.
    */
   update(bytes: Uint8Array, stable: boolean): void {
     if (bytes.length === 0) return;
     if (this.hash !== undefined) return this.hash.update(bytes);
-    if (this.first === undefined) {
-      this.first = stable ? bytes : copyOf(bytes);
-      return;
+    const piece = stable ? bytes : copyOf(bytes);
+    if (this.pieces === undefined) this.pieces = [piece];
+    else this.pieces.push(piece);
+    this.size += piece.length;
+    if (this.pieces.length > MAX_HELD_PIECES || (this.pieces.length > 1 && this.size > MAX_JOINED_BYTES)) {
+      this.hash = createSha256();
+      for (const p of this.pieces) this.hash.update(p);
+      this.pieces = undefined;
     }
-    this.hash = createSha256();
-    this.hash.update(this.first);
-    this.first = undefined;
-    this.hash.update(bytes);
   }
 
   digestHex(): string {
-    return this.hash !== undefined ? this.hash.digestHex() : sha256HexOfBytes(this.first ?? new Uint8Array(0));
+    if (this.hash !== undefined) return this.hash.digestHex();
+    const pieces = this.pieces;
+    if (pieces === undefined) return sha256HexOfBytes(new Uint8Array(0));
+    if (pieces.length === 1) return sha256HexOfBytes(pieces[0]!);
+    // A few pieces of at most MAX_JOINED_BYTES in all: one slab copy and one call.
+    const joined = allocTemp(this.size);
+    let o = 0;
+    for (const p of pieces) {
+      joined.set(p, o);
+      o += p.length;
+    }
+    return sha256HexOfBytes(joined);
   }
 }
