@@ -118,13 +118,19 @@ class LeafHasher {
   private heldLength = 0;
   private spilling = false;
 
-  constructor(private readonly text: boolean) {}
+  /**
+   * `stable`: the bytes written are views of the input, which callers must not change while the
+   * parser may hold them; a decoder's pieces are not (a transient decoder reuses its buffer), so
+   * whatever is kept of them is copied.
+   */
+  constructor(
+    private readonly text: boolean,
+    private readonly stable = true,
+  ) {}
 
   write(bytes: Uint8Array): void {
     if (!this.text) {
-      // Decoders hand over fresh buffers, and undecoded bytes are views of the input, which
-      // callers must not change while the parser may hold them.
-      this.hash.update(bytes, true);
+      this.hash.update(bytes, this.stable);
       return;
     }
     if (bytes.length === 0) return;
@@ -307,11 +313,12 @@ class Entity {
     }
     // Leaves: the transfer encoding is undone, so 7bit, 8bit, quoted-printable and base64 copies
     // of the same content agree; text (and embedded messages) also ignore CRLF vs LF.
-    const decoder = createTransferDecoder(normaliseTransferEncoding(block.get('content-transfer-encoding')));
+    // Transient: the leaf hashes or copies each decoded piece at once (see LeafHasher).
+    const decoder = createTransferDecoder(normaliseTransferEncoding(block.get('content-transfer-encoding')), true);
     // Text is compared by its lines, whose endings exports and gateways rewrite. Decided by the
     // type alone, never by the transfer encoding: the base64 and the quoted-printable copy of one
     // part must give the same digest.
-    const leaf = this.owner.leaf(kind, filenameOf(block, ct), isLineOriented(ct));
+    const leaf = this.owner.leaf(kind, filenameOf(block, ct), isLineOriented(ct), decoder === undefined);
     this.body = {
       write: (b) => (decoder ? decoder.write(b, (d) => leaf.write(d)) : leaf.write(b)),
       end: () => {
@@ -384,8 +391,8 @@ export class ContentHasher {
   }
 
   /** A leaf whose own digest goes into the main hash, with its type and filename, at its end. @internal */
-  leaf(kind: string, filename: string, text: boolean): { write(b: Uint8Array): void; end(): void } {
-    const h = new LeafHasher(text);
+  leaf(kind: string, filename: string, text: boolean, stable = true): { write(b: Uint8Array): void; end(): void } {
+    const h = new LeafHasher(text, stable);
     return {
       write: (b) => h.write(b),
       end: () => this.record(`P ${kind}\t${filename}\t${h.digestHex()}\n`),

@@ -10,6 +10,12 @@ function decodeAll(d: TransferDecoder, input: Uint8Array, how: 'whole' | 'bytes'
   return concat(out);
 }
 
+function decodeAllIrregular(input: Uint8Array, how: number): boolean {
+  const d = new Base64Decoder();
+  decodeAll(d, input, how);
+  return d.irregular;
+}
+
 describe('Base64Decoder', () => {
   test('matches Buffer for any bytes, line length and chunking', () => {
     fc.assert(
@@ -18,6 +24,36 @@ describe('Base64Decoder', () => {
         const lines = b64.match(new RegExp(`.{1,${lineLen}}`, 'g'))?.join('\r\n') ?? '';
         expect(Buffer.from(decodeAll(new Base64Decoder(), bytes(lines), seed))).toEqual(Buffer.from(data));
       }),
+    );
+  });
+
+  test('a transient decoder gives the same bytes, its pieces valid until the next decode', () => {
+    // Lines of base64 and sometimes garbage, "=" in the middle or URL-safe characters, so that
+    // both the native path (into the shared buffer) and the loop are taken.
+    const line = fc.oneof(
+      fc.uint8Array({ minLength: 3, maxLength: 57 }).map((d) => Buffer.from(d).toString('base64')),
+      fc.constantFrom('a*b=', 'QQ==', 'ab-_', ' QUJD', ''),
+    );
+    fc.assert(
+      fc.property(fc.array(line, { maxLength: 30 }), fc.constantFrom('\n', '\r\n'), fc.integer({ min: 1, max: 1000 }), (lines, eol, seed) => {
+        const input = bytes(lines.join(eol));
+        const plain = decodeAll(new Base64Decoder(), input, seed);
+        // A second transient decoder between the pieces overwrites the shared buffer: whatever
+        // the first one's sink kept without copying would change.
+        const other = new Base64Decoder(true);
+        const out: Uint8Array[] = [];
+        const t = new Base64Decoder(true);
+        const take = (b: Uint8Array): void => {
+          // A copy (Buffer#slice would only view the shared buffer).
+          out.push(new Uint8Array(b));
+          other.write(bytes('////\n'), () => {});
+        };
+        for (const c of chunk(input, seed)) t.write(c, take);
+        t.end(take);
+        expect(Buffer.from(concat(out))).toEqual(Buffer.from(plain));
+        expect(t.irregular).toBe(new Base64Decoder().irregular || decodeAllIrregular(input, seed));
+      }),
+      { numRuns: 500 },
     );
   });
 

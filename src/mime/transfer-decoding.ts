@@ -23,9 +23,13 @@ export function normaliseTransferEncoding(value: string | undefined): string {
   return v === '' ? '7bit' : v;
 }
 
-/** The decoder for an encoding, or undefined for identity encodings (7bit, 8bit, binary, unknown). @internal */
-export function createTransferDecoder(encoding: string): TransferDecoder | undefined {
-  if (encoding === 'base64') return new Base64Decoder();
+/**
+ * The decoder for an encoding, or undefined for identity encodings (7bit, 8bit, binary, unknown).
+ * `transient`: see {@link Base64Decoder}; only for a sink that never keeps a piece it is given.
+ * @internal
+ */
+export function createTransferDecoder(encoding: string, transient = false): TransferDecoder | undefined {
+  if (encoding === 'base64') return new Base64Decoder(transient);
   if (encoding === 'quoted-printable') return new QuotedPrintableDecoder();
   return undefined;
 }
@@ -42,6 +46,13 @@ const B64 = new Int16Array(256).fill(-1);
  * @internal
  */
 export class Base64Decoder implements TransferDecoder {
+  /**
+   * `transient`: the sink is done with each piece when it returns (the content key hashes or
+   * copies it), so the native path decodes into one buffer shared by all such decoders instead
+   * of a new one per region: on a large attachment the new buffers were most of the garbage.
+   */
+  constructor(private readonly transient = false) {}
+
   private acc = 0;
   private bits = 0;
   /** Bytes after the last line break, kept for the native path. */
@@ -105,8 +116,16 @@ export class Base64Decoder implements TransferDecoder {
     // Node also reads the URL-safe alphabet ("-", "_"), which MIME base64 does not have.
     const urlSafe = region.indexOf(CharCode.Dash) !== -1 || region.indexOf(UNDERSCORE) !== -1;
     if (count % 4 !== 0 || urlSafe || (firstPad !== -1 && firstPad <= back)) return this.decodeJs(region);
-    const out = NativeBuffer!.from(NativeBuffer!.from(region.buffer, region.byteOffset, region.length).toString('latin1'), 'base64');
-    if (out.length !== (count / 4) * 3 - pads) return this.decodeJs(region);
+    const expected = (count / 4) * 3 - pads;
+    const text = NativeBuffer!.from(region.buffer, region.byteOffset, region.length).toString('latin1');
+    if (this.transient && expected <= MAX_SHARED_OUTPUT) {
+      // Room for more than expected, so that a longer native result is seen and refused too.
+      const target = sharedOutput(expected + 3);
+      const written = target.write(text, 0, expected + 3, 'base64');
+      return written === expected ? target.subarray(0, written) : this.decodeJs(region);
+    }
+    const out = NativeBuffer!.from(text, 'base64');
+    if (out.length !== expected) return this.decodeJs(region);
     return out;
   }
 
@@ -175,11 +194,26 @@ const UNDERSCORE = 0x5f;
 /** Longest partial line held for the native base64 path; longer lines go through the loop. */
 const MAX_CARRY = 64 * 1024;
 
+/** A Node Buffer, as far as the native base64 path uses it. */
+interface NativeBytes extends Uint8Array {
+  write(text: string, offset: number, length: number, encoding: 'base64'): number;
+}
 interface BufferLike {
   from(b: ArrayBufferLike, offset: number, length: number): { toString(enc: 'latin1'): string };
   from(s: string, enc: 'base64'): Uint8Array;
+  allocUnsafeSlow(size: number): NativeBytes;
 }
 const NativeBuffer: BufferLike | undefined = (globalThis as unknown as { Buffer?: BufferLike }).Buffer;
+
+/** Largest decoded region written into the shared buffer (a 1 MiB read of base64 decodes to 768 KiB). */
+const MAX_SHARED_OUTPUT = 1024 * 1024;
+let shared: NativeBytes | undefined;
+
+/** The buffer transient base64 decoders share, at least `size` bytes long. */
+function sharedOutput(size: number): NativeBytes {
+  if (shared === undefined || shared.length < size) shared = NativeBuffer!.allocUnsafeSlow(Math.max(size, 2 * (shared?.length ?? 0), 4096));
+  return shared;
+}
 
 /** Blanks allowed between "=" and the line end of a soft break (RFC 2045 allows transport padding). */
 const MAX_SOFT_BREAK_PADDING = 76;
