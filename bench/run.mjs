@@ -280,7 +280,7 @@ await scenario('small', async () => {
   // children, the rounds interleaved, and the better median counts.
   const passes = {};
   for (const name of ['floor', 'mailjournal', 'mailjournal-keysoff', 'simpleparser', 'floor', 'mailjournal', 'mailjournal-keysoff', 'simpleparser'].slice(0, QUICK ? 4 : 8)) {
-    const args = ['--expose-gc', path.join(here, 'small-child.mjs'), name, String(SMALL_COUNT), String(SMALL_PASSES), String(QUICK ? 0 : SMALL_WARMUP)];
+    const args = [path.join(here, 'small-child.mjs'), name, String(SMALL_COUNT), String(SMALL_PASSES), String(QUICK ? 0 : SMALL_WARMUP)];
     const { out: parsed } = runChild(`small-child ${name}`, args);
     check(`small-child ${name}: every report checked out`, (parsed.problems ?? []).length === 0, (parsed.problems ?? []).join('; '));
     const key = { simpleparser: 'simpleParser', 'mailjournal-keysoff': 'keysOff' }[name] ?? name;

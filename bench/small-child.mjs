@@ -1,10 +1,10 @@
 // The timed part of the "small reports" scenario for one contestant, in a fresh process, so that
 // no contestant runs in a heap or a module graph another one built (loading mailparser slows
 // allocation-heavy code in the same process, see file-child.mjs).
-//   node --expose-gc bench/small-child.mjs <floor|mailjournal|mailjournal-keysoff|simpleparser> COUNT PASSES [WARMUP]   → one JSON line
+//   node bench/small-child.mjs <floor|mailjournal|mailjournal-keysoff|simpleparser> COUNT PASSES [WARMUP]   → one JSON line
 //
 // The reports are generated here from the same seeds as in the parent (bench/corpus.mjs is
-// deterministic), checked once, then parsed PASSES times back to back after one warm-up pass.
+// deterministic), checked once, then parsed WARMUP times untimed and PASSES times timed.
 import { createHash } from 'node:crypto';
 import { reportBytes, smallSpecs } from './corpus.mjs';
 
@@ -61,16 +61,19 @@ if (contestant === 'floor') {
   process.exit(2);
 }
 
-// One checked pass and the warm-up passes, then the timed passes back to back (one gc() before
-// them, none between: a forced full GC per pass resets the young generation and makes the
-// figure swing).
+// One checked pass and the warm-up passes, then the timed passes back to back, with no forced
+// GC anywhere: the timed passes run in the steady state the warm-up reached. A gc() right before
+// them (as this file used to do) shrinks the heap the warm-up grew and, it seems, throws away
+// some of V8's warm state: the next passes ran up to 3x slower for mailjournal and 2x for
+// simpleParser, for about five passes each, and that weighed on the median of a contestant whose
+// passes are short (mailjournal: median 209-250 µs per report with the gc(), 163-186 without;
+// simpleParser 988-1,150 vs 841-1,141; three children each, see bench/README.md).
 await run();
 if (problems.length > 0) {
   console.log(JSON.stringify({ contestant, problems: problems.slice(0, 5) }));
   process.exit(0);
 }
 for (let p = 0; p < warmup; p++) await run();
-globalThis.gc?.();
 const seconds = [];
 for (let p = 0; p < passes; p++) {
   const t = process.hrtime.bigint();
