@@ -103,7 +103,9 @@ export function concatAll(parts: readonly Uint8Array[]): Uint8Array {
   return out;
 }
 
-const EMPTY = new Uint8Array(0);
+/** The empty byte array, shared: nothing can be written into it, and a new one per reset cost an allocation. @internal */
+export const EMPTY_BYTES = new Uint8Array(0);
+const EMPTY = EMPTY_BYTES;
 
 /**
  * Append-only byte buffer with amortised doubling, so that many tiny writes (1-byte chunking)

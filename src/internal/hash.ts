@@ -1,5 +1,5 @@
 import { sha256 } from '@noble/hashes/sha256';
-import { allocTemp } from './bytes.js';
+import { allocTemp, EMPTY_BYTES } from './bytes.js';
 
 /** An incremental SHA-256. @internal */
 export interface Hasher {
@@ -106,7 +106,7 @@ export class DeferredSha256 {
   digestHex(): string {
     if (this.hash !== undefined) return this.hash.digestHex();
     const pieces = this.pieces;
-    if (pieces === undefined) return sha256HexOfBytes(new Uint8Array(0));
+    if (pieces === undefined) return sha256HexOfBytes(EMPTY_BYTES);
     if (pieces.length === 1) return sha256HexOfBytes(pieces[0]!);
     // A few pieces of at most MAX_JOINED_BYTES in all: one slab copy and one call.
     const joined = allocTemp(this.size);

@@ -1,4 +1,4 @@
-import { concatBytes, indexOfBytes, latin1, toBytes } from '../internal/bytes.js';
+import { concatBytes, EMPTY_BYTES, indexOfBytes, latin1, toBytes } from '../internal/bytes.js';
 
 /**
  * Watches a byte stream for a fixed marker (e.g. a media type) across chunk edges. @internal
@@ -17,7 +17,7 @@ export class MarkerScanner {
   private readonly anchor: number;
   private readonly tail: Uint8Array;
   private readonly prefixBytes: number;
-  private carry: Uint8Array = new Uint8Array(0);
+  private carry: Uint8Array = EMPTY_BYTES;
   found = false;
 
   constructor(

@@ -1,4 +1,4 @@
-import { ByteBuffer, CharCode, concatBytes, indexOfBytes, toBytes } from '../internal/bytes.js';
+import { ByteBuffer, CharCode, concatBytes, EMPTY_BYTES, indexOfBytes, toBytes } from '../internal/bytes.js';
 
 /** Chunks at least this large are scanned in place (see write). */
 const SEAM_MIN_CHUNK = 4096;
@@ -34,7 +34,7 @@ export class MultipartScanner {
   private readonly needle: Uint8Array;
   /** The needle without its LF: "--" never occurs in base64, so the native search skips fast. */
   private readonly dashes: Uint8Array;
-  private carry: Uint8Array = new Uint8Array(0);
+  private carry: Uint8Array = EMPTY_BYTES;
   /** Absolute input offset of the first byte of the next `data` (= of carry[0]). */
   private base: number;
   private state: 'preamble' | 'part' | 'epilogue' = 'preamble';
@@ -95,7 +95,7 @@ export class MultipartScanner {
       // CR is the tail's last byte), so that rare case takes the copying path.
       const at = this.find(concatBytes(carry, chunk.subarray(0, this.needle.length)), 0);
       if (at === -1 || at > carry.length) {
-        this.carry = new Uint8Array(0);
+        this.carry = EMPTY_BYTES;
         this.emit(carry);
         this.base += carry.length;
         this.scan(chunk, 0, 0);
@@ -103,7 +103,7 @@ export class MultipartScanner {
       }
     }
     const data = concatBytes(carry, chunk);
-    this.carry = new Uint8Array(0);
+    this.carry = EMPTY_BYTES;
     this.process(data);
   }
 
@@ -112,14 +112,14 @@ export class MultipartScanner {
     if (this.state !== 'epilogue' && this.carry.length > 0) {
       this.final = true;
       const data = this.carry;
-      this.carry = new Uint8Array(0);
+      this.carry = EMPTY_BYTES;
       this.process(data);
     }
     if (this.state === 'part') {
       if (this.carry.length > 0) this.handler.onPartData(this.carry);
       this.handler.onPartEnd();
     }
-    this.carry = new Uint8Array(0);
+    this.carry = EMPTY_BYTES;
     this.state = 'epilogue';
   }
 

@@ -1,4 +1,4 @@
-import { CharCode, concatBytes } from '../internal/bytes.js';
+import { CharCode, concatBytes, EMPTY_BYTES } from '../internal/bytes.js';
 
 /** Receives decoded bytes (possibly several pieces per input chunk, never copied together). */
 export type ByteSink = (bytes: Uint8Array) => void;
@@ -56,13 +56,13 @@ export class Base64Decoder implements TransferDecoder {
   private acc = 0;
   private bits = 0;
   /** Bytes after the last line break, kept for the native path. */
-  private carry: Uint8Array = new Uint8Array(0);
+  private carry: Uint8Array = EMPTY_BYTES;
   irregular = false;
 
   write(chunk: Uint8Array, sink: ByteSink): void {
     if (NativeBuffer === undefined || this.bits !== 0) {
       const data = this.carry.length > 0 ? concatBytes(this.carry, chunk) : chunk;
-      this.carry = new Uint8Array(0);
+      this.carry = EMPTY_BYTES;
       emit(sink, this.decodeJs(data));
       return;
     }
@@ -74,7 +74,7 @@ export class Base64Decoder implements TransferDecoder {
       this.carry = concatBytes(this.carry, chunk).slice();
       if (this.carry.length < MAX_CARRY) return;
       const long = this.carry;
-      this.carry = new Uint8Array(0);
+      this.carry = EMPTY_BYTES;
       emit(sink, this.decodeJs(long));
       return;
     }
@@ -90,7 +90,7 @@ export class Base64Decoder implements TransferDecoder {
 
   end(sink: ByteSink): void {
     const rest = this.carry;
-    this.carry = new Uint8Array(0);
+    this.carry = EMPTY_BYTES;
     if (rest.length > 0) emit(sink, this.decodeJs(rest));
     this.acc = 0;
     this.bits = 0;
@@ -232,7 +232,7 @@ function hexValue(c: number): number {
  * @internal
  */
 export class QuotedPrintableDecoder implements TransferDecoder {
-  private held: Uint8Array = new Uint8Array(0);
+  private held: Uint8Array = EMPTY_BYTES;
   irregular = false;
 
   write(chunk: Uint8Array, sink: ByteSink): void {
@@ -241,14 +241,14 @@ export class QuotedPrintableDecoder implements TransferDecoder {
       data = new Uint8Array(this.held.length + chunk.length);
       data.set(this.held);
       data.set(chunk, this.held.length);
-      this.held = new Uint8Array(0);
+      this.held = EMPTY_BYTES;
     }
     emit(sink, this.decode(data, false));
   }
 
   end(sink: ByteSink): void {
     const data = this.held;
-    this.held = new Uint8Array(0);
+    this.held = EMPTY_BYTES;
     emit(sink, this.decode(data, true));
   }
 
