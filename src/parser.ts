@@ -131,6 +131,8 @@ export class JournalParser {
   private contentResolved = false;
   /** Content key of a plain message or an NDR (journal reports key their embedded messages). */
   private topHasher: ContentHasher | undefined;
+  /** onLimit 'throw': the BUFFER_LIMIT error, thrown by end() (see warn). */
+  private bufferLimitError: LimitExceededError | undefined;
 
   constructor(options: JournalParserOptions = {}, /** @internal */ nested?: NestedContext) {
     this.opts = nested?.options ?? resolveOptions(options);
@@ -163,6 +165,8 @@ export class JournalParser {
   /**
    * Signal end of input and get the report.
    * @throws {ParserStateError} when called twice
+   * @throws {LimitExceededError} with `onLimit: 'throw'`, for a limit crossed at the end, and for
+   *   `maxBufferedBytes` when the part to archive did not start in time (see the README's Limits)
    */
   end(): JournalReport {
     if (this.ended) throw new ParserStateError('end() called twice');
@@ -182,6 +186,7 @@ export class JournalParser {
     if (this.outMode === 'pending' && this.awaitingOutput) this.onNothingToArchive();
     this.resolveContent('other');
     if (this.outMode === 'pending') this.flushPending();
+    if (this.bufferLimitError !== undefined) throw this.bufferLimitError;
     return this.buildReport();
   }
 
@@ -199,7 +204,15 @@ export class JournalParser {
   warn(code: WarningCode, message: string): void {
     const limit = LIMIT_WARNINGS[code];
     if (limit !== undefined && this.opts.onLimit === 'throw') {
-      throw new LimitExceededError(limit, this.opts[limit] as number, this.offset, message);
+      const error = new LimitExceededError(limit, this.opts[limit] as number, this.offset, message);
+      // BUFFER_LIMIT is noticed when a write() ends (checkBuffered), so where in the input that
+      // happens depends on how the input was cut: thrown at once, it would pre-empt a limit that
+      // a later byte of the same chunk crosses in one chunking and not in another. It is thrown
+      // by end() instead, and until then the parser goes on as with 'warn' (the input streams out
+      // unchanged), so that every chunking throws the same error: the first limit crossed while
+      // reading, else this one.
+      if (code !== 'BUFFER_LIMIT') throw error;
+      this.bufferLimitError ??= error;
     }
     if (!this.warnings.some((w) => w.code === code && w.message === message)) this.warnings.push({ code, message });
   }

@@ -3,7 +3,7 @@ import { describe, expect, test } from 'vitest';
 import { isJournalError } from '../src/errors.js';
 import { JournalParser, type JournalParserOptions } from '../src/parser.js';
 import type { JournalReport } from '../src/types.js';
-import { runAs } from './helpers/run.js';
+import { chunk, runAs } from './helpers/run.js';
 
 // Hostile and broken input: each case asserts its outcome, that its time grows linearly with its
 // size (a size-doubling check: the larger input may take at most 3x the time of the smaller, a
@@ -215,6 +215,28 @@ describe('hostile input catalogue', () => {
     expect(r.error).toMatchObject({ name: 'LimitExceededError', code: 'ERR_LIMIT_EXCEEDED', limit: 'maxHeaderBytes', value: MiB });
     expect((r.error as { offset: number }).offset).toBeGreaterThan(MiB);
     expect(isJournalError(r.error)).toBe(true);
+  });
+
+  test('onLimit: "throw" names the same limit in every chunking when two are crossed (review finding)', () => {
+    // The original never starts within maxBufferedBytes (crossed about 100 bytes in), and the
+    // first part's header block outgrows maxHeaderBytes (about 370 bytes in). BUFFER_LIMIT is
+    // noticed at the end of a write(): thrown at once, the whole input reported maxHeaderBytes
+    // and 64-byte chunks maxBufferedBytes.
+    const input = b('X-MS-Journal-Report:\nContent-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: x\nX: ' + 'a'.repeat(400) + '\n');
+    const options = { onLimit: 'throw' as const, maxHeaderBytes: 300, maxBufferedBytes: 100 };
+    for (const how of ['whole', 'bytes', 64, 7, 1, 2, 3] as const) {
+      const r = feed(chunk(input, how), options);
+      expect(r.error, String(how)).toMatchObject({ name: 'LimitExceededError', limit: 'maxHeaderBytes' });
+    }
+  });
+
+  test('onLimit: "throw" with only BUFFER_LIMIT crossed: the input streams out unchanged, then end() throws', () => {
+    const input = b('X-MS-Journal-Report:\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\n' + 'filler line\r\n'.repeat(50) + '--b\r\nContent-Type: message/rfc822\r\n\r\nFrom: a@x\r\n\r\nhi\r\n--b--\r\n');
+    for (const how of ['whole', 'bytes', 64, 5] as const) {
+      const r = feed(chunk(input, how), { onLimit: 'throw', maxBufferedBytes: 200 });
+      expect(r.error, String(how)).toMatchObject({ name: 'LimitExceededError', limit: 'maxBufferedBytes', value: 200 });
+      expect(r.same && r.outBytes === input.length, String(how)).toBe(true);
+    }
   });
 
   test('a limit crossed inside an NDR\'s returned message is reported at the offset of the input, not of the returned message', () => {
