@@ -63,11 +63,12 @@ let slab: ArrayBuffer | undefined;
 let slabUsed = 0;
 
 /**
- * A zeroed byte array for the parser's own short-lived copies, carved from a shared 64 KiB
- * slab. A `new Uint8Array(n)` longer than 64 bytes gets a backing store of its own, which was
- * measured at 0.6–1.7 µs against 0.2–0.4 µs for a view of a slab, and a small report made
- * several. Each piece is fresh memory (the slab is never reused, only dropped when full), and
- * only for bytes that stay inside the parser: a view keeps its whole slab alive.
+ * A zeroed byte array for a copy that is dropped before the call that made it returns (an
+ * unfolded header value on its way to a string, pieces joined for one hash call), carved from a
+ * shared 64 KiB slab. A `new Uint8Array(n)` longer than 64 bytes gets a backing store of its
+ * own, which was measured at 0.6–1.7 µs against 0.2–0.4 µs for a view of a slab. Each piece is
+ * fresh memory (the slab is never reused, only dropped when full). Never for bytes that are kept
+ * or handed out: a view keeps its whole slab alive, with every other piece carved from it.
  * @internal
  */
 export function allocTemp(length: number): Uint8Array {

@@ -58,12 +58,14 @@ export function sha256HexOfBytes(bytes: Uint8Array): string {
 }
 
 /**
- * A copy as a plain Uint8Array, kept only until the digest. Not `slice`: on a Buffer it only
- * views, and `Uint8Array.prototype.slice` called on a Buffer goes through Buffer's species
- * constructor, which measured as slow as hashing the bytes.
+ * A copy as a plain Uint8Array of its own. Not `slice`: on a Buffer it only views, and
+ * `Uint8Array.prototype.slice` called on a Buffer goes through Buffer's species constructor,
+ * which measured as slow as hashing the bytes. Not a slab piece either: a copy may be held as
+ * long as its part lasts (a multipart's preamble, until the multipart ends), and a slab view
+ * would keep the whole slab, other parsers' pieces included, alive that long.
  */
 function copyOf(bytes: Uint8Array): Uint8Array {
-  const out = allocTemp(bytes.length);
+  const out = new Uint8Array(bytes.length);
   out.set(bytes);
   return out;
 }
@@ -108,7 +110,7 @@ export class DeferredSha256 {
     const pieces = this.pieces;
     if (pieces === undefined) return sha256HexOfBytes(EMPTY_BYTES);
     if (pieces.length === 1) return sha256HexOfBytes(pieces[0]!);
-    // A few pieces of at most MAX_JOINED_BYTES in all: one slab copy and one call.
+    // A few pieces of at most MAX_JOINED_BYTES in all: one slab copy, hashed and dropped at once.
     const joined = allocTemp(this.size);
     let o = 0;
     for (const p of pieces) {

@@ -24,6 +24,14 @@ describe('DeferredSha256 (a hash object only past a few small pieces)', () => {
     );
   });
 
+  test('a copied piece has memory of its own, not a view of a shared slab (review finding: a held preamble pinned 64 KiB)', () => {
+    const h = new DeferredSha256();
+    h.update(Buffer.from('This is a multi-part message in MIME format, held until the multipart ends.'), false);
+    const held = (h as unknown as { pieces: Uint8Array[] }).pieces[0]!;
+    expect(held.byteOffset).toBe(0);
+    expect(held.buffer.byteLength).toBe(held.length);
+  });
+
   test('a Buffer piece that is not stable is copied, not viewed (Buffer#slice would only view it)', () => {
     const h = new DeferredSha256();
     const buf = Buffer.from('first piece');
