@@ -148,12 +148,18 @@ const SINK_KEYS = new Set(['onOutput', 'output', 'endOutput']);
 const MAX_CACHED_COMBINATIONS = 64;
 const resolvedByKey = new Map<string, ResolvedOptions>();
 
-/** The options' names already JSON-quoted (a JSON.stringify per name was most of a key's cost). */
-const QUOTED_NAMES = new Map(
-  ['maxHeaderBytes', 'maxEnvelopeBytes', 'maxBufferedBytes', 'maxDepth', 'maxLineBytes', 'trusted', 'mode', 'preferClearText', 'maxNesting', 'dedupKeys', 'maxRecipients', 'maxParts', 'onLimit'].map(
-    (n) => [n, JSON.stringify(n)],
-  ),
-);
+/** Option names JSON-quoted, remembered (a JSON.stringify per name was most of a key's cost). */
+const quotedNames = new Map<string, string>();
+
+function quotedName(name: string): string {
+  let q = quotedNames.get(name);
+  if (q === undefined) {
+    q = JSON.stringify(name);
+    // Bounded: names come from callers' objects.
+    if (quotedNames.size < 64) quotedNames.set(name, q);
+  }
+  return q;
+}
 
 /**
  * A plain object whose options are all booleans, numbers or strings, as a cache key ('' for none)
@@ -173,7 +179,7 @@ function scalarSnapshot(options: object): { key: string; values: ParseOptions } 
     const value = (options as Record<string, unknown>)[name];
     if (value === undefined) continue;
     const type = typeof value;
-    const quoted = QUOTED_NAMES.get(name) ?? JSON.stringify(name);
+    const quoted = quotedName(name);
     if (type === 'string') key += `${quoted}=${JSON.stringify(value)};`;
     else if (type === 'number' || type === 'boolean') key += `${quoted}=${type[0]}${String(value)};`;
     else return undefined;

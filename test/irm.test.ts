@@ -21,6 +21,17 @@ function withoutClearCopy(input: Uint8Array): Uint8Array {
   return bytes(s.slice(0, second) + s.slice(close));
 }
 
+/** preferClearText on a report whose decrypted copy was removed: the protected original is archived, with NO_CLEAR_TEXT, in any chunking. */
+function expectProtectedKeptWithoutCopy(twoMessageReport: Uint8Array): void {
+  const only = withoutClearCopy(twoMessageReport);
+  for (const how of ['whole', 'bytes', 9] as const) {
+    const { report, output } = runAs(only, how, { preferClearText: true });
+    expect(report.renditions.map((r) => [r.role, r.archived])).toEqual([['protected', true]]);
+    expect(report.warnings.map((w) => w.code)).toEqual(['NO_CLEAR_TEXT']);
+    expect(text(output)).toBe(text(strip(referenceOriginal(only, 0)!)));
+  }
+}
+
 describe('protected (IRM) journal reports', () => {
   for (const [name, input] of [
     ['LF', lf],
@@ -53,13 +64,7 @@ describe('protected (IRM) journal reports', () => {
     });
 
     test(`preferClearText without a decrypted copy keeps the protected original (${name})`, () => {
-      const only = withoutClearCopy(input);
-      for (const how of ['whole', 'bytes', 9] as const) {
-        const { report, output } = runAs(only, how, { preferClearText: true });
-        expect(report.renditions.map((r) => [r.role, r.archived])).toEqual([['protected', true]]);
-        expect(report.warnings.map((w) => w.code)).toEqual(['NO_CLEAR_TEXT']);
-        expect(text(output)).toBe(text(strip(referenceOriginal(only, 0)!)));
-      }
+      expectProtectedKeptWithoutCopy(input);
     });
 
     test(`a protected original larger than maxBufferedBytes is archived instead (${name})`, () => {
@@ -152,13 +157,7 @@ describe('preferClearText when only the message.rpmsg attachment shows the prote
   });
 
   test('without a decrypted copy the protected original is archived with NO_CLEAR_TEXT', () => {
-    const only = withoutClearCopy(unmarked);
-    for (const how of ['whole', 'bytes', 9] as const) {
-      const { report, output } = runAs(only, how, { preferClearText: true });
-      expect(report.renditions.map((r) => [r.role, r.archived])).toEqual([['protected', true]]);
-      expect(report.warnings.map((w) => w.code)).toEqual(['NO_CLEAR_TEXT']);
-      expect(text(output)).toBe(text(strip(referenceOriginal(only, 0)!)));
-    }
+    expectProtectedKeptWithoutCopy(unmarked);
   });
 
   test('one larger than maxBufferedBytes is archived with CLEAR_TEXT_TOO_LATE once, with or without a decrypted copy', () => {

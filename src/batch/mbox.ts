@@ -1,4 +1,4 @@
-import { CharCode, concatBytes, indexOfBytes, toBytes } from '../internal/bytes.js';
+import { CharCode, concatBytes, EMPTY_BYTES, indexOfBytes, toBytes } from '../internal/bytes.js';
 
 /** Callbacks of an {@link MboxSplitter}. */
 export interface MboxHandler {
@@ -10,7 +10,6 @@ export interface MboxHandler {
 const FROM_LINE = toBytes('\nFrom ');
 const FROM_WORD = toBytes('From ');
 const LF_GT = toBytes('\n>');
-const EMPTY = new Uint8Array(0);
 
 /** Chunks at least this large get their seam with the held bytes glued, not the whole chunk. */
 const SEAM_MIN_CHUNK = 4096;
@@ -45,7 +44,7 @@ function isPartialEscape(data: Uint8Array, pos: number): boolean {
  * @internal
  */
 export class MboxSplitter {
-  private carry: Uint8Array = EMPTY;
+  private carry: Uint8Array = EMPTY_BYTES;
   private inMessage = false;
   private inFromLine = false;
   private skipCarriedLf = false;
@@ -66,16 +65,16 @@ export class MboxSplitter {
     const lf = chunk.length >= SEAM_MIN_CHUNK ? chunk.indexOf(CharCode.LF, MAX_QUOTES + FROM_WORD.length + 4) : -1;
     if (lf === -1) {
       const data = concatBytes(this.carry, chunk);
-      this.carry = EMPTY;
+      this.carry = EMPTY_BYTES;
       return this.split(data, 0);
     }
     const head = concatBytes(this.carry, chunk.subarray(0, lf + 1));
-    this.carry = EMPTY;
+    this.carry = EMPTY_BYTES;
     this.split(head, 0);
     // A head that ends with a line break holds at most that LF and the three bytes before it.
     const start = lf + 1 - this.carry.length;
     const rest = this.carry;
-    this.carry = EMPTY;
+    this.carry = EMPTY_BYTES;
     if (start >= 0) return this.split(chunk, start);
     // Not reached (see above); kept so that the bytes are never lost if that ever changes.
     this.split(concatBytes(rest, chunk.subarray(lf + 1)), 0);
@@ -168,7 +167,7 @@ export class MboxSplitter {
     if (this.inFromLine) {
       this.inFromLine = false;
       this.startMessage();
-      this.carry = EMPTY;
+      this.carry = EMPTY_BYTES;
     }
     // A carried LF that ended the previous line is not content (see skipCarriedLf).
     const rest = this.skipCarriedLf ? this.carry.subarray(1) : this.carry;
@@ -177,7 +176,7 @@ export class MboxSplitter {
       if (!this.inMessage) this.startMessage();
       this.emit(rest);
     }
-    this.carry = EMPTY;
+    this.carry = EMPTY_BYTES;
     if (this.inMessage) this.endMessage();
   }
 

@@ -106,7 +106,6 @@ export function concatAll(parts: readonly Uint8Array[]): Uint8Array {
 
 /** The empty byte array, shared: nothing can be written into it, and a new one per reset cost an allocation. @internal */
 export const EMPTY_BYTES = new Uint8Array(0);
-const EMPTY = EMPTY_BYTES;
 
 /**
  * Append-only byte buffer with amortised doubling, so that many tiny writes (1-byte chunking)
@@ -114,7 +113,7 @@ const EMPTY = EMPTY_BYTES;
  */
 export class ByteBuffer {
   // Allocated on first use: most parsers never buffer anything in some of their buffers.
-  private data = EMPTY;
+  private data = EMPTY_BYTES;
   length = 0;
 
   append(bytes: Uint8Array): void {
@@ -142,7 +141,7 @@ export class ByteBuffer {
 
   clear(): void {
     this.length = 0;
-    if (this.data.length > 65536) this.data = EMPTY;
+    if (this.data.length > 65536) this.data = EMPTY_BYTES;
   }
 }
 
