@@ -1,7 +1,7 @@
 import libmime from 'libmime';
 import { normaliseMessageId } from './address.js';
-import { CharCode } from './internal/bytes.js';
-import { createSha256, DeferredSha256, sha256Hex, type Hasher } from './internal/hash.js';
+import { CharCode, EMPTY_BYTES } from './internal/bytes.js';
+import { createSha256, DeferredSha256, sha256Hex, sha256HexOfBytes, type Hasher } from './internal/hash.js';
 import { parseSimpleValue, type ContentType } from './mime/content-type.js';
 import { decodeHeaderWords, HeaderCollector, type HeaderBlock } from './mime/header-block.js';
 import { MultipartScanner } from './mime/multipart.js';
@@ -134,19 +134,9 @@ class LeafHasher {
       return;
     }
     if (bytes.length === 0) return;
-    let data = bytes;
-    if (this.pendingCr) {
-      this.pendingCr = false;
-      if (data[0] !== CharCode.LF) data = prepend(CharCode.CR, data);
-    }
-    if (data[data.length - 1] === CharCode.CR) {
-      this.pendingCr = true;
-      data = data.subarray(0, data.length - 1);
-    }
-    if (data.indexOf(CharCode.CR) !== -1) data = withoutCrBeforeLf(data);
+    const data = this.lineEndings(bytes);
     // Everything up to the last non-blank byte is content; the blanks after it are held.
-    let last = data.length - 1;
-    while (last >= 0 && isBlank(data[last]!)) last--;
+    const last = lastNonBlank(data);
     if (last >= 0) {
       this.flushHeld();
       this.spilling = false;
@@ -159,6 +149,36 @@ class LeafHasher {
   digestHex(): string {
     // Held blanks (and a CR still pending) are trailing white space: they are not hashed.
     return this.hash.digestHex();
+  }
+
+  /**
+   * The digest when `bytes` is the whole content and nothing was written before: what `write`
+   * then `digestHex` give, hashed in one call without holding or copying anything, so `bytes`
+   * may be scratch memory (a transient decoder's output).
+   */
+  digestOfWhole(bytes: Uint8Array): string {
+    if (!this.text || bytes.length === 0) return sha256HexOfBytes(bytes);
+    const data = this.lineEndings(bytes);
+    const last = lastNonBlank(data);
+    // A final blank run longer than write holds back is hashed, as write does.
+    return sha256HexOfBytes(data.length - 1 - last > MAX_HELD_BLANKS ? data : data.subarray(0, last + 1));
+  }
+
+  /**
+   * CRLF to LF across writes: a CR that ends a write is held until the next one shows whether an
+   * LF follows. The result may be the shared scratch buffer.
+   */
+  private lineEndings(bytes: Uint8Array): Uint8Array {
+    let data = bytes;
+    if (this.pendingCr) {
+      this.pendingCr = false;
+      if (data[0] !== CharCode.LF) data = prepend(CharCode.CR, data);
+    }
+    if (data[data.length - 1] === CharCode.CR) {
+      this.pendingCr = true;
+      data = data.subarray(0, data.length - 1);
+    }
+    return data.indexOf(CharCode.CR) !== -1 ? withoutCrBeforeLf(data) : data;
   }
 
   private hold(blanks: Uint8Array): void {
@@ -192,6 +212,13 @@ class LeafHasher {
   }
 }
 
+/** Index of the last byte that is not white space, -1 when there is none. */
+function lastNonBlank(data: Uint8Array): number {
+  let last = data.length - 1;
+  while (last >= 0 && isBlank(data[last]!)) last--;
+  return last;
+}
+
 function prepend(byte: number, data: Uint8Array): Uint8Array {
   const out = new Uint8Array(data.length + 1);
   out[0] = byte;
@@ -223,6 +250,16 @@ function withoutCrBeforeLf(data: Uint8Array): Uint8Array {
   if (o !== from) out.copyWithin(o, from, data.length);
   return out.subarray(0, o + data.length - from);
 }
+
+/** A leaf's content goes in by `write` then `end`, or, when it is one piece, by `endWhole` alone. */
+interface LeafSink {
+  write(bytes: Uint8Array): void;
+  end(): void;
+  endWhole(bytes: Uint8Array): void;
+}
+
+/** Largest encoded body decoded in one call (see Entity.open). */
+const MAX_WHOLE_DECODE = 64 * 1024;
 
 /** One MIME entity of the message being hashed. */
 class Entity {
@@ -283,11 +320,12 @@ class Entity {
       // A multipart whose boundary never shows has all its bytes in the preamble, which is
       // otherwise left out: hash it, so that such messages do not all share one key.
       // Its bytes are views the scanner may have glued from held pieces: copied if held.
+      // The scanner's pieces are views of its input or copies it never changes: kept as they are.
       const preamble = new DeferredSha256();
       const scanner = new MultipartScanner(
         ct.boundary,
         {
-          onPreamble: (b) => preamble.update(b, false),
+          onPreamble: (b) => preamble.update(b, true),
           onPartStart: () => {
             parts++;
             part = new Entity(this.owner, this.depth + 1, ++this.owner.parts > this.owner.maxParts);
@@ -319,11 +357,42 @@ class Entity {
     // type alone, never by the transfer encoding: the base64 and the quoted-printable copy of one
     // part must give the same digest.
     const leaf = this.owner.leaf(kind, filenameOf(block, ct), isLineOriented(ct), decoder === undefined);
+    const feed = (b: Uint8Array): void => (decoder ? decoder.write(b, (d) => leaf.write(d)) : leaf.write(b));
+    // A body that comes as one piece (a message in memory, or a part within one read) is held as
+    // that view and decoded and hashed at its end in one go: streamed, its decoded or CR-less
+    // pieces would have to be copied to be held for one hash call. A second piece streams both.
+    let only: Uint8Array | undefined;
+    let streaming = false;
     this.body = {
-      write: (b) => (decoder ? decoder.write(b, (d) => leaf.write(d)) : leaf.write(b)),
+      write: (b) => {
+        if (b.length === 0) return;
+        if (streaming) return feed(b);
+        if (only === undefined) {
+          only = b;
+          return;
+        }
+        streaming = true;
+        feed(only);
+        only = undefined;
+        feed(b);
+      },
       end: () => {
-        decoder?.end((d) => leaf.write(d));
-        leaf.end();
+        if (streaming) {
+          decoder?.end((d) => leaf.write(d));
+          leaf.end();
+          return;
+        }
+        const body = only ?? EMPTY_BYTES;
+        only = undefined;
+        // A large base64 body that the native decoder refuses whole (no final padding, say) would
+        // go through the loop whole: streamed, only its last line does.
+        if (decoder !== undefined && body.length > MAX_WHOLE_DECODE) {
+          feed(body);
+          decoder.end((d) => leaf.write(d));
+          leaf.end();
+          return;
+        }
+        leaf.endWhole(decoder === undefined ? body : decoder.decodeWhole(body));
       },
     };
   }
@@ -391,11 +460,13 @@ export class ContentHasher {
   }
 
   /** A leaf whose own digest goes into the main hash, with its type and filename, at its end. @internal */
-  leaf(kind: string, filename: string, text: boolean, stable = true): { write(b: Uint8Array): void; end(): void } {
+  leaf(kind: string, filename: string, text: boolean, stable = true): LeafSink {
     const h = new LeafHasher(text, stable);
+    const done = (digest: string): void => this.record(`P ${kind}\t${filename}\t${digest}\n`);
     return {
       write: (b) => h.write(b),
-      end: () => this.record(`P ${kind}\t${filename}\t${h.digestHex()}\n`),
+      end: () => done(h.digestHex()),
+      endWhole: (b) => done(h.digestOfWhole(b)),
     };
   }
 }

@@ -139,6 +139,39 @@ describe('content key text normalisation does not depend on chunking', () => {
   });
 });
 
+describe('a leaf in one piece is hashed as the same leaf streamed', () => {
+  const part = (cte: string, body: string) =>
+    bytes(
+      `From: a@x\r\nTo: b@x\r\nSubject: s\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\npre\r\n--b\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: ${cte}\r\n\r\n${body}\r\n--b\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: ${cte}\r\n\r\n${body}\r\n--b--\r\n`,
+    );
+  const key = (b: Uint8Array, how: 'whole' | 'bytes' | number) => runAs(b, how).report.dedup.contentKey;
+  const data = Buffer.from(Array.from({ length: 3000 }, (_, i) => (i * 7919) % 256));
+  const b64 = (d: Buffer) => d.toString('base64').replace(/.{76}/g, '$&\r\n').trimEnd();
+  test.each([
+    ['base64 with padding', 'base64', b64(data.subarray(0, 2999))],
+    ['base64 without its final padding', 'base64', b64(data.subarray(0, 2999)).replace(/=+$/, '')],
+    ['base64 with garbage', 'base64', `${b64(data)}*!`],
+    // Longer than the bodies decoded in one call: streamed even when it comes in one piece.
+    ['base64 over 64 KiB, unpadded', 'base64', b64(Buffer.concat(Array(40).fill(data)).subarray(0, 119_999)).replace(/=+$/, '')],
+    ['quoted-printable ending in a soft break', 'quoted-printable', 'caf=E9 =\r\nna=C3=AFve\r\n  \t='],
+    ['7bit with trailing blanks and a lone CR', '7bit', 'a\r\nb \r\r\n\r\n  '],
+  ])('%s', (_what, cte, body) => {
+    const whole = key(part(cte, body), 'whole');
+    for (const how of ['bytes', 7, 500, 4096] as const) expect(key(part(cte, body), how), `chunking ${how}`).toBe(whole);
+  });
+
+  test('the base64, quoted-printable and 7bit copies of one text agree', () => {
+    const text = 'line one\r\nline two\r\n';
+    const plain = bytes(`From: a@x\r\nTo: b@x\r\nSubject: s\r\nContent-Type: text/plain\r\n\r\n${text}`);
+    const encoded = (cte: string, body: string) => bytes(`From: a@x\r\nTo: b@x\r\nSubject: s\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: ${cte}\r\n\r\n${body}`);
+    const expected = key(plain, 'whole');
+    for (const how of ['whole', 'bytes', 5] as const) {
+      expect(key(encoded('base64', Buffer.from(text).toString('base64')), how)).toBe(expected);
+      expect(key(encoded('quoted-printable', 'line =\r\none\r\nline two=0D=0A'), how)).toBe(expected);
+    }
+  });
+});
+
 test('multiparts whose boundary never appears do not all share one key', () => {
   const msg = (body: string) => bytes(`From: a@x\r\nTo: b@x\r\nSubject: s\r\nContent-Type: multipart/mixed; boundary=never\r\n\r\n${body}\r\n`);
   const a = runAs(msg('hello'), 'whole').report.dedup.contentKey;

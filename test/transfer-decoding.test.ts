@@ -57,6 +57,27 @@ describe('Base64Decoder', () => {
     );
   });
 
+  test('decodeWhole gives what write then end give, as one piece', () => {
+    // Whole lines, a last line without its break, missing padding, garbage and URL-safe bytes:
+    // the native path takes some inputs whole, the loop the others.
+    const line = fc.oneof(
+      fc.uint8Array({ minLength: 1, maxLength: 57 }).map((d) => Buffer.from(d).toString('base64')),
+      fc.uint8Array({ minLength: 1, maxLength: 57 }).map((d) => Buffer.from(d).toString('base64').replace(/=+$/, '')),
+      fc.constantFrom('a*b=', 'QQ==', 'ab-_', ' QUJD', '', '='),
+    );
+    fc.assert(
+      fc.property(fc.array(line, { maxLength: 30 }), fc.constantFrom('\n', '\r\n'), fc.boolean(), fc.boolean(), (lines, eol, lastBreak, transient) => {
+        const input = bytes(lines.join(eol) + (lastBreak ? eol : ''));
+        const streamed = new Base64Decoder();
+        const expected = decodeAll(streamed, input, 'whole');
+        const whole = new Base64Decoder(transient);
+        expect(Buffer.from(whole.decodeWhole(input))).toEqual(Buffer.from(expected));
+        expect(whole.irregular).toBe(streamed.irregular);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
   test('tolerates missing padding and flags garbage', () => {
     const d = new Base64Decoder();
     expect(text(decodeAll(d, bytes('aGVsbG8'), 'whole'))).toBe('hello');
@@ -98,6 +119,19 @@ describe('QuotedPrintableDecoder edge cases (chunking-independent)', () => {
       for (const how of ['whole', 'bytes', 2, 3, 5] as const) expect(text(decodeAll(new QuotedPrintableDecoder(), bytes(input), how)), `chunking ${how}`).toBe(expected);
     });
   }
+
+  test('property: decodeWhole gives what write then end give', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: fc.constantFrom('=', ' ', '\r', '\n', 'A', '3', 'd', 'x'), maxLength: 60 }), (s) => {
+        const streamed = new QuotedPrintableDecoder();
+        const expected = text(decodeAll(streamed, bytes(s), 'whole'));
+        const whole = new QuotedPrintableDecoder();
+        expect(text(whole.decodeWhole(bytes(s)))).toBe(expected);
+        expect(whole.irregular).toBe(streamed.irregular);
+      }),
+      { numRuns: 1000 },
+    );
+  });
 
   test('property: any chunking gives the same bytes', () => {
     fc.assert(

@@ -9,6 +9,12 @@ export interface TransferDecoder {
   write(chunk: Uint8Array, sink: ByteSink): void;
   /** Flush what is held back at end of input. */
   end(sink: ByteSink): void;
+  /**
+   * Decode a whole body given in one piece, on a decoder nothing was written to: the bytes that
+   * `write` then `end` would give, as one array (for a transient decoder, valid until the next
+   * decoding).
+   */
+  decodeWhole(body: Uint8Array): Uint8Array;
   /** Set when the input had bytes the encoding does not allow (they were skipped). */
   readonly irregular: boolean;
 }
@@ -94,6 +100,18 @@ export class Base64Decoder implements TransferDecoder {
     if (rest.length > 0) emit(sink, this.decodeJs(rest));
     this.acc = 0;
     this.bits = 0;
+  }
+
+  /**
+   * One region, the last line (without its line break) included: the native path accepts it on
+   * the same terms as a region of whole lines (its count of base64 characters predicts the
+   * result), anything else goes through the loop, which `end` uses for the last line anyway.
+   */
+  decodeWhole(body: Uint8Array): Uint8Array {
+    const out = NativeBuffer === undefined ? this.decodeJs(body) : this.decodeNative(body);
+    this.acc = 0;
+    this.bits = 0;
+    return out;
   }
 
   /**
@@ -250,6 +268,10 @@ export class QuotedPrintableDecoder implements TransferDecoder {
     const data = this.held;
     this.held = EMPTY_BYTES;
     emit(sink, this.decode(data, true));
+  }
+
+  decodeWhole(body: Uint8Array): Uint8Array {
+    return this.decode(body, true);
   }
 
   private decode(data: Uint8Array, final: boolean): Uint8Array {
