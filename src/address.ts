@@ -95,11 +95,20 @@ const isBlank = (c: number): boolean => c === 0x20 || c === 0x09 || c === 0x0d |
  * @internal
  */
 export function addressKey(address: string): string {
+  // Already bare (no blanks or brackets at either end): the common case, no RegExp needed.
+  if (isBareAddress(address)) return address.toLowerCase();
+  return address.trim().replace(/^<|>$/g, '').trim().toLowerCase();
+}
+
+/**
+ * No blank, angle bracket or non-ASCII character at either end: {@link addressKey} only
+ * lower-cases such an address (and leaves a lower-cased one as it is).
+ * @internal
+ */
+export function isBareAddress(address: string): boolean {
   const first = address.charCodeAt(0);
   const last = address.charCodeAt(address.length - 1);
-  // Already bare (no blanks or brackets at either end): the common case, no RegExp needed.
-  if (first > 0x20 && first < 0x7f && first !== 0x3c && last > 0x20 && last < 0x7f && last !== 0x3e) return address.toLowerCase();
-  return address.trim().replace(/^<|>$/g, '').trim().toLowerCase();
+  return first > 0x20 && first < 0x7f && first !== 0x3c && last > 0x20 && last < 0x7f && last !== 0x3e;
 }
 
 /**

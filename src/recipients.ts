@@ -1,4 +1,4 @@
-import { addressKey } from './address.js';
+import { addressKey, isBareAddress } from './address.js';
 import type { HeaderBlock } from './mime/header-block.js';
 import type { JournalRecipient, RecipientFact, RecipientSource, RecipientType } from './types.js';
 
@@ -66,6 +66,16 @@ export class RecipientList {
   }
 }
 
+/**
+ * The {@link addressKey}s of a block's lower-cased list (the content key made it already): most
+ * entries are keys as they are, and lower-casing them again cost as much as the look-ups.
+ */
+function keySet(lower: readonly string[] | undefined): Set<string> {
+  const set = new Set<string>();
+  if (lower !== undefined) for (const a of lower) set.add(isBareAddress(a) ? a : addressKey(a));
+  return set;
+}
+
 /** Append `address` unless the list has it already (compared as {@link addressKey} compares). @internal */
 export function pushUnique(list: string[], address: string): void {
   const key = addressKey(address);
@@ -80,23 +90,26 @@ export function pushUnique(list: string[], address: string): void {
 export class VisibleTypes {
   // Built on the first question: reports whose envelope types every line (To/Cc/Bcc) never ask.
   private sets: { to: Set<string>; cc: Set<string> } | undefined;
+  /** The last address {@link of} answered: the members of one expanded group all name it. */
+  private lastAddress: string | undefined;
+  private lastType: RecipientType | undefined;
 
   /** `headers`: the message's header block (undefined: no headers, every address is blind). */
   constructor(private readonly headers: HeaderBlock | undefined) {}
 
   /** 'to' | 'cc' when the address is in that header, else undefined. */
   of(address: string | undefined): RecipientType | undefined {
-    return address === undefined ? undefined : this.ofKey(addressKey(address));
+    if (address === undefined) return undefined;
+    if (address !== this.lastAddress) {
+      this.lastType = this.ofKey(addressKey(address));
+      this.lastAddress = address;
+    }
+    return this.lastType;
   }
 
   /** {@link of} for an address already turned into its {@link addressKey}. */
   ofKey(key: string): RecipientType | undefined {
-    // The block's lower-cased lists (the content key made them already); addressKey also drops
-    // angle brackets and blanks at the ends, as it does for the envelope's addresses.
-    this.sets ??= {
-      to: new Set(this.headers?.lowerAddresses('to').map(addressKey)),
-      cc: new Set(this.headers?.lowerAddresses('cc').map(addressKey)),
-    };
+    this.sets ??= { to: keySet(this.headers?.lowerAddresses('to')), cc: keySet(this.headers?.lowerAddresses('cc')) };
     return this.sets.to.has(key) ? 'to' : this.sets.cc.has(key) ? 'cc' : undefined;
   }
 

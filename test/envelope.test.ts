@@ -161,7 +161,8 @@ describe('parseEnvelope: the one-RegExp path for plain recipient lines', () => {
     const field = fc.constantFrom('To', 'tO', 'cc', 'Cc', 'BCC', 'bCc', 'Recipient', 'recipient', 'rECIPIENT', 'Sender', 'Subject');
     const kind = fc.constantFrom('Expanded', 'expanded', 'FORWARDED', 'Forwarded', 'Other');
     // İ lower-cases to two code units: a search on a lower-cased copy shifted every index after it.
-    const addr = fc.stringMatching(/^[a-z0-9.@<>",;:\u00a0\u0130 -]{0,12}$/);
+    // \v, \f, NBSP, U+2000, LS, U+3000 and the BOM are white space to RegExp \s, so they end an address.
+    const addr = fc.stringMatching(/^[a-z0-9.@<>",;:\u00a0\u0130\v\f\u2000\u2028\u3000\ufeff\u00ff -]{0,12}$/);
     const line = fc
       .tuple(field, blank, addr, blank, fc.option(fc.tuple(blank, kind, blank, blank, addr, blank)))
       .map(([f, b1, a, b2, r]) => `${f}:${b1}${a}${b2}${r ? `,${r[0]}${r[1]}${r[2]}:${r[3]}${r[4]}${r[5]}` : ''}`);
