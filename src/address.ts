@@ -1,5 +1,5 @@
 import addressparser from 'nodemailer/lib/addressparser';
-import { decodeHeaderWords } from './mime/header-block.js';
+import { decodeHeaderWords } from './mime/encoded-words.js';
 
 /** A mailbox taken from a header or an envelope line. */
 export interface Mailbox {

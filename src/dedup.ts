@@ -3,7 +3,8 @@ import { normaliseMessageId } from './address.js';
 import { CharCode, EMPTY_BYTES } from './internal/bytes.js';
 import { createSha256, DeferredSha256, sha256Hex, sha256HexOfBytes, type Hasher } from './internal/hash.js';
 import { parseSimpleValue, type ContentType } from './mime/content-type.js';
-import { decodeHeaderWords, HeaderCollector, type HeaderBlock } from './mime/header-block.js';
+import { decodeHeaderWords } from './mime/encoded-words.js';
+import { HeaderCollector, type HeaderBlock } from './mime/header-block.js';
 import { MultipartScanner } from './mime/multipart.js';
 import { createTransferDecoder, normaliseTransferEncoding } from './mime/transfer-decoding.js';
 

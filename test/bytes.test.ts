@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { allocTemp, indexOfBytes } from '../src/internal/bytes.js';
+import { allocTemp, decodeUndeclared, indexOfBytes, validUtf8 } from '../src/internal/bytes.js';
 
 describe('allocTemp', () => {
   test('gives zeroed pieces of the asked length that never share bytes, across slab refills', () => {
@@ -51,6 +51,33 @@ describe('indexOfBytes', () => {
         expect(indexOfBytes(new Uint8Array(buf.buffer, buf.byteOffset + Math.min(cut, buf.length), Math.max(0, buf.length - cut)), needle, from)).toBe(want);
       }),
       { numRuns: 2000 },
+    );
+  });
+});
+
+describe('UTF-8 decoding with Node checks', () => {
+  const fatal = (bomKept: boolean, b: Uint8Array): string | undefined => {
+    try {
+      return new TextDecoder('utf-8', { fatal: true, ignoreBOM: bomKept }).decode(b);
+    } catch {
+      return undefined;
+    }
+  };
+  const input = fc.oneof(
+    fc.string({ unit: fc.constantFrom('a', 'é', '✓', '😀', '\ufeff'), maxLength: 8 }).map((s) => new Uint8Array(Buffer.from(s))),
+    fc.uint8Array({ maxLength: 12 }),
+  );
+
+  test('property: validUtf8 and decodeUndeclared read every range as fatal TextDecoders do', () => {
+    fc.assert(
+      fc.property(input, fc.nat(), fc.nat(), (bytes, a, b) => {
+        const start = a % (bytes.length + 1);
+        const end = start + (b % (bytes.length - start + 1));
+        const range = bytes.slice(start, end);
+        expect(validUtf8(bytes, start, end)).toBe(fatal(true, range));
+        expect(decodeUndeclared(bytes, start, end)).toBe(fatal(false, range) ?? new TextDecoder('latin1').decode(range));
+      }),
+      { numRuns: 3000 },
     );
   });
 });

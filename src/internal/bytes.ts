@@ -191,6 +191,29 @@ export function latin1(bytes: Uint8Array): string {
   return out;
 }
 
+const utf8KeepBom = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/**
+ * bytes[start..end) as UTF-8, a BOM kept, or undefined when they are not valid UTF-8 (then every
+ * decoder reads them alike). Node's isUtf8 check and utf8Slice were measured no faster. @internal
+ */
+export function validUtf8(bytes: Uint8Array, start = 0, end = bytes.length): string | undefined {
+  try {
+    return utf8KeepBom.decode(start === 0 && end === bytes.length ? bytes : bytes.subarray(start, end));
+  } catch {
+    return undefined;
+  }
+}
+
+/** The bytes as UTF-8 with a leading BOM dropped (as iconv-lite drops it), undefined when they are not valid UTF-8. @internal */
+export function decodeStrictUtf8(bytes: Uint8Array): string | undefined {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Decode raw header or envelope bytes whose charset nobody declared: UTF-8 when the bytes are
  * valid UTF-8 (what modern clients put in raw 8-bit headers), otherwise Latin-1 so that no byte

@@ -1,6 +1,6 @@
-import libmime from 'libmime';
 import { parseAddressList, type Mailbox } from '../address.js';
 import { parseContentType, type ContentType } from './content-type.js';
+import { decodeHeaderWords } from './encoded-words.js';
 import { allocTemp, ByteBuffer, CharCode, decodeUndeclared } from '../internal/bytes.js';
 
 /**
@@ -132,17 +132,6 @@ export class HeaderBlock {
  */
 export function parseDateHeader(value: string | undefined): number {
   return value === undefined ? NaN : Date.parse(value.replace(/\([^()]*\)/g, ' ').trim());
-}
-
-/** Decode RFC 2047 encoded-words; never throws (bad words are left as they were). @internal */
-export function decodeHeaderWords(value: string): string {
-  // No encoded-word: libmime would return the text as it is (its join marker has a NUL in it).
-  if (!value.includes('=?') && !value.includes('\0')) return value;
-  try {
-    return libmime.decodeWords(value);
-  } catch {
-    return value;
-  }
 }
 
 /**
