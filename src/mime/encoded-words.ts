@@ -27,8 +27,8 @@ export function decodeHeaderWords(value: string): string {
  */
 const WORD = /=\?(utf-?8)\?([BQ])\?([\x21-\x3e\x40-\x7e]*)\?=/gi;
 const ONLY_BLANKS = /^\s*$/;
-/** Base64 in whole quanta, padding only at the end. */
-const BASE64_PAYLOAD = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+/** Base64 with padding only at the end; with a length in whole quanta, that is well-formed. */
+const BASE64_PAYLOAD = /^[A-Za-z0-9+/]*={0,2}$/;
 /** Q: every `=` starts an escape of two hex digits. */
 const Q_PAYLOAD = /^(?:[^=]|=[0-9A-Fa-f]{2})*$/;
 
@@ -73,7 +73,7 @@ function decodeUtf8Words(value: string): string | undefined {
 }
 
 function base64Payload(payload: string): Uint8Array | undefined {
-  if (NativeBuffer === undefined || !BASE64_PAYLOAD.test(payload)) return undefined;
+  if (NativeBuffer === undefined || payload.length % 4 !== 0 || !BASE64_PAYLOAD.test(payload)) return undefined;
   return NativeBuffer.from(payload, 'base64');
 }
 
