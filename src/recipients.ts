@@ -61,7 +61,7 @@ export class RecipientList {
   /** The recipients; `typeInferred` is true when no non-inferred fact has the winning type. */
   list(): JournalRecipient[] {
     const out = [...this.byKey.values()];
-    for (const r of out) r.typeInferred = !r.lines.some((l) => !l.inferred && l.type === r.type);
+    for (const r of out) r.typeInferred = !statesType(r.lines, r.type);
     return out;
   }
 }
@@ -74,6 +74,12 @@ function keySet(lower: readonly string[] | undefined): Set<string> {
   const set = new Set<string>();
   if (lower !== undefined) for (const a of lower) set.add(isBareAddress(a) ? a : addressKey(a));
   return set;
+}
+
+/** Whether a fact that is not inferred gives this type. */
+function statesType(lines: readonly RecipientFact[], type: RecipientType): boolean {
+  for (const l of lines) if (!l.inferred && l.type === type) return true;
+  return false;
 }
 
 /** Append `address` unless the list has it already (compared as {@link addressKey} compares). @internal */

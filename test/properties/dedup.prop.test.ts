@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { messageIdKey } from '../../src/dedup.js';
+import { messageIdKey, sortedCopy } from '../../src/dedup.js';
 import { arbModel, arbMutation, arbRendering, render, wrapJournal } from '../helpers/variants.js';
 import { runAs } from '../helpers/run.js';
 
@@ -47,5 +47,19 @@ describe('dedup keys', () => {
     );
     expect(messageIdKey(undefined)).toBeUndefined();
     expect(messageIdKey('  ')).toBeUndefined();
+  });
+});
+
+describe('sortedCopy (the To/Cc order of the content key)', () => {
+  test('gives the order of Array#sort at every length, and leaves its input alone', () => {
+    const address = fc.string({ unit: fc.constantFrom('a', 'b', 'A', '.', '@', 'é', '\ud83d', '\ude00', '1'), maxLength: 6 });
+    fc.assert(
+      fc.property(fc.array(address, { maxLength: 20 }), (list) => {
+        const before = [...list];
+        expect(sortedCopy(list)).toEqual([...list].sort());
+        expect(list).toEqual(before);
+      }),
+      { numRuns: 3000 },
+    );
   });
 });
