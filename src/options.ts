@@ -128,64 +128,79 @@ export function resolveOptions(options: ParseOptions = {}): ResolvedOptions {
   // Most parsers run with the defaults or with a few scalar settings (`{ dedupKeys: false }`): those
   // resolve to one frozen object per combination, not to a fresh resolve per parser of every small
   // message (measured: 2.4 µs of a tiny message's 10 µs).
-  const scalars = scalarSnapshot(options);
-  if (scalars === undefined) return resolve(options);
-  const { key, values } = scalars;
-  let resolved = resolvedByKey.get(key);
-  if (resolved === undefined) {
-    // Resolved from the values the key was made of: a getter is read once, never twice.
-    resolved = Object.freeze(resolve(values));
-    if (resolvedByKey.size >= MAX_CACHED_COMBINATIONS) resolvedByKey.clear();
-    resolvedByKey.set(key, resolved);
+  //
+  // Only a plain object whose options are all booleans, numbers or strings is looked up: arrays
+  // and RegExps can change after the call, and a class instance may compute its values, so those
+  // are resolved in full each time. Each option is read once, and a new combination is resolved
+  // from the values read: a getter is never read twice.
+  const proto: unknown = Object.getPrototypeOf(options);
+  if (proto !== Object.prototype && proto !== null) return resolve(options);
+  let node: CacheNode | undefined = cacheRoot;
+  let count = 0;
+  // Own properties, enumerable or not: resolve() reads them all by name.
+  for (const name of Object.getOwnPropertyNames(options)) {
+    if (SINK_KEYS.has(name)) continue;
+    const value: unknown = (options as Record<string, unknown>)[name];
+    if (value === undefined) continue;
+    const type = typeof value;
+    if (type !== 'string' && type !== 'number' && type !== 'boolean') return resolve(options);
+    readNames[count] = name;
+    readValues[count] = value;
+    count++;
+    node = node?.next?.get(name)?.get(value);
   }
+  if (node?.resolved !== undefined) return node.resolved;
+  const values: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+  for (let i = 0; i < count; i++) values[readNames[i]!] = readValues[i];
+  // An invalid value makes resolve() throw before anything is remembered.
+  const resolved = Object.freeze(resolve(values));
+  remember(Object.keys(values), values, resolved);
   return resolved;
 }
 
 /** Keys that ride along in the options of parseJournal, JournalParser and the adapters. */
 const SINK_KEYS = new Set(['onOutput', 'output', 'endOutput']);
 
-/** Scalar option combinations remembered (a handful in practice; the cache is emptied when full). */
-const MAX_CACHED_COMBINATIONS = 64;
-const resolvedByKey = new Map<string, ResolvedOptions>();
-
-/** Option names JSON-quoted, remembered (a JSON.stringify per name was most of a key's cost). */
-const quotedNames = new Map<string, string>();
-
-function quotedName(name: string): string {
-  let q = quotedNames.get(name);
-  if (q === undefined) {
-    q = JSON.stringify(name);
-    // Bounded: names come from callers' objects.
-    if (quotedNames.size < 64) quotedNames.set(name, q);
-  }
-  return q;
+/**
+ * Resolved scalar combinations, as a tree: one level per option, by name and then by value (Map
+ * keys compare by SameValueZero, so `5` and `'5'` are different values and no value can stand for
+ * another). Looking a combination up costs two Map look-ups per option instead of a string key
+ * built and hashed per call, which was most of what a small message paid for its options.
+ */
+interface CacheNode {
+  resolved?: ResolvedOptions;
+  next?: Map<string, Map<unknown, CacheNode>>;
 }
 
+/** Tree nodes kept at most (a handful of combinations in practice; the tree is dropped when full). */
+const MAX_CACHE_NODES = 256;
+let cacheRoot: CacheNode = {};
+let cacheNodes = 0;
 /**
- * A plain object whose options are all booleans, numbers or strings, as a cache key ('' for none)
- * and the values read; else undefined: arrays and RegExps can change after the call, and a class
- * instance may compute its values, so those are resolved in full each time. Every name and string
- * is JSON-quoted, so no value can imitate another combination; an invalid value makes resolve()
- * throw before anything is cached.
+ * The names and values read by the current look-up, up to its count (module-level: no array per
+ * call; only primitives are left behind in them).
  */
-function scalarSnapshot(options: object): { key: string; values: ParseOptions } | undefined {
-  const proto = Object.getPrototypeOf(options);
-  if (proto !== Object.prototype && proto !== null) return undefined;
-  let key = '';
-  const values: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
-  // Own properties, enumerable or not: resolve() reads them all by name.
-  for (const name of Object.getOwnPropertyNames(options)) {
-    if (SINK_KEYS.has(name)) continue;
-    const value = (options as Record<string, unknown>)[name];
-    if (value === undefined) continue;
-    const type = typeof value;
-    const quoted = quotedName(name);
-    if (type === 'string') key += `${quoted}=${JSON.stringify(value)};`;
-    else if (type === 'number' || type === 'boolean') key += `${quoted}=${type[0]}${String(value)};`;
-    else return undefined;
-    values[name] = value;
+const readNames: string[] = [];
+const readValues: unknown[] = [];
+
+function remember(names: string[], values: Record<string, unknown>, resolved: ResolvedOptions): void {
+  if (cacheNodes + names.length > MAX_CACHE_NODES) {
+    cacheRoot = {};
+    cacheNodes = 0;
   }
-  return { key, values };
+  let node = cacheRoot;
+  for (const name of names) {
+    const byValue = (node.next ??= new Map()).get(name) ?? new Map<unknown, CacheNode>();
+    node.next.set(name, byValue);
+    let child = byValue.get(values[name]);
+    if (child === undefined) {
+      child = {};
+      byValue.set(values[name], child);
+      cacheNodes++;
+    }
+    node = child;
+  }
+  node.resolved = resolved;
 }
 
 function resolve(options: ParseOptions): ResolvedOptions {

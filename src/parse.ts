@@ -55,8 +55,9 @@ export interface ParseJournalOptions extends ParseOptions {
 export async function parseJournal(input: JournalInput, options: ParseJournalOptions = {}): Promise<JournalReport> {
   const queue: Uint8Array[] = [];
   // The parser validates the options (a TypeError here rejects the promise) before any sink is
-  // touched. `output` and `endOutput` ride along unread: the parser ignores keys it does not know.
-  const parser = new JournalParser({ ...options, onOutput: (b) => queue.push(b) });
+  // touched. `output` and `endOutput` ride along unread: the parser ignores keys it does not know;
+  // an `onOutput` key is ignored too (the queue below takes its place).
+  const parser = new JournalParser(options, undefined, (b) => queue.push(b));
   const write = openSink(options.output, options.endOutput ?? true);
   // Synchronous while the sink is: a callback that returns nothing and a Writable that accepts
   // every chunk cost no promise per chunk (a small report emits several pieces, and an await

@@ -81,6 +81,13 @@ describe('package entry points', () => {
     const moving = Object.defineProperty({}, 'maxDepth', { get: () => ++n * 10, enumerable: true });
     expect(resolveOptions(moving).maxDepth).toBe(10);
     expect(resolveOptions(moving).maxDepth).toBe(20);
+    // A combination that extends a remembered one, or names the same options in another order.
+    expect(resolveOptions({ dedupKeys: false, maxDepth: 3 })).toMatchObject({ dedupKeys: false, maxDepth: 3 });
+    expect(resolveOptions({ maxDepth: 3, dedupKeys: false })).toMatchObject({ dedupKeys: false, maxDepth: 3 });
+    expect(resolveOptions({ maxDepth: 3 })).toMatchObject({ dedupKeys: true, maxDepth: 3 });
+    expect(resolveOptions({ dedupKeys: false })).toBe(off);
+    expect(resolveOptions({ trusted: true }).trusted).toBe(true);
+    expect(() => resolveOptions({ trusted: 1 } as never)).toThrow(TypeError);
     // More combinations than the cache holds still resolve correctly.
     for (let d = 1; d <= 200; d++) expect(resolveOptions({ maxDepth: d }).maxDepth).toBe(d);
   });

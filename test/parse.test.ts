@@ -44,6 +44,16 @@ describe('parseJournal inputs', () => {
     await expect(parseJournal(input, { removeHeaders: ['bad name:'] })).rejects.toThrow(/removeHeaders/);
     await expect(parseJournal(input, { output: 5 as never })).rejects.toThrow(/output/);
   });
+
+  test('an onOutput key in its options is ignored: the output goes to options.output', async () => {
+    const seen: Uint8Array[] = [];
+    let stray = 0;
+    const report = await parseJournal(input, { output: (b: Uint8Array) => void seen.push(b), onOutput: () => stray++ } as never);
+    expect(stray).toBe(0);
+    expect(seen.reduce((n, b) => n + b.length, 0)).toBeGreaterThan(0);
+    expect(report.output.content).toBeDefined();
+    await expect(parseJournal(input, { onOutput: 5 } as never)).resolves.toBeDefined();
+  });
 });
 
 describe('parseJournal outputs', () => {

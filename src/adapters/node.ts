@@ -19,7 +19,7 @@ export class JournalTransform extends Transform {
 
   constructor(options: ParseOptions = {}) {
     super();
-    this.parser = new JournalParser({ ...options, onOutput: (b) => this.push(b) });
+    this.parser = new JournalParser(options, undefined, (b) => this.push(b));
   }
 
   override _transform(chunk: Buffer | string, encoding: BufferEncoding, callback: TransformCallback): void {

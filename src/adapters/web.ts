@@ -26,7 +26,7 @@ export function createJournalStream(options: ParseOptions = {}): JournalStream {
   // Avoid an unhandled rejection when the caller only reads the bytes.
   report.catch(() => {});
   let controller!: TransformStreamDefaultController<Uint8Array>;
-  const parser = new JournalParser({ ...options, onOutput: (b) => controller.enqueue(b.slice()) });
+  const parser = new JournalParser(options, undefined, (b) => controller.enqueue(b.slice()));
   const stream = new TransformStream<Uint8Array, Uint8Array>({
     start(c) {
       controller = c;

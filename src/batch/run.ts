@@ -199,7 +199,7 @@ export async function processUnit(unit: WorkUnit, parse: ParseOptions, outDir: s
         dirMade = true;
       }
       store = outDir ? new StoreWriter(outDir) : undefined;
-      parser = new JournalParser({ ...parse, onOutput: (b) => store?.write(b) });
+      parser = new JournalParser(parse, undefined, (b) => store?.write(b));
     } catch (e) {
       failed = e;
     }
