@@ -43,8 +43,12 @@ function addresses(block: HeaderBlock, name: string, sorted: boolean): string {
   return out;
 }
 
-/** Below this many entries an insertion sort beats Array#sort (measured 42–72 against 170–190 ns per address). */
-const SHORT_LIST = 8;
+/**
+ * Up to this many entries an insertion sort beats Array#sort, whose comparisons cost more: on the
+ * benchmark's To/Cc lists (2–18 addresses) 0.6–0.7 µs per report against 1.7 µs; past about 32
+ * the quadratic moves catch up.
+ */
+const SHORT_LIST = 32;
 
 /** A sorted copy, in the order Array#sort gives strings (UTF-16 code units). @internal */
 export function sortedCopy(list: readonly string[]): string[] {
