@@ -121,6 +121,20 @@ export function isBareAddress(address: string): boolean {
  */
 export function normaliseMessageId(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
+  // A journal report normalises the same Message-ID five times (its own, the envelope's and the
+  // parent's for the mismatch check, the content key, the Message-ID key): the last answer is
+  // kept, and strings compare by content.
+  if (value === lastMessageId) return lastNormalised;
+  const normalised = normaliseUncached(value);
+  lastMessageId = value;
+  lastNormalised = normalised;
+  return normalised;
+}
+
+let lastMessageId: string | undefined;
+let lastNormalised: string | undefined;
+
+function normaliseUncached(value: string): string | undefined {
   // The usual `<local@domain>` (no comments, blanks or nested brackets) needs no RegExp work.
   if (value.charCodeAt(0) === 0x3c && value.charCodeAt(value.length - 1) === 0x3e && !/[\s()<>]/.test(value.slice(1, -1))) {
     const at = value.lastIndexOf('@');

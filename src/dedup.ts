@@ -86,8 +86,9 @@ function ids(value: string | undefined): string {
  * @internal
  */
 function canonicalHeaders(block: HeaderBlock): string {
-  const date = block.get('date');
   const time = block.date();
+  // The raw value only when it is not a date (or absent): one header search less per message.
+  const date = Number.isNaN(time) ? block.get('date') : '';
   return (
     `from:${addresses(block, 'from', false)}\n` +
     `sender:${addresses(block, 'sender', false)}\n` +

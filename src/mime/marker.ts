@@ -25,10 +25,10 @@ export class MarkerScanner {
     private readonly linePrefix?: RegExp,
     maxPrefix = 64,
   ) {
-    this.needle = toBytes(marker);
-    const a = marker.search(/[^A-Za-z0-9+/]/);
-    this.anchor = a === -1 ? 0 : a;
-    this.tail = this.needle.subarray(this.anchor);
+    const m = markerBytes(marker);
+    this.needle = m.needle;
+    this.anchor = m.anchor;
+    this.tail = m.tail;
     this.prefixBytes = linePrefix === undefined ? 0 : maxPrefix;
   }
 
@@ -71,3 +71,24 @@ export class MarkerScanner {
     return this.linePrefix.test(latin1(prefix));
   }
 }
+
+/**
+ * A marker's bytes and anchor, worked out once per marker: every embedded message of every
+ * report makes a scanner for the same media type, and encoding it and finding its anchor each
+ * time was about 1 µs of a small report's cost. The arrays are shared and never written.
+ */
+function markerBytes(marker: string): { needle: Uint8Array; anchor: number; tail: Uint8Array } {
+  let m = markers.get(marker);
+  if (m === undefined) {
+    const needle = toBytes(marker);
+    const a = marker.search(/[^A-Za-z0-9+/]/);
+    const anchor = a === -1 ? 0 : a;
+    m = { needle, anchor, tail: needle.subarray(anchor) };
+    // Bounded: the library uses one marker; a caller making scanners for many keeps at most these.
+    if (markers.size >= 16) markers.clear();
+    markers.set(marker, m);
+  }
+  return m;
+}
+
+const markers = new Map<string, { needle: Uint8Array; anchor: number; tail: Uint8Array }>();
