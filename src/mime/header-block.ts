@@ -131,7 +131,8 @@ export class HeaderBlock {
  * @internal
  */
 export function parseDateHeader(value: string | undefined): number {
-  return value === undefined ? NaN : Date.parse(value.replace(/\([^()]*\)/g, ' ').trim());
+  if (value === undefined) return NaN;
+  return Date.parse((value.includes('(') ? value.replace(/\([^()]*\)/g, ' ') : value).trim());
 }
 
 /**
