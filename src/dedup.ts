@@ -349,9 +349,8 @@ class Entity {
       let part: Entity | undefined;
       let parts = 0;
       // A multipart whose boundary never shows has all its bytes in the preamble, which is
-      // otherwise left out: hash it, so that such messages do not all share one key.
-      // Its bytes are views the scanner may have glued from held pieces: copied if held.
-      // The scanner's pieces are views of its input or copies it never changes: kept as they are.
+      // otherwise left out: hash it, so that such messages do not all share one key. The
+      // scanner's pieces are views of its input or copies it never changes: kept as they are.
       const preamble = new DeferredSha256();
       const scanner = new MultipartScanner(
         ct.boundary,
@@ -408,22 +407,17 @@ class Entity {
         feed(b);
       },
       end: () => {
-        if (streaming) {
-          decoder?.end((d) => leaf.write(d));
-          leaf.end();
-          return;
-        }
         const body = only ?? EMPTY_BYTES;
         only = undefined;
         // A large base64 body that the native decoder refuses whole (no final padding, say) would
         // go through the loop whole: streamed, only its last line does.
-        if (decoder !== undefined && body.length > MAX_WHOLE_DECODE) {
-          feed(body);
-          decoder.end((d) => leaf.write(d));
-          leaf.end();
+        if (!streaming && (decoder === undefined || body.length <= MAX_WHOLE_DECODE)) {
+          leaf.endWhole(decoder === undefined ? body : decoder.decodeWhole(body));
           return;
         }
-        leaf.endWhole(decoder === undefined ? body : decoder.decodeWhole(body));
+        if (body.length > 0) feed(body);
+        decoder?.end((d) => leaf.write(d));
+        leaf.end();
       },
     };
   }

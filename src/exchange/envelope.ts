@@ -136,18 +136,10 @@ export function parseEnvelope(text: string): ParsedEnvelope {
   for (let start = 0; start <= text.length; ) {
     SIMPLE_RECIPIENT_LINE.lastIndex = start;
     const simple = SIMPLE_RECIPIENT_LINE.exec(text);
-    let line = '';
-    if (simple === null) {
-      let lf = text.indexOf('\n', start);
-      if (lf === -1) lf = text.length;
-      line = text.slice(start, lf > start && text.charCodeAt(lf - 1) === 0x0d ? lf - 1 : lf);
-      start = lf + 1;
-    } else {
+    if (simple !== null) {
       // The match ends where its line break (CRLF or LF) or the text does.
       const end = SIMPLE_RECIPIENT_LINE.lastIndex;
       start = end + (text.charCodeAt(end) === 0x0d ? 2 : 1);
-    }
-    if (simple !== null) {
       // The usual `To: a@b` / `Recipient: a@b, Expanded: g@b`: one match gives what the general
       // path below would (checked by a property test), at a fraction of its string work.
       const entry: EnvelopeRecipientLine = { field: simpleField(simple[1]!), address: simple[2]! };
@@ -158,6 +150,10 @@ export function parseEnvelope(text: string): ParsedEnvelope {
       env.recipients.push(entry);
       continue;
     }
+    let lf = text.indexOf('\n', start);
+    if (lf === -1) lf = text.length;
+    const line = text.slice(start, lf > start && text.charCodeAt(lf - 1) === 0x0d ? lf - 1 : lf);
+    start = lf + 1;
     const m = fieldLine(line);
     if (m === undefined) {
       if (line.trim() !== '') env.unknownLines.push(line);

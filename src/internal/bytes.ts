@@ -198,17 +198,17 @@ const utf8KeepBom = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
  * decoder reads them alike). Node's isUtf8 check and utf8Slice were measured no faster. @internal
  */
 export function validUtf8(bytes: Uint8Array, start = 0, end = bytes.length): string | undefined {
-  try {
-    return utf8KeepBom.decode(start === 0 && end === bytes.length ? bytes : bytes.subarray(start, end));
-  } catch {
-    return undefined;
-  }
+  return strictDecode(utf8KeepBom, bytes, start, end);
 }
 
 /** The bytes as UTF-8 with a leading BOM dropped (as iconv-lite drops it), undefined when they are not valid UTF-8. @internal */
-export function decodeStrictUtf8(bytes: Uint8Array): string | undefined {
+export function decodeStrictUtf8(bytes: Uint8Array, start = 0, end = bytes.length): string | undefined {
+  return strictDecode(utf8, bytes, start, end);
+}
+
+function strictDecode(decoder: TextDecoder, bytes: Uint8Array, start: number, end: number): string | undefined {
   try {
-    return utf8.decode(bytes);
+    return decoder.decode(start === 0 && end === bytes.length ? bytes : bytes.subarray(start, end));
   } catch {
     return undefined;
   }
@@ -221,10 +221,5 @@ export function decodeStrictUtf8(bytes: Uint8Array): string | undefined {
  */
 export function decodeUndeclared(bytes: Uint8Array, start = 0, end = bytes.length): string {
   if (isAscii(bytes, start, end)) return latin1Slice !== undefined ? latin1Slice.call(bytes, start, end) : latin1Decoder.decode(bytes.subarray(start, end));
-  const range = bytes.subarray(start, end);
-  try {
-    return utf8.decode(range);
-  } catch {
-    return latin1Decoder.decode(range);
-  }
+  return decodeStrictUtf8(bytes, start, end) ?? latin1Decoder.decode(bytes.subarray(start, end));
 }
