@@ -45,6 +45,15 @@ function simpleList(value: string): Mailbox[] | undefined {
   while (pos < len) {
     while (pos < len && isBlank(value.charCodeAt(pos))) pos++;
     if (pos >= len) break;
+    // The usual item of a To/Cc list, a bare `local@domain` up to the comma: taken in one pass
+    // over its characters. Anything else in it (blanks, brackets, quotes, non-ASCII, no single
+    // inner @) leaves the item to the general reading below, which decides it the same way.
+    const bare = bareItemEnd(value, pos);
+    if (bare !== -1) {
+      out.push({ address: value.slice(pos, bare), name: '' });
+      pos = bare + 1;
+      continue;
+    }
     // `"Display Name" <address>`: the quotes may hold commas, so they are passed over first.
     let quoted: string | undefined;
     let itemStart = pos;
@@ -81,6 +90,27 @@ function simpleList(value: string): Mailbox[] | undefined {
     out.push({ address, name: name.includes('=?') ? decodeHeaderWords(name).trim() : name });
   }
   return out;
+}
+
+/**
+ * Where a bare address that starts at `start` ends (its comma, or the end of the value), when
+ * the item is one printable ASCII token with exactly one @ inside it and no quote or bracket;
+ * -1 for any other item.
+ */
+function bareItemEnd(value: string, start: number): number {
+  let at = -1;
+  let i = start;
+  for (; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c === 0x2c) break;
+    if (c === 0x40) {
+      if (at !== -1) return -1;
+      at = i;
+    } else if (c <= 0x20 || c >= 0x7f || c === 0x22 || c === 0x3c || c === 0x3e) {
+      return -1;
+    }
+  }
+  return at > start && at < i - 1 ? i : -1;
 }
 
 /** One token with exactly one @, neither at its start nor at its end. */

@@ -180,19 +180,25 @@ export class Base64Decoder implements TransferDecoder {
 }
 
 /**
- * Number of non-line-break bytes in whole lines. MIME writes base64 in lines of one length, so
- * that case is checked with a strided look at the line ends; anything else is counted line by
- * line.
+ * Number of bytes that are not line breaks (LF, and a CR before an LF or at the very end). MIME
+ * writes base64 in lines of one length, maybe with a shorter last line: that case is checked
+ * with a strided look at the line ends; anything else is counted line by line. (A wrong count
+ * costs speed only: the native result is then refused and the loop decodes.)
  */
 function base64Chars(region: Uint8Array): number {
   const first = region.indexOf(CharCode.LF) + 1;
-  if (first > 0 && region.length % first === 0) {
+  if (first > 0) {
+    const whole = region.length - (region.length % first);
     const crlf = first >= 2 && region[first - 2] === CharCode.CR;
     let uniform = true;
-    for (let end = first - 1; end < region.length && uniform; end += first) {
+    for (let end = first - 1; end < whole && uniform; end += first) {
       uniform = region[end] === CharCode.LF && (!crlf || region[end - 1] === CharCode.CR);
     }
-    if (uniform) return (region.length / first) * (first - (crlf ? 2 : 1));
+    // A last line shorter than the others, without its line break (a body read whole).
+    if (uniform && (whole === region.length || region.indexOf(CharCode.LF, whole) === -1)) {
+      const rest = region.length - whole - (whole < region.length && region[region.length - 1] === CharCode.CR ? 1 : 0);
+      return (whole / first) * (first - (crlf ? 2 : 1)) + rest;
+    }
   }
   let count = 0;
   for (let pos = 0; pos < region.length; ) {
