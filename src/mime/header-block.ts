@@ -27,8 +27,18 @@ export class RawHeaderField {
   /** Unfolded value, surrounding white space removed, not RFC 2047-decoded. */
   get value(): string {
     if (this.decoded === undefined) {
-      const unfolded = unfoldedCopy(this.raw, this.valueStart, this.end);
-      this.decoded = (unfolded === undefined ? decodeUndeclared(this.raw, this.valueStart, this.end) : decodeUndeclared(unfolded)).trim();
+      // The blanks around the value (the space after the colon, the line ending) are left out
+      // before decoding, which gives the same text as trimming afterwards (they are ASCII, one
+      // character each whatever the decoding) but a flat string: trimmed, it would be a slice
+      // of a longer one, slower to read character by character (the address lists are).
+      const raw = this.raw;
+      let start = this.valueStart;
+      let end = this.end;
+      while (start < end && isAsciiSpace(raw[start]!)) start++;
+      while (end > start && isAsciiSpace(raw[end - 1]!)) end--;
+      const unfolded = unfoldedCopy(raw, start, end);
+      // trim() still removes what only the decoded text shows as white space (U+00A0 …).
+      this.decoded = (unfolded === undefined ? decodeUndeclared(raw, start, end) : decodeUndeclared(unfolded)).trim();
     }
     return this.decoded;
   }
