@@ -139,6 +139,19 @@ describe('content key text normalisation does not depend on chunking', () => {
   });
 });
 
+test('the To/Cc lines of the content key: order, case and repeats do not count, membership does', () => {
+  const key = (to: string, cc = '') =>
+    runAs(bytes(`From: a@x\r\nTo: ${to}\r\n${cc ? `Cc: ${cc}\r\n` : ''}Subject: s\r\nContent-Type: text/plain\r\n\r\nbody\r\n`), 'whole').report.dedup.contentKey;
+  const base = key('b@x, c@x, d@x');
+  expect(key('d@x, B@X, c@x')).toBe(base);
+  expect(key('c@x, b@x, C@X, d@x, d@x')).toBe(base);
+  expect(key('b@x, c@x')).not.toBe(base);
+  expect(key('b@x, c@x, d@x, e@x')).not.toBe(base);
+  // The same address in Cc instead of To is another message.
+  expect(key('b@x, c@x', 'd@x')).not.toBe(base);
+  expect(key('b@x, c@x', 'D@x, d@X')).toBe(key('c@x, b@x', 'd@x'));
+});
+
 describe('a leaf in one piece is hashed as the same leaf streamed', () => {
   const part = (cte: string, body: string) =>
     bytes(
