@@ -5,8 +5,8 @@ import { createSha256, DeferredSha256, sha256Hex, sha256HexOfBytes, type Hasher 
 import { parseSimpleValue, type ContentType } from './mime/content-type.js';
 import { decodeHeaderWords } from './mime/encoded-words.js';
 import { HeaderCollector, type HeaderBlock } from './mime/header-block.js';
-import { MultipartScanner } from './mime/multipart.js';
-import { createTransferDecoder, normaliseTransferEncoding } from './mime/transfer-decoding.js';
+import { MultipartScanner, type MultipartHandler } from './mime/multipart.js';
+import { createTransferDecoder, normaliseTransferEncoding, type TransferDecoder } from './mime/transfer-decoding.js';
 
 /** Prefix of Message-ID keys; bumped whenever their derivation changes. */
 export const MESSAGE_ID_KEY_VERSION = 'mid1';
@@ -283,20 +283,19 @@ function withoutCrBeforeLf(data: Uint8Array): Uint8Array {
   return out.subarray(0, o + data.length - from);
 }
 
-/** A leaf's content goes in by `write` then `end`, or, when it is one piece, by `endWhole` alone. */
-interface LeafSink {
+/** Where an entity's body bytes go once its header block is read. */
+interface EntityBody {
   write(bytes: Uint8Array): void;
   end(): void;
-  endWhole(bytes: Uint8Array): void;
 }
 
-/** Largest encoded body decoded in one call (see Entity.open). */
+/** Largest encoded body decoded in one call (see LeafBody). */
 const MAX_WHOLE_DECODE = 64 * 1024;
 
 /** One MIME entity of the message being hashed. */
 class Entity {
   private collector: HeaderCollector | undefined;
-  private body: { write(b: Uint8Array): void; end(): void } | undefined;
+  private body: EntityBody | undefined;
 
   constructor(
     private readonly owner: ContentHasher,
@@ -304,7 +303,7 @@ class Entity {
     /** Past maxParts: hash the part's bytes as they are, without reading its structure. */
     raw = false,
   ) {
-    if (raw) this.body = owner.leaf('application/x-unparsed', '', false);
+    if (raw) this.body = new LeafBody(owner, 'application/x-unparsed', '', false, undefined);
     else this.collector = new HeaderCollector(owner.maxHeaderBytes);
   }
 
@@ -323,7 +322,7 @@ class Entity {
       // Hash the bytes as they are: the key stays deterministic, it just loses the canonical form.
       const raw = this.collector.drain();
       this.collector = undefined;
-      this.body = this.owner.leaf('application/x-unparsed', '', false);
+      this.body = new LeafBody(this.owner, 'application/x-unparsed', '', false, undefined);
       this.body.write(raw);
       return;
     }
@@ -346,38 +345,7 @@ class Entity {
     const ct = block.contentType();
     const kind = `${ct.type}/${ct.subtype}`;
     if (ct.type === 'multipart' && ct.boundary !== undefined && this.depth < this.owner.maxDepth) {
-      this.owner.record(`M ${kind}\n`);
-      let part: Entity | undefined;
-      let parts = 0;
-      // A multipart whose boundary never shows has all its bytes in the preamble, which is
-      // otherwise left out: hash it, so that such messages do not all share one key. The
-      // scanner's pieces are views of its input or copies it never changes: kept as they are.
-      const preamble = new DeferredSha256();
-      const scanner = new MultipartScanner(
-        ct.boundary,
-        {
-          onPreamble: (b) => preamble.update(b, true),
-          onPartStart: () => {
-            parts++;
-            part = new Entity(this.owner, this.depth + 1, ++this.owner.parts > this.owner.maxParts);
-            if (this.owner.parts > this.owner.maxParts) this.owner.partLimited = true;
-          },
-          onPartData: (b) => part?.write(b),
-          onPartEnd: () => {
-            part?.end();
-            part = undefined;
-          },
-        },
-        this.owner.maxLineBytes,
-      );
-      this.body = {
-        write: (b) => scanner.write(b),
-        end: () => {
-          scanner.end();
-          if (parts === 0) this.owner.record(`U ${preamble.digestHex()}\n`);
-          this.owner.record(`/M ${kind}\n`);
-        },
-      };
+      this.body = new MultipartBody(this.owner, this.depth, kind, ct.boundary);
       return;
     }
     // Leaves: the transfer encoding is undone, so 7bit, 8bit, quoted-printable and base64 copies
@@ -387,40 +355,132 @@ class Entity {
     // Text is compared by its lines, whose endings exports and gateways rewrite. Decided by the
     // type alone, never by the transfer encoding: the base64 and the quoted-printable copy of one
     // part must give the same digest.
-    const leaf = this.owner.leaf(kind, filenameOf(block, ct), isLineOriented(ct), decoder === undefined);
-    const feed = (b: Uint8Array): void => (decoder ? decoder.write(b, (d) => leaf.write(d)) : leaf.write(b));
-    // A body that comes as one piece (a message in memory, or a part within one read) is held as
-    // that view and decoded and hashed at its end in one go: streamed, its decoded or CR-less
-    // pieces would have to be copied to be held for one hash call. A second piece streams both.
-    let only: Uint8Array | undefined;
-    let streaming = false;
-    this.body = {
-      write: (b) => {
-        if (b.length === 0) return;
-        if (streaming) return feed(b);
-        if (only === undefined) {
-          only = b;
-          return;
-        }
-        streaming = true;
-        feed(only);
-        only = undefined;
-        feed(b);
-      },
-      end: () => {
-        const body = only ?? EMPTY_BYTES;
-        only = undefined;
-        // A large base64 body that the native decoder refuses whole (no final padding, say) would
-        // go through the loop whole: streamed, only its last line does.
-        if (!streaming && (decoder === undefined || body.length <= MAX_WHOLE_DECODE)) {
-          leaf.endWhole(decoder === undefined ? body : decoder.decodeWhole(body));
-          return;
-        }
-        if (body.length > 0) feed(body);
-        decoder?.end((d) => leaf.write(d));
-        leaf.end();
-      },
-    };
+    this.body = new LeafBody(this.owner, kind, filenameOf(block, ct), isLineOriented(ct), decoder);
+  }
+}
+
+/**
+ * A multipart body: its parts become entities one level down; it records where it opens and
+ * closes. One object is the scanner's handler and the entity's body (closures for each were a
+ * visible share of a small report's allocation).
+ */
+class MultipartBody implements EntityBody, MultipartHandler {
+  private readonly scanner: MultipartScanner;
+  private part: Entity | undefined;
+  private parts = 0;
+  /**
+   * A multipart whose boundary never shows has all its bytes in the preamble, which is otherwise
+   * left out: hash it, so that such messages do not all share one key. The scanner's pieces are
+   * views of its input or copies it never changes: kept as they are.
+   */
+  private readonly preamble = new DeferredSha256();
+
+  constructor(
+    private readonly owner: ContentHasher,
+    private readonly depth: number,
+    private readonly kind: string,
+    boundary: string,
+  ) {
+    owner.record(`M ${kind}\n`);
+    this.scanner = new MultipartScanner(boundary, this, owner.maxLineBytes);
+  }
+
+  onPreamble(bytes: Uint8Array): void {
+    this.preamble.update(bytes, true);
+  }
+
+  onPartStart(): void {
+    this.parts++;
+    const owner = this.owner;
+    this.part = new Entity(owner, this.depth + 1, ++owner.parts > owner.maxParts);
+    if (owner.parts > owner.maxParts) owner.partLimited = true;
+  }
+
+  onPartData(bytes: Uint8Array): void {
+    this.part?.write(bytes);
+  }
+
+  onPartEnd(): void {
+    this.part?.end();
+    this.part = undefined;
+  }
+
+  write(bytes: Uint8Array): void {
+    this.scanner.write(bytes);
+  }
+
+  end(): void {
+    this.scanner.end();
+    if (this.parts === 0) this.owner.record(`U ${this.preamble.digestHex()}\n`);
+    this.owner.record(`/M ${this.kind}\n`);
+  }
+}
+
+/**
+ * A leaf's body: decoded (when a decoder is given) and hashed by a {@link LeafHasher}, whose
+ * digest goes into the main hash with the type and filename at the end.
+ *
+ * A body that comes as one piece (a message in memory, or a part within one read) is held as that
+ * view and decoded and hashed at its end in one go: streamed, its decoded or CR-less pieces would
+ * have to be copied to be held for one hash call. A second piece streams both.
+ */
+class LeafBody implements EntityBody {
+  private readonly hasher: LeafHasher;
+  private only: Uint8Array | undefined;
+  private streaming = false;
+  /** The decoder's sink, made once (only a streamed body uses it). */
+  private toHasher: ((decoded: Uint8Array) => void) | undefined;
+
+  constructor(
+    private readonly owner: ContentHasher,
+    private readonly kind: string,
+    private readonly filename: string,
+    text: boolean,
+    private readonly decoder: TransferDecoder | undefined,
+  ) {
+    // A decoder's pieces are its reused buffer (transient): the hasher copies what it keeps.
+    this.hasher = new LeafHasher(text, decoder === undefined);
+  }
+
+  write(bytes: Uint8Array): void {
+    if (bytes.length === 0) return;
+    if (this.streaming) return this.feed(bytes);
+    if (this.only === undefined) {
+      this.only = bytes;
+      return;
+    }
+    this.streaming = true;
+    this.feed(this.only);
+    this.only = undefined;
+    this.feed(bytes);
+  }
+
+  end(): void {
+    const body = this.only ?? EMPTY_BYTES;
+    this.only = undefined;
+    const decoder = this.decoder;
+    // A large base64 body that the native decoder refuses whole (no final padding, say) would
+    // go through the loop whole: streamed, only its last line does.
+    if (!this.streaming && (decoder === undefined || body.length <= MAX_WHOLE_DECODE)) {
+      this.done(this.hasher.digestOfWhole(decoder === undefined ? body : decoder.decodeWhole(body)));
+      return;
+    }
+    if (body.length > 0) this.feed(body);
+    decoder?.end(this.sink());
+    this.done(this.hasher.digestHex());
+  }
+
+  private feed(bytes: Uint8Array): void {
+    if (this.decoder === undefined) this.hasher.write(bytes);
+    else this.decoder.write(bytes, this.sink());
+  }
+
+  private sink(): (decoded: Uint8Array) => void {
+    return (this.toHasher ??= (d) => this.hasher.write(d));
+  }
+
+  private done(digest: string): void {
+    this.owner.record(`P ${this.kind}\t${this.filename}\t${digest}\n`);
   }
 }
 
@@ -483,16 +543,5 @@ export class ContentHasher {
     if (this.pending === '') return;
     (this.main ??= createSha256()).updateText(this.pending);
     this.pending = '';
-  }
-
-  /** A leaf whose own digest goes into the main hash, with its type and filename, at its end. @internal */
-  leaf(kind: string, filename: string, text: boolean, stable = true): LeafSink {
-    const h = new LeafHasher(text, stable);
-    const done = (digest: string): void => this.record(`P ${kind}\t${filename}\t${digest}\n`);
-    return {
-      write: (b) => h.write(b),
-      end: () => done(h.digestHex()),
-      endWhole: (b) => done(h.digestOfWhole(b)),
-    };
   }
 }
