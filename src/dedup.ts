@@ -36,12 +36,11 @@ function addresses(block: HeaderBlock, name: string, sorted: boolean): string {
   if (lower.length === 1) return lower[0]!;
   if (!sorted) return lower.join(',');
   // Sorted (a copy: the block's list keeps header order), then each address once: duplicates are
-  // neighbours after sorting (no Set needed). Without duplicates (the usual case) one join makes
-  // the line, not a string per address.
+  // neighbours after sorting (no Set needed).
   const list = sortedCopy(lower);
-  let dup = false;
-  for (let i = 1; i < list.length && !dup; i++) dup = list[i] === list[i - 1];
-  return dup ? list.filter((a, i) => i === 0 || a !== list[i - 1]).join(',') : list.join(',');
+  let out = list[0]!;
+  for (let i = 1; i < list.length; i++) if (list[i] !== list[i - 1]) out += `,${list[i]}`;
+  return out;
 }
 
 /**
