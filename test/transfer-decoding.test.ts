@@ -57,6 +57,34 @@ describe('Base64Decoder', () => {
     );
   });
 
+  test('a chunk of many lines is decoded in slices with the same result, aligned or not', () => {
+    // Past 64 KiB of whole lines the native path decodes slice by slice. Lines of 76 characters
+    // are whole quanta; lines of 75 are not, so a slice can end inside a quantum and the next one
+    // must continue its bits (the loop takes over there).
+    for (const [length, lineLen] of [[300_000, 76], [300_000, 64], [300_000, 75], [299_700, 75], [299_775, 75], [299_850, 75]] as const) {
+      // With 75-character lines the last slice of a region is whole quanta or not depending on
+      // the length: the lengths above give both.
+      const data = new Uint8Array(length).map((_, i) => (i * 2654435761) >>> 24);
+      for (const eol of ['\r\n', '\n']) {
+        const b64 = Buffer.from(data).toString('base64');
+        const input = bytes(b64.match(new RegExp(`.{1,${lineLen}}`, 'g'))!.join(eol));
+        for (const transient of [false, true]) {
+          // Whole, then in fixed-size pieces (each past the slice size), then one piece in two.
+          for (const size of [input.length, 1 << 20, 100_000, 65_537, 250_001]) {
+            const pieces: Uint8Array[] = [];
+            for (let at = 0; at < input.length; at += size) pieces.push(input.subarray(at, at + size));
+            const out: Uint8Array[] = [];
+            const d = new Base64Decoder(transient);
+            for (const c of pieces) d.write(c, (b) => out.push(new Uint8Array(b)));
+            d.end((b) => out.push(new Uint8Array(b)));
+            expect(Buffer.from(concat(out)).equals(Buffer.from(data)), `${lineLen} ${JSON.stringify(eol)} ${transient} ${size}`).toBe(true);
+            expect(d.irregular).toBe(false);
+          }
+        }
+      }
+    }
+  });
+
   test('decodeWhole gives what write then end give, as one piece', () => {
     // Whole lines, a last line without its break, missing padding, garbage and URL-safe bytes:
     // the native path takes some inputs whole, the loop the others.

@@ -90,7 +90,18 @@ export class Base64Decoder implements TransferDecoder {
       emit(sink, this.decodeNative(concatBytes(this.carry, chunk.subarray(0, first))));
       from = first;
     }
-    if (lf + 1 > from) emit(sink, this.bits === 0 ? this.decodeNative(chunk.subarray(from, lf + 1)) : this.decodeJs(chunk.subarray(from, lf + 1)));
+    // A large region goes in slices of whole lines, as if read in smaller chunks: each slice's
+    // Latin-1 copy and decoded bytes stay in the CPU's cache until they are hashed.
+    for (let start = from; start < lf + 1; ) {
+      let stop = lf + 1;
+      if (stop - start > NATIVE_SLICE) {
+        const cut = chunk.lastIndexOf(CharCode.LF, start + NATIVE_SLICE - 1);
+        if (cut >= start) stop = cut + 1;
+      }
+      const region = chunk.subarray(start, stop);
+      emit(sink, this.bits === 0 ? this.decodeNative(region) : this.decodeJs(region));
+      start = stop;
+    }
     this.carry = chunk.slice(lf + 1);
   }
 
@@ -231,6 +242,8 @@ const NativeBuffer: BufferLike | undefined = (globalThis as unknown as { Buffer?
 
 /** Largest decoded region written into the shared buffer (a 1 MiB read of base64 decodes to 768 KiB). */
 const MAX_SHARED_OUTPUT = 1024 * 1024;
+/** Largest region of whole lines decoded in one native call (see write). */
+const NATIVE_SLICE = 64 * 1024;
 let shared: NativeBytes | undefined;
 
 /** The buffer transient base64 decoders share, at least `size` bytes long. */
