@@ -93,6 +93,21 @@ export function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
   return out;
 }
 
+/**
+ * {@link concatBytes} into an {@link allocTemp} piece: for the few bytes around a chunk edge that
+ * are searched or decoded and dropped before the caller returns (per chunk of a large message,
+ * a fresh array of their size was a few percent of its cost).
+ * @internal
+ */
+export function concatTemp(a: Uint8Array, b: Uint8Array): Uint8Array {
+  if (a.length === 0) return b;
+  if (b.length === 0) return a;
+  const out = allocTemp(a.length + b.length);
+  out.set(a, 0);
+  out.set(b, a.length);
+  return out;
+}
+
 /** Concatenate any number of byte arrays. @internal */
 export function concatAll(parts: readonly Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));

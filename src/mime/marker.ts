@@ -1,4 +1,4 @@
-import { concatBytes, EMPTY_BYTES, indexOfBytes, latin1, toBytes } from '../internal/bytes.js';
+import { concatBytes, concatTemp, EMPTY_BYTES, indexOfBytes, latin1, toBytes } from '../internal/bytes.js';
 
 /**
  * Watches a byte stream for a fixed marker (e.g. a media type) across chunk edges. @internal
@@ -38,7 +38,7 @@ export class MarkerScanner {
     // A marker across the edge lies within the carry plus the first bytes of the chunk; the carry
     // also holds the bytes before it that the prefix check reads.
     if (this.carry.length > 0) {
-      const seam = concatBytes(this.carry, chunk.subarray(0, this.needle.length - 1));
+      const seam = concatTemp(this.carry, chunk.subarray(0, this.needle.length - 1));
       for (let at = indexOfBytes(seam, this.needle, 0); at !== -1 && at < this.carry.length; at = indexOfBytes(seam, this.needle, at + 1)) {
         if (this.accepts(seam.subarray(Math.max(0, at - this.prefixBytes), at))) {
           this.found = true;

@@ -1,4 +1,4 @@
-import { ByteBuffer, CharCode, concatBytes, EMPTY_BYTES, indexOfBytes, toBytes } from '../internal/bytes.js';
+import { ByteBuffer, CharCode, concatBytes, concatTemp, EMPTY_BYTES, indexOfBytes, toBytes } from '../internal/bytes.js';
 
 /** Chunks at least this large are scanned in place (see write). */
 const SEAM_MIN_CHUNK = 4096;
@@ -93,7 +93,7 @@ export class MultipartScanner {
       // The held-back tail is usually not a delimiter: check the seam alone instead of copying
       // the whole chunk behind it. A match at or before carry.length starts in the tail (or its
       // CR is the tail's last byte), so that rare case takes the copying path.
-      const at = this.find(concatBytes(carry, chunk.subarray(0, this.needle.length)), 0);
+      const at = this.find(concatTemp(carry, chunk.subarray(0, this.needle.length)), 0);
       if (at === -1 || at > carry.length) {
         this.carry = EMPTY_BYTES;
         this.emit(carry);

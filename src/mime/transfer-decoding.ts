@@ -1,4 +1,4 @@
-import { CharCode, concatBytes, EMPTY_BYTES } from '../internal/bytes.js';
+import { CharCode, concatBytes, concatTemp, EMPTY_BYTES } from '../internal/bytes.js';
 
 /** Receives decoded bytes (possibly several pieces per input chunk, never copied together). */
 export type ByteSink = (bytes: Uint8Array) => void;
@@ -87,7 +87,7 @@ export class Base64Decoder implements TransferDecoder {
     let from = 0;
     if (this.carry.length > 0) {
       const first = chunk.indexOf(CharCode.LF) + 1;
-      emit(sink, this.decodeNative(concatBytes(this.carry, chunk.subarray(0, first))));
+      emit(sink, this.decodeNative(concatTemp(this.carry, chunk.subarray(0, first))));
       from = first;
     }
     // A large region goes in slices of whole lines, as if read in smaller chunks: each slice's
