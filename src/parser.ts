@@ -9,7 +9,7 @@ import type { ContentType } from './mime/content-type.js';
 import { HeaderCollector, type HeaderBlock } from './mime/header-block.js';
 import { htmlToText } from './mime/html-text.js';
 import { MarkerScanner } from './mime/marker.js';
-import { MultipartScanner } from './mime/multipart.js';
+import { MultipartScanner, type MultipartHandler } from './mime/multipart.js';
 import { createTransferDecoder, normaliseTransferEncoding, type TransferDecoder } from './mime/transfer-decoding.js';
 import { headerNdrSignal, isDeliveryStatusReport, isReadReceipt, parseDeliveryStatus } from './ndr.js';
 import { resolveOptions, type ParseOptions, type ResolvedOptions } from './options.js';
@@ -337,61 +337,14 @@ export class JournalParser {
 
   private multipartSink(ct: ContentType, depth: number, bodyOffset: number): BodySink {
     if (ct.boundary === undefined) return NULL_SINK;
-    let part: EntityReader | undefined;
-    const scanner = new MultipartScanner(
-      ct.boundary,
-      {
-        onPartStart: (offset) => {
-          part = new EntityReader(this, depth + 1, offset);
-        },
-        onPartData: (bytes) => part?.write(bytes),
-        onPartEnd: () => {
-          part?.end();
-          part = undefined;
-        },
-      },
-      this.opts.maxLineBytes,
-      bodyOffset,
-    );
-    if (depth === 0) this.outerScanner = scanner;
-    return { write: (b) => scanner.write(b), end: () => scanner.end() };
+    const reader = new MultipartReader(this, ct.boundary, depth, bodyOffset);
+    if (depth === 0) this.outerScanner = reader.scanner;
+    return reader;
   }
 
   /** Collect a part's decoded body under a limit and hand it over at its end. */
   private bufferedSink(cte: string, max: number, done: (bytes: Uint8Array, truncated: boolean) => void): BodySink {
-    // A part that comes as one piece (the usual case when the input is in memory or read in
-    // large chunks) is held as that view, not copied: the input chunks and the decoders' output
-    // are never modified afterwards.
-    let single: Uint8Array | undefined;
-    const buf = new ByteBuffer();
-    let size = 0;
-    let truncated = false;
-    const decoder = createTransferDecoder(cte);
-    const add = (bytes: Uint8Array): void => {
-      if (truncated || bytes.length === 0) return;
-      let piece = bytes;
-      if (size + piece.length > max) {
-        piece = piece.subarray(0, max - size);
-        truncated = true;
-      }
-      size += piece.length;
-      if (single === undefined && buf.length === 0) {
-        single = piece;
-        return;
-      }
-      if (single !== undefined) {
-        buf.append(single);
-        single = undefined;
-      }
-      buf.append(piece);
-    };
-    return {
-      write: (b) => (decoder ? decoder.write(b, add) : add(b)),
-      end: () => {
-        decoder?.end(add);
-        done(single ?? buf.view(), truncated);
-      },
-    };
+    return new BufferedBody(createTransferDecoder(cte), max, done);
   }
 
   private envelopeSink(ct: ContentType, cte: string): BodySink {
@@ -731,6 +684,95 @@ export class JournalParser {
       },
       this.warnings,
     );
+  }
+}
+
+/** A multipart body: each part becomes an {@link EntityReader} one level down. @internal */
+class MultipartReader implements BodySink, MultipartHandler {
+  readonly scanner: MultipartScanner;
+  private part: EntityReader | undefined;
+
+  constructor(
+    private readonly parser: JournalParser,
+    boundary: string,
+    private readonly depth: number,
+    bodyOffset: number,
+  ) {
+    this.scanner = new MultipartScanner(boundary, this, parser.options.maxLineBytes, bodyOffset);
+  }
+
+  onPartStart(offset: number): void {
+    this.part = new EntityReader(this.parser, this.depth + 1, offset);
+  }
+
+  onPartData(bytes: Uint8Array): void {
+    this.part?.write(bytes);
+  }
+
+  onPartEnd(): void {
+    this.part?.end();
+    this.part = undefined;
+  }
+
+  write(bytes: Uint8Array): void {
+    this.scanner.write(bytes);
+  }
+
+  end(): void {
+    this.scanner.end();
+  }
+}
+
+/**
+ * A part's decoded body collected under a limit and handed to `done` at its end. A part that
+ * comes as one piece (the usual case when the input is in memory or read in large chunks) is held
+ * as that view, not copied: the input chunks and the decoders' output are never modified
+ * afterwards.
+ * @internal
+ */
+class BufferedBody implements BodySink {
+  private single: Uint8Array | undefined;
+  private readonly buf = new ByteBuffer();
+  private size = 0;
+  private truncated = false;
+  /** The decoder's sink, made once when there is a decoder. */
+  private readonly sink: ((bytes: Uint8Array) => void) | undefined;
+
+  constructor(
+    private readonly decoder: TransferDecoder | undefined,
+    private readonly max: number,
+    private readonly done: (bytes: Uint8Array, truncated: boolean) => void,
+  ) {
+    if (decoder !== undefined) this.sink = (b) => this.add(b);
+  }
+
+  write(bytes: Uint8Array): void {
+    if (this.decoder === undefined) this.add(bytes);
+    else this.decoder.write(bytes, this.sink!);
+  }
+
+  end(): void {
+    this.decoder?.end(this.sink!);
+    this.done(this.single ?? this.buf.view(), this.truncated);
+  }
+
+  private add(bytes: Uint8Array): void {
+    if (this.truncated || bytes.length === 0) return;
+    let piece = bytes;
+    if (this.size + piece.length > this.max) {
+      piece = piece.subarray(0, this.max - this.size);
+      this.truncated = true;
+    }
+    this.size += piece.length;
+    if (this.single === undefined && this.buf.length === 0) {
+      this.single = piece;
+      return;
+    }
+    if (this.single !== undefined) {
+      this.buf.append(this.single);
+      this.single = undefined;
+    }
+    this.buf.append(piece);
   }
 }
 
