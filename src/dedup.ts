@@ -5,7 +5,7 @@ import { createSha256, DeferredSha256, sha256Hex, sha256HexOfBytes, type Hasher 
 import { parseSimpleValue, type ContentType } from './mime/content-type.js';
 import { decodeHeaderWords } from './mime/encoded-words.js';
 import { HeaderCollector, type HeaderBlock } from './mime/header-block.js';
-import { MultipartScanner, type MultipartHandler } from './mime/multipart.js';
+import { PartsReader } from './mime/multipart.js';
 import { createTransferDecoder, normaliseTransferEncoding, type TransferDecoder } from './mime/transfer-decoding.js';
 
 /** Prefix of Message-ID keys; bumped whenever their derivation changes. */
@@ -363,9 +363,7 @@ class Entity {
  * closes. One object is the scanner's handler and the entity's body (closures for each were a
  * visible share of a small report's allocation).
  */
-class MultipartBody implements EntityBody, MultipartHandler {
-  private readonly scanner: MultipartScanner;
-  private part: Entity | undefined;
+class MultipartBody extends PartsReader<Entity> implements EntityBody {
   private parts = 0;
   /**
    * A multipart whose boundary never shows has all its bytes in the preamble, which is otherwise
@@ -380,8 +378,8 @@ class MultipartBody implements EntityBody, MultipartHandler {
     private readonly kind: string,
     boundary: string,
   ) {
+    super(boundary, owner.maxLineBytes);
     owner.record(`M ${kind}\n`);
-    this.scanner = new MultipartScanner(boundary, this, owner.maxLineBytes);
   }
 
   onPreamble(bytes: Uint8Array): void {
@@ -395,21 +393,8 @@ class MultipartBody implements EntityBody, MultipartHandler {
     if (owner.parts > owner.maxParts) owner.partLimited = true;
   }
 
-  onPartData(bytes: Uint8Array): void {
-    this.part?.write(bytes);
-  }
-
-  onPartEnd(): void {
-    this.part?.end();
-    this.part = undefined;
-  }
-
-  write(bytes: Uint8Array): void {
-    this.scanner.write(bytes);
-  }
-
-  end(): void {
-    this.scanner.end();
+  override end(): void {
+    super.end();
     if (this.parts === 0) this.owner.record(`U ${this.preamble.digestHex()}\n`);
     this.owner.record(`/M ${this.kind}\n`);
   }

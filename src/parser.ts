@@ -9,7 +9,7 @@ import type { ContentType } from './mime/content-type.js';
 import { HeaderCollector, type HeaderBlock } from './mime/header-block.js';
 import { htmlToText } from './mime/html-text.js';
 import { MarkerScanner } from './mime/marker.js';
-import { MultipartScanner, type MultipartHandler } from './mime/multipart.js';
+import { PartsReader, type MultipartScanner } from './mime/multipart.js';
 import { createTransferDecoder, normaliseTransferEncoding, type TransferDecoder } from './mime/transfer-decoding.js';
 import { headerNdrSignal, isDeliveryStatusReport, isReadReceipt, parseDeliveryStatus } from './ndr.js';
 import { resolveOptions, type ParseOptions, type ResolvedOptions } from './options.js';
@@ -688,38 +688,18 @@ export class JournalParser {
 }
 
 /** A multipart body: each part becomes an {@link EntityReader} one level down. @internal */
-class MultipartReader implements BodySink, MultipartHandler {
-  readonly scanner: MultipartScanner;
-  private part: EntityReader | undefined;
-
+class MultipartReader extends PartsReader<EntityReader> implements BodySink {
   constructor(
     private readonly parser: JournalParser,
     boundary: string,
     private readonly depth: number,
     bodyOffset: number,
   ) {
-    this.scanner = new MultipartScanner(boundary, this, parser.options.maxLineBytes, bodyOffset);
+    super(boundary, parser.options.maxLineBytes, bodyOffset);
   }
 
   onPartStart(offset: number): void {
     this.part = new EntityReader(this.parser, this.depth + 1, offset);
-  }
-
-  onPartData(bytes: Uint8Array): void {
-    this.part?.write(bytes);
-  }
-
-  onPartEnd(): void {
-    this.part?.end();
-    this.part = undefined;
-  }
-
-  write(bytes: Uint8Array): void {
-    this.scanner.write(bytes);
-  }
-
-  end(): void {
-    this.scanner.end();
   }
 }
 

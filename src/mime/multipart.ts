@@ -21,6 +21,46 @@ export interface MultipartHandler {
   onPreamble?(bytes: Uint8Array): void;
 }
 
+/** What a multipart body hands each of its parts to. @internal */
+export interface PartSink {
+  write(bytes: Uint8Array): void;
+  end(): void;
+}
+
+/**
+ * A multipart body read by a {@link MultipartScanner} whose handler it is: each part goes to the
+ * object `onPartStart` makes. Written to and ended like a part itself.
+ * @internal
+ */
+export abstract class PartsReader<P extends PartSink> implements MultipartHandler {
+  readonly scanner: MultipartScanner;
+  protected part: P | undefined;
+
+  constructor(boundary: string, maxLineBytes: number, startOffset = 0) {
+    this.scanner = new MultipartScanner(boundary, this, maxLineBytes, startOffset);
+  }
+
+  /** Make the reader of the part that begins at this absolute offset (set {@link part}). */
+  abstract onPartStart(offset: number): void;
+
+  onPartData(bytes: Uint8Array): void {
+    this.part?.write(bytes);
+  }
+
+  onPartEnd(): void {
+    this.part?.end();
+    this.part = undefined;
+  }
+
+  write(bytes: Uint8Array): void {
+    this.scanner.write(bytes);
+  }
+
+  end(): void {
+    this.scanner.end();
+  }
+}
+
 /**
  * Streaming RFC 2046 §5.1.1 boundary scanner.
  *
