@@ -225,8 +225,8 @@ interface KnownName {
 }
 
 /**
- * Known names by length, then by first byte: two array reads (a Map keyed by both cost a hash
- * look-up per field, a third of the time spent on a known name).
+ * Known names by length, then by first byte: two array reads instead of a hash look-up in a Map
+ * keyed by both (measured over the bench reports' header blocks: 96–100 → 91–95 ns per field).
  */
 const KNOWN: (KnownName[] | undefined)[][] = [];
 for (const name of COMMON_NAMES) {
