@@ -5,7 +5,7 @@ import { createSha256, DeferredSha256, sha256Hex, sha256HexOfBytes, type Hasher 
 import { parseSimpleValue, type ContentType } from './mime/content-type.js';
 import { decodeHeaderWords } from './mime/encoded-words.js';
 import { HeaderCollector, type HeaderBlock } from './mime/header-block.js';
-import { PartsReader } from './mime/multipart.js';
+import { PartsReader, type PartSink } from './mime/multipart.js';
 import { createTransferDecoder, normaliseTransferEncoding, type TransferDecoder } from './mime/transfer-decoding.js';
 
 /** Prefix of Message-ID keys; bumped whenever their derivation changes. */
@@ -282,19 +282,14 @@ function withoutCrBeforeLf(data: Uint8Array): Uint8Array {
   return out.subarray(0, o + data.length - from);
 }
 
-/** Where an entity's body bytes go once its header block is read. */
-interface EntityBody {
-  write(bytes: Uint8Array): void;
-  end(): void;
-}
-
 /** Largest encoded body decoded in one call (see LeafBody). */
 const MAX_WHOLE_DECODE = 64 * 1024;
 
 /** One MIME entity of the message being hashed. */
 class Entity {
   private collector: HeaderCollector | undefined;
-  private body: EntityBody | undefined;
+  /** Where the body bytes go once the header block is read. */
+  private body: PartSink | undefined;
 
   constructor(
     private readonly owner: ContentHasher,
@@ -302,7 +297,7 @@ class Entity {
     /** Past maxParts: hash the part's bytes as they are, without reading its structure. */
     raw = false,
   ) {
-    if (raw) this.body = new LeafBody(owner, 'application/x-unparsed', '', false, undefined);
+    if (raw) this.body = LeafBody.unparsed(owner);
     else this.collector = new HeaderCollector(owner.maxHeaderBytes);
   }
 
@@ -321,7 +316,7 @@ class Entity {
       // Hash the bytes as they are: the key stays deterministic, it just loses the canonical form.
       const raw = this.collector.drain();
       this.collector = undefined;
-      this.body = new LeafBody(this.owner, 'application/x-unparsed', '', false, undefined);
+      this.body = LeafBody.unparsed(this.owner);
       this.body.write(raw);
       return;
     }
@@ -363,7 +358,7 @@ class Entity {
  * closes. One object is the scanner's handler and the entity's body (closures for each were a
  * visible share of a small report's allocation).
  */
-class MultipartBody extends PartsReader<Entity> implements EntityBody {
+class MultipartBody extends PartsReader<Entity> implements PartSink {
   private parts = 0;
   /**
    * A multipart whose boundary never shows has all its bytes in the preamble, which is otherwise
@@ -408,7 +403,7 @@ class MultipartBody extends PartsReader<Entity> implements EntityBody {
  * view and decoded and hashed at its end in one go: streamed, its decoded or CR-less pieces would
  * have to be copied to be held for one hash call. A second piece streams both.
  */
-class LeafBody implements EntityBody {
+class LeafBody implements PartSink {
   private readonly hasher: LeafHasher;
   private only: Uint8Array | undefined;
   private streaming = false;
@@ -424,6 +419,11 @@ class LeafBody implements EntityBody {
   ) {
     // A decoder's pieces are its reused buffer (transient): the hasher copies what it keeps.
     this.hasher = new LeafHasher(text, decoder === undefined);
+  }
+
+  /** A part hashed as the bytes it is, its structure not read (past maxParts or maxHeaderBytes). */
+  static unparsed(owner: ContentHasher): LeafBody {
+    return new LeafBody(owner, 'application/x-unparsed', '', false, undefined);
   }
 
   write(bytes: Uint8Array): void {

@@ -190,8 +190,9 @@ function remember(names: string[], values: Record<string, unknown>, resolved: Re
   }
   let node = cacheRoot;
   for (const name of names) {
-    const byValue = (node.next ??= new Map()).get(name) ?? new Map<unknown, CacheNode>();
-    node.next.set(name, byValue);
+    const next = (node.next ??= new Map());
+    let byValue = next.get(name);
+    if (byValue === undefined) next.set(name, (byValue = new Map()));
     let child = byValue.get(values[name]);
     if (child === undefined) {
       child = {};

@@ -1,5 +1,5 @@
 import libmime from 'libmime';
-import { validUtf8 } from '../internal/bytes.js';
+import { concatAll, validUtf8 } from '../internal/bytes.js';
 
 /**
  * Decode RFC 2047 encoded-words; never throws (bad words are left as they were). The result is
@@ -98,16 +98,7 @@ function qPayload(payload: string): Uint8Array | undefined {
  * one libmime uses. A BOM is kept, as libmime keeps it.
  */
 function utf8(pieces: Uint8Array[]): string | undefined {
-  let bytes = pieces[0]!;
-  if (pieces.length > 1) {
-    bytes = new Uint8Array(pieces.reduce((n, p) => n + p.length, 0));
-    let o = 0;
-    for (const p of pieces) {
-      bytes.set(p, o);
-      o += p.length;
-    }
-  }
-  return validUtf8(bytes);
+  return validUtf8(pieces.length === 1 ? pieces[0]! : concatAll(pieces));
 }
 
 /** Node's Buffer, looked up at run time (the core imports nothing from Node). */
