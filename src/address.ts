@@ -16,6 +16,10 @@ export interface Mailbox {
  */
 export function parseAddressList(value: string | undefined): Mailbox[] {
   if (value === undefined || value.trim() === '') return [];
+  // The most common list of all, bare addresses and commas, checked whole by one RegExp (its
+  // character loop is native; a loop over the string's characters in JavaScript cost about
+  // three times as much per character) and then split at the commas.
+  if (BARE_LIST.test(value)) return bareList(value);
   // Most address headers are plain `Name <a@b>, "Last, First" <c@d>, e@f` lists: without
   // comments, groups or escapes a comma outside quotes always separates addresses, and splitting
   // is many times cheaper than the full parser. simpleList gives up on anything else.
@@ -34,6 +38,24 @@ export function parseAddressList(value: string | undefined): Mailbox[] {
     if (entry.address === undefined || entry.address === '') continue;
     const name = entry.name ?? '';
     out.push({ address: entry.address.trim(), name: name.includes('=?') ? decodeHeaderWords(name).trim() : name.trim() });
+  }
+  return out;
+}
+
+/**
+ * A whole value of bare addresses: each item blanks, then one token of printable ASCII with
+ * exactly one @ inside it and none of `"(),:;<>\`, then a comma or the end. Exactly the lists
+ * whose every item {@link simpleList} takes by its bare-address rule (the characters its caller's
+ * pre-check sends to the full parser are excluded here too).
+ */
+const BARE_LIST = /^(?:[ \t\r\n]*[!#-'*+\-./0-9=?A-Z[\]^-~]+@[!#-'*+\-./0-9=?A-Z[\]^-~]+(?:,|$))+$/;
+
+/** The items of a value {@link BARE_LIST} accepts: the blanks before each item dropped, an empty last item (a trailing comma) too. */
+function bareList(value: string): Mailbox[] {
+  const out: Mailbox[] = [];
+  for (const item of value.split(',')) {
+    const address = item.trimStart();
+    if (address !== '') out.push({ address, name: '' });
   }
   return out;
 }

@@ -33,6 +33,31 @@ describe('parseAddressList', () => {
     );
   });
 
+  test('a list of bare addresses read whole gives what the item-by-item reading gives', () => {
+    // Tokens over every printable ASCII character (the ones the whole-list RegExp refuses
+    // included), blanks and commas. A trailing blank sends the same list down the item-by-item
+    // path (no item may be followed by a blank there), the reference.
+    const token = fc.stringMatching(/^[!-~]{1,6}$/);
+    const item = fc.oneof(
+      fc.tuple(token, token).map(([l, d]) => `${l}@${d}`),
+      fc.tuple(token, fc.constantFrom('@', '@@', '', '"', '<', '>', '(', ':', ';', '\\'), token).map(([l, m, d]) => `${l}${m}${d}`),
+    );
+    const sep = fc.constantFrom(',', ', ', ',\t', ',\r\n ', ',,', ' ,');
+    fc.assert(
+      fc.property(fc.array(fc.tuple(item, sep), { minLength: 1, maxLength: 6 }), fc.boolean(), (pairs, trailing) => {
+        let value = pairs.map(([i, s]) => i + s).join('');
+        if (!trailing) value = value.slice(0, value.length - pairs[pairs.length - 1]![1].length);
+        expect(parseAddressList(value)).toEqual(parseAddressList(`${value} `));
+      }),
+      { numRuns: 3000 },
+    );
+    expect(parseAddressList('a@x.com,  B.c@Y.org,\td@z')).toEqual([
+      { address: 'a@x.com', name: '' },
+      { address: 'B.c@Y.org', name: '' },
+      { address: 'd@z', name: '' },
+    ]);
+  });
+
   test('quoted names, comments and groups go through addressparser', () => {
     expect(parseAddressList('"Nguyen, Bob" <bob@x>, team: a@x, b@x;, c@x (comment)')).toEqual([
       { address: 'bob@x', name: 'Nguyen, Bob' },

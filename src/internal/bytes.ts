@@ -196,6 +196,23 @@ function isAscii(bytes: Uint8Array, start: number, end: number): boolean {
 }
 
 /**
+ * Whether a whole array is ASCII, by Node's SIMD check in one call; undefined where that check
+ * does not exist (callers then check the ranges they decode). For a header block: one call per
+ * block instead of a byte loop per value read. @internal
+ */
+export function allAscii(bytes: Uint8Array): boolean | undefined {
+  return nativeIsAscii === undefined ? undefined : nativeIsAscii(bytes);
+}
+
+/**
+ * bytes[start..end) as a string, one char per byte, for bytes known to be ASCII (where every
+ * decoding gives the same text). @internal
+ */
+export function asciiRange(bytes: Uint8Array, start: number, end: number): string {
+  return latin1Slice !== undefined ? latin1Slice.call(bytes, start, end) : latin1Decoder.decode(bytes.subarray(start, end));
+}
+
+/**
  * Bytes as a string of the same length, one char per byte (ISO-8859-1 proper: TextDecoder's
  * "latin1" is windows-1252 and would change bytes 0x80–0x9F). @internal
  */

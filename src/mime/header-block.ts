@@ -1,7 +1,7 @@
 import { parseAddressList, type Mailbox } from '../address.js';
 import { parseContentType, type ContentType } from './content-type.js';
 import { decodeHeaderWords } from './encoded-words.js';
-import { allocTemp, ByteBuffer, CharCode, decodeUndeclared } from '../internal/bytes.js';
+import { allAscii, allocTemp, asciiRange, ByteBuffer, CharCode, decodeUndeclared } from '../internal/bytes.js';
 
 /**
  * One header field as it sits in the raw block. The value is decoded from the bytes only when
@@ -22,6 +22,8 @@ export class RawHeaderField {
     /** Byte range of the whole field in the block, continuation lines and line ending included. */
     readonly start: number,
     readonly end: number,
+    /** The whole block is ASCII (checked once for all its fields): values need no check of their own. */
+    private readonly ascii = false,
   ) {}
 
   /** Unfolded value, surrounding white space removed, not RFC 2047-decoded. */
@@ -38,7 +40,8 @@ export class RawHeaderField {
       while (end > start && isAsciiSpace(raw[end - 1]!)) end--;
       const unfolded = unfoldedCopy(raw, start, end);
       // trim() still removes what only the decoded text shows as white space (U+00A0 …).
-      this.decoded = (unfolded === undefined ? decodeUndeclared(raw, start, end) : decodeUndeclared(unfolded)).trim();
+      if (this.ascii) this.decoded = (unfolded === undefined ? asciiRange(raw, start, end) : asciiRange(unfolded, 0, unfolded.length)).trim();
+      else this.decoded = (unfolded === undefined ? decodeUndeclared(raw, start, end) : decodeUndeclared(unfolded)).trim();
     }
     return this.decoded;
   }
@@ -159,6 +162,9 @@ export function parseHeaderBlock(raw: Uint8Array, bodyOffset: number): HeaderBlo
   const fields: RawHeaderField[] = [];
   let pos = 0;
   const limit = bodyOffset;
+  // One native check for the whole block (the empty line and what follows are ASCII or not
+  // read, so checking them too changes nothing but can make the answer no): most blocks are.
+  const ascii = allAscii(raw.length - bodyOffset <= 2 ? raw : raw.subarray(0, bodyOffset)) === true;
   while (pos < limit) {
     // Field start: find the end of this line and of its continuation lines.
     let end = pos;
@@ -179,9 +185,9 @@ export function parseHeaderBlock(raw: Uint8Array, bodyOffset: number): HeaderBlo
     const known = named ? knownName(raw, pos, colon) : undefined;
     const name = known !== undefined ? known.name : named ? fieldName(raw, pos, colon) : undefined;
     if (name === undefined) {
-      fields.push(new RawHeaderField(raw, '', '', pos, pos, end));
+      fields.push(new RawHeaderField(raw, '', '', pos, pos, end, ascii));
     } else {
-      fields.push(new RawHeaderField(raw, name, known !== undefined ? known.key : name.toLowerCase(), colon + 1, pos, end));
+      fields.push(new RawHeaderField(raw, name, known !== undefined ? known.key : name.toLowerCase(), colon + 1, pos, end, ascii));
     }
     pos = end;
   }
