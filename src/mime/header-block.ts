@@ -162,8 +162,9 @@ export function parseHeaderBlock(raw: Uint8Array, bodyOffset: number): HeaderBlo
   const fields: RawHeaderField[] = [];
   let pos = 0;
   const limit = bodyOffset;
-  // One native check for the whole block (the empty line and what follows are ASCII or not
-  // read, so checking them too changes nothing but can make the answer no): most blocks are.
+  // One native check for the whole block instead of a byte loop per value read. The fields only:
+  // bytes after them are included only when they are just the empty line (ASCII), which saves
+  // making a view.
   const ascii = allAscii(raw.length - bodyOffset <= 2 ? raw : raw.subarray(0, bodyOffset)) === true;
   while (pos < limit) {
     // Field start: find the end of this line and of its continuation lines.
