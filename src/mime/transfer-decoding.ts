@@ -1,4 +1,5 @@
 import { CharCode, concatBytes, concatTemp, EMPTY_BYTES } from '../internal/bytes.js';
+import { decodeBase64Lines } from './base64-simd.js';
 
 /** Receives decoded bytes (possibly several pieces per input chunk, never copied together). */
 export type ByteSink = (bytes: Uint8Array) => void;
@@ -126,13 +127,27 @@ export class Base64Decoder implements TransferDecoder {
   }
 
   /**
+   * A region of whole lines (or a whole body). A transient decoder's caller is done with each
+   * piece before the next call, which is what the SIMD module's output (a view of its memory)
+   * needs: the module takes the regular lines at the start, the rest goes below, from the clean
+   * quantum such lines leave.
+   */
+  private decodeNative(region: Uint8Array): Uint8Array {
+    if (this.transient) {
+      const simd = decodeBase64Lines(region, (rest) => this.decodeNodeOrLoop(rest));
+      if (simd !== undefined) return simd;
+    }
+    return this.decodeNodeOrLoop(region);
+  }
+
+  /**
    * Node's decoder is several times faster than a JavaScript loop, but it skips bytes outside
    * the alphabet and stops at the first "=", where this decoder is defined to go on. So the
    * number of base64 characters on the lines is counted (line length minus CR), and the native
    * result is used only when its length is exactly what that count predicts; any other region
    * (garbage, padding in the middle, lines that are not whole quanta) goes through the loop.
    */
-  private decodeNative(region: Uint8Array): Uint8Array {
+  private decodeNodeOrLoop(region: Uint8Array): Uint8Array {
     const count = base64Chars(region);
     let pads = 0;
     let back = region.length - 1;
