@@ -1,0 +1,28 @@
+// The "many envelope recipients" scenario, in a fresh process: run after the other scenarios in
+// the parent, it inherited their heap (the large report's chunks, mailparser's module graph), and
+// the 25,000-recipient size came out 2.2–2.5x the 12,500 one in four full runs of session 16
+// while the same code alone gave 1.9–2.0x (see bench/README.md, scenario 4).
+//   node --expose-gc bench/recipients-child.mjs ROUNDS COUNT...   → one JSON line
+import { makeReport, reportBytes } from './corpus.mjs';
+
+const [roundsArg, ...countArgs] = process.argv.slice(2);
+const rounds = Number(roundsArg);
+const { parseJournal } = await import('../dist/index.js');
+const cases = countArgs.map(Number).map((n) => {
+  const spec = makeReport(7, { recipients: n, attachmentBytes: 0, textLines: 20 });
+  return { n, spec, bytes: reportBytes(spec), seconds: [] };
+});
+const problems = [];
+for (const c of cases) await parseJournal(c.bytes, { output: () => {} });
+// The sizes take turns within each round, so that a slow stretch of the machine falls on all of
+// them alike instead of on whichever size was running then (the ratios are the verdict).
+for (let i = 0; i < rounds; i++) {
+  for (const c of cases) {
+    gc();
+    const t = process.hrtime.bigint();
+    const report = await parseJournal(c.bytes, { output: () => {} });
+    c.seconds.push(Number(process.hrtime.bigint() - t) / 1e9);
+    if (report.recipients.length !== c.spec.expected.recipients) problems.push(`${c.n}: ${report.recipients.length} recipients`);
+  }
+}
+console.log(JSON.stringify({ cases: cases.map((c) => ({ recipients: c.n, bytes: c.bytes.length, seconds: c.seconds })), problems: problems.slice(0, 5) }));
