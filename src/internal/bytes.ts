@@ -252,6 +252,6 @@ function strictDecode(decoder: TextDecoder, bytes: Uint8Array, start: number, en
  * is lost. Reads bytes[start..end) without a view of it where it can. @internal
  */
 export function decodeUndeclared(bytes: Uint8Array, start = 0, end = bytes.length): string {
-  if (isAscii(bytes, start, end)) return latin1Slice !== undefined ? latin1Slice.call(bytes, start, end) : latin1Decoder.decode(bytes.subarray(start, end));
+  if (isAscii(bytes, start, end)) return asciiRange(bytes, start, end);
   return decodeStrictUtf8(bytes, start, end) ?? latin1Decoder.decode(bytes.subarray(start, end));
 }

@@ -39,9 +39,13 @@ export class RawHeaderField {
       while (start < end && isAsciiSpace(raw[start]!)) start++;
       while (end > start && isAsciiSpace(raw[end - 1]!)) end--;
       const unfolded = unfoldedCopy(raw, start, end);
+      const bytes = unfolded ?? raw;
+      if (unfolded !== undefined) {
+        start = 0;
+        end = unfolded.length;
+      }
       // trim() still removes what only the decoded text shows as white space (U+00A0 …).
-      if (this.ascii) this.decoded = (unfolded === undefined ? asciiRange(raw, start, end) : asciiRange(unfolded, 0, unfolded.length)).trim();
-      else this.decoded = (unfolded === undefined ? decodeUndeclared(raw, start, end) : decodeUndeclared(unfolded)).trim();
+      this.decoded = (this.ascii ? asciiRange(bytes, start, end) : decodeUndeclared(bytes, start, end)).trim();
     }
     return this.decoded;
   }

@@ -92,7 +92,8 @@ export class Base64Decoder implements TransferDecoder {
       from = first;
     }
     // A large region goes in slices of whole lines, as if read in smaller chunks: each slice's
-    // Latin-1 copy and decoded bytes stay in the CPU's cache until they are hashed.
+    // decoded bytes (and, on Node's path, its Latin-1 copy) stay in the CPU's cache until they
+    // are hashed, and each slice fits the SIMD module's input (see decodeBase64Lines).
     for (let start = from; start < lf + 1; ) {
       let stop = lf + 1;
       if (stop - start > NATIVE_SLICE) {
@@ -257,7 +258,7 @@ const NativeBuffer: BufferLike | undefined = (globalThis as unknown as { Buffer?
 
 /** Largest decoded region written into the shared buffer (a 1 MiB read of base64 decodes to 768 KiB). */
 const MAX_SHARED_OUTPUT = 1024 * 1024;
-/** Largest region of whole lines decoded in one native call (see write). */
+/** Largest region of whole lines decoded in one call (see write); at most the SIMD module's 128 KiB input. */
 const NATIVE_SLICE = 64 * 1024;
 let shared: NativeBytes | undefined;
 
