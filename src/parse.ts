@@ -1,16 +1,10 @@
-import { InvalidInputError, JournalError, OutputError } from './errors.js';
+import { JournalError, OutputError } from './errors.js';
+import { forEachChunk, toChunk, type JournalInput } from './input.js';
 import type { ParseOptions } from './options.js';
 import { JournalParser } from './parser.js';
 import type { JournalReport } from './types.js';
 
-/** Anything {@link parseJournal} can read. */
-export type JournalInput =
-  | string
-  | Uint8Array
-  | ArrayBuffer
-  | AsyncIterable<Uint8Array | string>
-  | Iterable<Uint8Array>
-  | ReadableStream<Uint8Array>;
+export type { JournalInput } from './input.js';
 
 /** A callback sink: may return a promise to apply backpressure. */
 export type OutputCallback = (bytes: Uint8Array) => void | Promise<void>;
@@ -83,11 +77,10 @@ export async function parseJournal(input: JournalInput, options: ParseJournalOpt
     const pending = drain();
     if (pending !== undefined) await pending;
   } else {
-    for await (const chunk of readInput(input)) {
+    await forEachChunk(input, (chunk) => {
       parser.write(chunk);
-      const pending = drain();
-      if (pending !== undefined) await pending;
-    }
+      return drain();
+    });
   }
   const report = parser.end();
   const pending = drain();
@@ -187,51 +180,4 @@ function openSink(sink: OutputSink | undefined, end: boolean): SinkWriter {
       })();
     },
   };
-}
-
-const encoder = new TextEncoder();
-
-function toChunk(value: unknown): Uint8Array {
-  if (value instanceof Uint8Array) return value;
-  if (typeof value === 'string') return encoder.encode(value);
-  if (value instanceof ArrayBuffer) return new Uint8Array(value);
-  throw new InvalidInputError(`input chunks must be Uint8Array or string, got ${value === null ? 'null' : typeof value}`);
-}
-
-async function* readInput(input: JournalInput): AsyncGenerator<Uint8Array> {
-  if (typeof input === 'string' || input instanceof Uint8Array || input instanceof ArrayBuffer) {
-    yield toChunk(input);
-    return;
-  }
-  if (input === null || typeof input !== 'object') throw new InvalidInputError(`cannot read input of type ${input === null ? 'null' : typeof input}`);
-  if (typeof (input as ReadableStream).getReader === 'function' && !(Symbol.asyncIterator in input)) {
-    const reader = (input as ReadableStream<Uint8Array>).getReader();
-    try {
-      for (;;) {
-        const { done, value } = await reader.read().catch((e: unknown) => {
-          throw new InvalidInputError(`reading the input stream failed: ${(e as Error)?.message ?? String(e)}`, { cause: e });
-        });
-        if (done) return;
-        yield toChunk(value);
-      }
-    } finally {
-      reader.releaseLock();
-    }
-  }
-  if (Symbol.asyncIterator in input || Symbol.iterator in input) {
-    const iterable = input as AsyncIterable<unknown>;
-    const it = (Symbol.asyncIterator in input ? iterable[Symbol.asyncIterator]() : (input as Iterable<unknown>)[Symbol.iterator]()) as AsyncIterator<unknown> | Iterator<unknown>;
-    for (;;) {
-      let step: IteratorResult<unknown>;
-      try {
-        step = await it.next();
-      } catch (e) {
-        if (e instanceof JournalError) throw e;
-        throw new InvalidInputError(`reading the input failed: ${(e as Error)?.message ?? String(e)}`, { cause: e });
-      }
-      if (step.done) return;
-      yield toChunk(step.value);
-    }
-  }
-  throw new InvalidInputError('input must be a string, Uint8Array, ArrayBuffer, (async) iterable of chunks, or ReadableStream');
 }

@@ -1,4 +1,7 @@
 import { PassThrough, Readable, Writable } from 'node:stream';
+import { createReadStream, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { parseJournal } from '../src/parse.js';
 import { JournalParser } from '../src/parser.js';
@@ -144,6 +147,85 @@ describe('parseJournal outputs', () => {
     }).catch((e: unknown) => e);
     expect(getter).toBeInstanceOf(OutputError);
     expect((getter as OutputError).message).toContain('then getter');
+  });
+});
+
+describe('parseJournal closes an input it stops reading early', () => {
+  // Before this was done, a file stream whose parse failed stayed open: one file descriptor lost
+  // per failed message in an archiver that reads thousands.
+  const failAfter = (n: number) => {
+    let pieces = 0;
+    return () => {
+      if (++pieces > n) throw new Error('sink full');
+    };
+  };
+  const long = bytes(`Subject: long\r\n\r\n${'body line\r\n'.repeat(20_000)}`);
+
+  test('a Node file stream is destroyed and its file closed', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'mj-close-'));
+    const file = path.join(dir, 'long.eml');
+    writeFileSync(file, long);
+    const stream = createReadStream(file, { highWaterMark: 1024 });
+    const closed = new Promise<void>((resolve) => stream.once('close', () => resolve()));
+    await expect(parseJournal(stream, { output: failAfter(3) })).rejects.toBeInstanceOf(OutputError);
+    await closed;
+    expect(stream.destroyed).toBe(true);
+    expect(stream.bytesRead).toBeLessThan(long.length);
+  });
+
+  test("an iterator's return() is called once when the parse stops, never when it ends or fails itself", async () => {
+    const make = (fail: boolean) => {
+      const log = { returned: 0, yielded: 0 };
+      const pieces = Array.from({ length: Math.ceil(long.length / 4096) }, (_, i) => long.subarray(i * 4096, (i + 1) * 4096));
+      const it: AsyncIterableIterator<Uint8Array> = {
+        [Symbol.asyncIterator]: () => it,
+        next: async () => {
+          if (fail && log.yielded === 2) throw new Error('source broke');
+          return log.yielded < pieces.length ? { done: false, value: pieces[log.yielded++]! } : { done: true, value: undefined };
+        },
+        return: async () => {
+          log.returned++;
+          return { done: true, value: undefined };
+        },
+      };
+      return { it, log };
+    };
+    const stopped = make(false);
+    await expect(parseJournal(stopped.it, { output: failAfter(2) })).rejects.toBeInstanceOf(OutputError);
+    expect(stopped.log.returned).toBe(1);
+    expect(stopped.log.yielded).toBeLessThan(10);
+    const finished = make(false);
+    await parseJournal(finished.it);
+    expect(finished.log).toMatchObject({ returned: 0, yielded: Math.ceil(long.length / 4096) });
+    const broken = make(true);
+    await expect(parseJournal(broken.it)).rejects.toBeInstanceOf(InvalidInputError);
+    expect(broken.log.returned).toBe(0);
+  });
+
+  test('a web ReadableStream is cancelled, and a failing return() does not hide the error that stopped the parse', async () => {
+    let cancelled = 0;
+    let pulled = 0;
+    const web = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        controller.enqueue(long.subarray(pulled * 1000, ++pulled * 1000));
+      },
+      cancel() {
+        cancelled++;
+      },
+    });
+    await expect(parseJournal(web, { output: failAfter(2) })).rejects.toBeInstanceOf(OutputError);
+    expect(cancelled).toBe(1);
+    expect(web.locked).toBe(false);
+    const rude: AsyncIterableIterator<Uint8Array> = {
+      [Symbol.asyncIterator]: () => rude,
+      next: async () => ({ done: false, value: long.subarray(0, 4096) }),
+      return: async () => {
+        throw new Error('return failed');
+      },
+    };
+    const thrown = await parseJournal(rude, { output: failAfter(2) }).catch((e: unknown) => e);
+    expect(thrown).toBeInstanceOf(OutputError);
+    expect((thrown as Error).message).toContain('sink full');
   });
 });
 

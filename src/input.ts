@@ -1,0 +1,91 @@
+import { InvalidInputError, JournalError } from './errors.js';
+
+/** Anything {@link parseJournal} can read. */
+export type JournalInput =
+  | string
+  | Uint8Array
+  | ArrayBuffer
+  | AsyncIterable<Uint8Array | string>
+  | Iterable<Uint8Array>
+  | ReadableStream<Uint8Array>;
+
+/** Takes one chunk; returns a promise when the next chunk must wait (backpressure). */
+export type ChunkConsumer = (chunk: Uint8Array) => Promise<void> | undefined;
+
+const encoder = new TextEncoder();
+
+/** A chunk of input as bytes; strings are encoded as UTF-8. */
+export function toChunk(value: unknown): Uint8Array {
+  if (value instanceof Uint8Array) return value;
+  if (typeof value === 'string') return encoder.encode(value);
+  if (value instanceof ArrayBuffer) return new Uint8Array(value);
+  throw new InvalidInputError(`input chunks must be Uint8Array or string, got ${value === null ? 'null' : typeof value}`);
+}
+
+const describe = (e: unknown): string => (e as Error | undefined)?.message ?? String(e);
+
+/**
+ * Feeds every chunk of `input` to `consume`, in order, waiting whenever it returns a promise.
+ *
+ * When `consume` throws or rejects, the input is closed as `for await … of` would close it (an
+ * iterator's `return()` called, which destroys a Node stream; a web stream cancelled) and the
+ * error is rethrown; a failure of the input itself becomes an {@link InvalidInputError}.
+ */
+export async function forEachChunk(input: JournalInput, consume: ChunkConsumer): Promise<void> {
+  for await (const chunk of readInput(input)) {
+    const pending = consume(chunk);
+    if (pending !== undefined) await pending;
+  }
+}
+
+/** The chunks of an input, closing the source if the consumer stops early. */
+async function* readInput(input: JournalInput): AsyncGenerator<Uint8Array> {
+  if (typeof input === 'string' || input instanceof Uint8Array || input instanceof ArrayBuffer) {
+    yield toChunk(input);
+    return;
+  }
+  if (input === null || typeof input !== 'object') throw new InvalidInputError(`cannot read input of type ${input === null ? 'null' : typeof input}`);
+  if (typeof (input as ReadableStream).getReader === 'function' && !(Symbol.asyncIterator in input)) {
+    const reader = (input as ReadableStream<Uint8Array>).getReader();
+    try {
+      yield* readIterator({ next: () => reader.read(), return: () => reader.cancel() });
+    } finally {
+      reader.releaseLock();
+    }
+    return;
+  }
+  if (Symbol.asyncIterator in input || Symbol.iterator in input) {
+    const iterable = input as AsyncIterable<unknown>;
+    yield* readIterator((Symbol.asyncIterator in input ? iterable[Symbol.asyncIterator]() : (input as Iterable<unknown>)[Symbol.iterator]()) as AsyncIterator<unknown> | Iterator<unknown>);
+    return;
+  }
+  throw new InvalidInputError('input must be a string, Uint8Array, ArrayBuffer, (async) iterable of chunks, or ReadableStream');
+}
+
+/** The chunks an iterator yields; it gets a return() if the consumer stops before its end. */
+async function* readIterator(it: { next(): PromiseLike<IteratorResult<unknown>> | IteratorResult<unknown>; return?(): unknown }): AsyncGenerator<Uint8Array> {
+  // Open while the iterator has neither finished nor failed: then, and only then, stopping
+  // early owes it a return() (what for…of does), so that it can release what it holds.
+  let open = true;
+  try {
+    for (;;) {
+      let step: IteratorResult<unknown>;
+      try {
+        step = await it.next();
+      } catch (e) {
+        open = false;
+        if (e instanceof JournalError) throw e;
+        throw new InvalidInputError(`reading the input failed: ${describe(e)}`, { cause: e });
+      }
+      if (step.done) {
+        open = false;
+        return;
+      }
+      yield toChunk(step.value);
+    }
+  } finally {
+    // When the consumer threw, an error from return() is dropped and the consumer's error
+    // propagates (the language's rule for an iterator closed by a throw).
+    if (open) await it.return?.();
+  }
+}
