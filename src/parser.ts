@@ -3,7 +3,7 @@ import { detectFromBlock, type Detection } from './detect.js';
 import { InvalidInputError, LimitExceededError, ParserStateError } from './errors.js';
 import { parseEnvelope } from './exchange/envelope.js';
 import { parseEnvelope2003 } from './exchange/envelope-2003.js';
-import { ByteBuffer } from './internal/bytes.js';
+import { asNodeBuffer, ByteBuffer } from './internal/bytes.js';
 import { decodeCharset } from './mime/charset.js';
 import type { ContentType } from './mime/content-type.js';
 import { HeaderCollector, type HeaderBlock } from './mime/header-block.js';
@@ -162,6 +162,7 @@ export class JournalParser {
     if (this.ended) throw new ParserStateError('write() after end()');
     if (!(chunk instanceof Uint8Array)) throw new InvalidInputError(`write() takes a Uint8Array, got ${chunk === null ? 'null' : typeof chunk}`);
     if (chunk.length === 0) return;
+    chunk = asNodeBuffer(chunk);
     this.offset += chunk.length;
     if (this.outMode === 'pending') {
       this.hold(chunk);

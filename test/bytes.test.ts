@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { allocTemp, decodeUndeclared, indexOfBytes, validUtf8 } from '../src/internal/bytes.js';
+import { allocTemp, asNodeBuffer, decodeUndeclared, indexOfBytes, validUtf8 } from '../src/internal/bytes.js';
 
 describe('allocTemp', () => {
   test('gives zeroed pieces of the asked length that never share bytes, across slab refills', () => {
@@ -26,6 +26,20 @@ describe('allocTemp', () => {
     expect(big.length).toBe(4097);
     expect(big.byteOffset).toBe(0);
     expect(big.buffer.byteLength).toBe(4097);
+  });
+});
+
+describe('asNodeBuffer', () => {
+  test('a view of the same memory, never a copy (the parser hands out views of the input)', () => {
+    const backing = new Uint8Array([1, 2, 3, 4, 5, 6]);
+    const plain = backing.subarray(2, 5);
+    const view = asNodeBuffer(plain);
+    expect(Buffer.isBuffer(view)).toBe(true);
+    expect([...view]).toEqual([3, 4, 5]);
+    backing[3] = 99;
+    expect(view[1]).toBe(99);
+    const buffer = Buffer.from([7, 8]);
+    expect(asNodeBuffer(buffer)).toBe(buffer);
   });
 });
 
