@@ -1,24 +1,11 @@
-import { JournalError, OutputError } from './errors.js';
 import { forEachChunk, toChunk, type JournalInput } from './input.js';
 import type { ParseOptions } from './options.js';
+import { openSink, type OutputSink } from './output.js';
 import { JournalParser } from './parser.js';
 import type { JournalReport } from './types.js';
 
 export type { JournalInput } from './input.js';
-
-/** A callback sink: may return a promise to apply backpressure. */
-export type OutputCallback = (bytes: Uint8Array) => void | Promise<void>;
-
-/** Minimal shape of a Node Writable that the output accepts. */
-export interface NodeWritableLike {
-  write(chunk: Uint8Array): boolean;
-  end(cb?: () => void): unknown;
-  once(event: string, listener: (...args: unknown[]) => void): unknown;
-  removeListener(event: string, listener: (...args: unknown[]) => void): unknown;
-}
-
-/** Where the archived message goes. */
-export type OutputSink = OutputCallback | NodeWritableLike | WritableStream<Uint8Array>;
+export type { NodeWritableLike, OutputCallback, OutputSink } from './output.js';
 
 /** Options of {@link parseJournal}. */
 export interface ParseJournalOptions extends ParseOptions {
@@ -71,113 +58,29 @@ export async function parseJournal(input: JournalInput, options: ParseJournalOpt
     queue.length = 0;
     return undefined;
   };
-  if (typeof input === 'string' || input instanceof Uint8Array || input instanceof ArrayBuffer) {
-    // A whole message in memory: no stream machinery needed.
-    parser.write(toChunk(input));
+  try {
+    if (typeof input === 'string' || input instanceof Uint8Array || input instanceof ArrayBuffer) {
+      // A whole message in memory: no stream machinery needed.
+      parser.write(toChunk(input));
+      const pending = drain();
+      if (pending !== undefined) await pending;
+    } else {
+      await forEachChunk(input, (chunk) => {
+        parser.write(chunk);
+        return drain();
+      });
+    }
+    const report = parser.end();
     const pending = drain();
     if (pending !== undefined) await pending;
-  } else {
-    await forEachChunk(input, (chunk) => {
-      parser.write(chunk);
-      return drain();
-    });
+    const closing = write.close();
+    if (closing !== undefined) await closing;
+    return report;
+  } catch (e) {
+    // Whatever failed (the input, a limit, the sink itself), the output holds an incomplete
+    // message: close it, or let it go when it is the caller's to end (see openSink).
+    const aborting = write.abort(e);
+    if (aborting !== undefined) await aborting;
+    throw e;
   }
-  const report = parser.end();
-  const pending = drain();
-  if (pending !== undefined) await pending;
-  const closing = write.close();
-  if (closing !== undefined) await closing;
-  return report;
-}
-
-/** Writes to the user's sink; undefined when a call finished synchronously, else its promise. */
-interface SinkWriter {
-  chunk(bytes: Uint8Array): Promise<void> | undefined;
-  close(): Promise<void> | undefined;
-}
-
-const isThenable = (v: unknown): v is PromiseLike<unknown> => typeof (v as PromiseLike<unknown> | undefined)?.then === 'function';
-
-function openSink(sink: OutputSink | undefined, end: boolean): SinkWriter {
-  if (sink === undefined) return { chunk: () => undefined, close: () => undefined };
-  const fail = (e: unknown): never => {
-    throw e instanceof JournalError ? e : new OutputError(`writing the archived output failed: ${(e as Error)?.message ?? String(e)}`, { cause: e });
-  };
-  if (typeof sink === 'function') {
-    return {
-      chunk: (b) => {
-        let pending: PromiseLike<unknown> | undefined;
-        try {
-          const result: unknown = sink(b);
-          // Inside the try: reading `then` can throw too (a getter), and that is the sink failing.
-          if (isThenable(result)) pending = result;
-        } catch (e) {
-          fail(e);
-        }
-        return pending === undefined ? undefined : Promise.resolve(pending).then(() => undefined, fail);
-      },
-      close: () => undefined,
-    };
-  }
-  if (typeof (sink as WritableStream).getWriter === 'function') {
-    const writer = (sink as WritableStream<Uint8Array>).getWriter();
-    return {
-      chunk: async (b) => {
-        try {
-          await writer.ready;
-          await writer.write(b);
-        } catch (e) {
-          fail(e);
-        }
-      },
-      close: async () => {
-        try {
-          if (end) await writer.close();
-          else writer.releaseLock();
-        } catch (e) {
-          fail(e);
-        }
-      },
-    };
-  }
-  const w = sink as NodeWritableLike;
-  if (typeof w.write !== 'function' || typeof w.once !== 'function') {
-    throw new TypeError('mailjournal: option output must be a function, a Node Writable or a WritableStream');
-  }
-  const waitFor = (event: 'drain' | 'finish') =>
-    new Promise<void>((resolve, reject) => {
-      const done = (): void => {
-        w.removeListener('error', onError);
-        resolve();
-      };
-      const onError = (e: unknown): void => {
-        w.removeListener(event, done);
-        reject(e);
-      };
-      w.once(event, done);
-      w.once('error', onError);
-    });
-  return {
-    chunk: (b) => {
-      let accepted: boolean;
-      try {
-        accepted = w.write(b);
-      } catch (e) {
-        return fail(e);
-      }
-      return accepted ? undefined : waitFor('drain').then(undefined, fail);
-    },
-    close: () => {
-      if (!end) return undefined;
-      return (async () => {
-        try {
-          const finished = waitFor('finish');
-          w.end();
-          await finished;
-        } catch (e) {
-          fail(e);
-        }
-      })();
-    },
-  };
 }

@@ -32,4 +32,29 @@ describe('adapters', () => {
     expect(text(new Uint8Array(await archived.arrayBuffer()))).toBe(SAMPLE_ARCHIVED);
     expect((await t.report).recipients.map((r) => r.address)).toEqual(['bob@contoso.com', 'carol@fabrikam.com', 'dave@contoso.com', 'erin@contoso.com']);
   });
+
+  test("web TransformStream: the report rejects (never hangs) when the stream is cancelled, aborted, or its source fails", async () => {
+    const settled = (p: Promise<unknown>) => Promise.race([p.then(() => 'resolved', (e: unknown) => e), new Promise((r) => setTimeout(() => r('pending'), 1000))]);
+    const cancelled = createJournalStream();
+    const writer = cancelled.writable.getWriter();
+    void writer.write(bytes(SAMPLE_REPORT.slice(0, 200))).catch(() => {});
+    await cancelled.readable.cancel(new Error('consumer gone'));
+    expect(await settled(cancelled.report)).toMatchObject({ code: 'ERR_INVALID_INPUT', cause: { message: 'consumer gone' } });
+
+    const aborted = createJournalStream();
+    await aborted.writable.getWriter().abort(new Error('producer aborted'));
+    expect(await settled(aborted.report)).toMatchObject({ code: 'ERR_INVALID_INPUT', cause: { message: 'producer aborted' } });
+
+    const piped = createJournalStream();
+    let sent = false;
+    const source = new ReadableStream<Uint8Array>({
+      pull(c) {
+        if (sent) c.error(new Error('network reset'));
+        else c.enqueue(bytes(SAMPLE_REPORT.slice(0, 300)));
+        sent = true;
+      },
+    });
+    await expect(new Response(source.pipeThrough(piped)).arrayBuffer()).rejects.toThrow(/network reset/);
+    expect(await settled(piped.report)).toMatchObject({ code: 'ERR_INVALID_INPUT', cause: { message: 'network reset' } });
+  });
 });

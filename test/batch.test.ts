@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { MboxSplitter } from '../src/batch/mbox.js';
-import { enumerate, runBatch, type BatchItem } from '../src/batch/run.js';
+import { enumerate, looksLikeMbox, runBatch, type BatchItem } from '../src/batch/run.js';
 import { FIXTURES, ROOT } from './helpers/fixtures.js';
 import { bytes, chunk, runAs, text } from './helpers/run.js';
 
@@ -218,5 +218,28 @@ describe('runBatch with worker threads', () => {
     expect(byFile['crash.eml']!.error!.message).toMatch(/exited \(code 3\) while reading crash\.eml/);
     expect(byFile['throw.eml']!.error).toMatchObject({ code: 'ERR_WORKER' });
     expect(byFile['throw.eml']!.error!.message).toMatch(/boom/);
+  });
+
+  test("a worker that dies mid-message leaves no temp file; other threads' temp files are left alone", async () => {
+    const outDir = mkdtempSync(path.join(os.tmpdir(), 'mj-batch-tmp-'));
+    // Another thread's file in progress (a name no worker of this run has): not ours to remove.
+    const other = `.tmp-${process.pid}-999999-inprogress`;
+    writeFileSync(path.join(outDir, other), 'x');
+    const items: BatchItem[] = [];
+    await runBatch(
+      ['a.eml', 'midwrite.eml', 'b.eml'].map((file) => ({ file })),
+      { parse: {}, outDir, jobs: 2, onItem: (i) => items.push(i), workerFile: new URL('./helpers/flaky-worker.mjs', import.meta.url) },
+    );
+    expect(items.find((i) => i.file === 'midwrite.eml')!.error).toMatchObject({ code: 'ERR_WORKER' });
+    expect(readdirSync(outDir)).toEqual([other]);
+  });
+});
+
+describe('looksLikeMbox', () => {
+  test('false, not an exception, for a path that opens but cannot be read (a directory: EISDIR)', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'mj-mbox-'));
+    expect(looksLikeMbox(dir)).toBe(false);
+    writeFileSync(path.join(dir, 'm'), 'From a@b Mon Jan  1 00:00:00 2024\n');
+    expect(looksLikeMbox(path.join(dir, 'm'))).toBe(true);
   });
 });

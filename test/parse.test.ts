@@ -1,5 +1,5 @@
 import { PassThrough, Readable, Writable } from 'node:stream';
-import { createReadStream, mkdtempSync, writeFileSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
@@ -226,6 +226,67 @@ describe('parseJournal closes an input it stops reading early', () => {
     const thrown = await parseJournal(rude, { output: failAfter(2) }).catch((e: unknown) => e);
     expect(thrown).toBeInstanceOf(OutputError);
     expect((thrown as Error).message).toContain('sink full');
+  });
+});
+
+describe('parseJournal and an output that fails, or a parse that fails', () => {
+  const failingInput = () => {
+    let n = 0;
+    return new Readable({
+      read() {
+        if (n++ < 2) this.push(input.subarray((n - 1) * 50, n * 50));
+        else this.destroy(new Error('disk on fire'));
+      },
+    });
+  };
+
+  test("a Node output that errors between writes (a file that cannot be opened): OutputError, no crash for want of a listener, the input closed", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'mj-out-'));
+    const output = createWriteStream(path.join(dir, 'no-such-dir', 'out.eml'));
+    const file = path.join(dir, 'in.eml');
+    writeFileSync(file, Buffer.concat([Buffer.from(input), Buffer.alloc(300_000, 0x61)]));
+    const source = createReadStream(file, { highWaterMark: 4096 });
+    const thrown = await parseJournal(source, { output }).catch((e: unknown) => e);
+    expect(thrown).toBeInstanceOf(OutputError);
+    expect((thrown as OutputError).cause).toMatchObject({ code: 'ENOENT' });
+    expect(source.destroyed).toBe(true);
+  });
+
+  test('a Node output destroyed before or during the parse: OutputError, never a hang', async () => {
+    const gone = new PassThrough();
+    gone.destroy();
+    await expect(parseJournal(input, { output: gone })).rejects.toThrow(/destroyed/);
+    // A sink that never finishes its first write: the parse waits for 'drain', and the owner
+    // destroys the sink meanwhile ('close' comes, never 'drain' or 'error').
+    const stuck = new Writable({ highWaterMark: 16, write: () => void setImmediate(() => stuck.destroy()) });
+    await expect(parseJournal(Readable.from(chunk(input, 11)), { output: stuck })).rejects.toThrow(/closed before 'drain'/);
+  });
+
+  test('when the input fails, a Node output is destroyed (its file closed), unless endOutput is false', async () => {
+    const owned = new PassThrough();
+    await expect(parseJournal(failingInput(), { output: owned })).rejects.toBeInstanceOf(InvalidInputError);
+    expect(owned.destroyed).toBe(true);
+    const kept = new PassThrough();
+    await expect(parseJournal(failingInput(), { output: kept, endOutput: false })).rejects.toBeInstanceOf(InvalidInputError);
+    expect(kept.destroyed).toBe(false);
+    expect(kept.listenerCount('error')).toBe(0);
+  });
+
+  test('when the parse fails, a WritableStream output is aborted and unlocked, or only unlocked with endOutput false', async () => {
+    const make = () => {
+      const seen = { aborted: undefined as unknown, closed: false };
+      const ws = new WritableStream<Uint8Array>({ write() {}, close: () => void (seen.closed = true), abort: (reason) => void (seen.aborted = reason) });
+      return { ws, seen };
+    };
+    const owned = make();
+    const thrown = await parseJournal(failingInput(), { output: owned.ws }).catch((e: unknown) => e);
+    expect(thrown).toBeInstanceOf(InvalidInputError);
+    expect(owned.seen).toEqual({ aborted: thrown, closed: false });
+    expect(owned.ws.locked).toBe(false);
+    const kept = make();
+    await expect(parseJournal(failingInput(), { output: kept.ws, endOutput: false })).rejects.toBeInstanceOf(InvalidInputError);
+    expect(kept.seen).toEqual({ aborted: undefined, closed: false });
+    expect(kept.ws.locked).toBe(false);
   });
 });
 

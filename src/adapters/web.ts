@@ -1,10 +1,14 @@
+import { InvalidInputError } from '../errors.js';
 import { JournalParser } from '../parser.js';
 import type { ParseOptions } from '../options.js';
 import type { JournalReport } from '../types.js';
 
 /** A web TransformStream of archived bytes plus the report promise. */
 export interface JournalStream extends TransformStream<Uint8Array, Uint8Array> {
-  /** Resolves with the report when the input has ended; rejects if parsing fails. */
+  /**
+   * Resolves with the report when the input has ended; rejects if parsing fails, and with an
+   * `InvalidInputError` when the stream is cancelled or aborted before the input ends.
+   */
   readonly report: Promise<JournalReport>;
 }
 
@@ -47,7 +51,13 @@ export function createJournalStream(options: ParseOptions = {}): JournalStream {
         throw e;
       }
     },
-  });
+    // The readable side cancelled or the writable side aborted (a failed source under
+    // pipeThrough aborts it): the input will not end, so the report never comes. Without this,
+    // `await t.report` would wait for ever.
+    cancel(reason: unknown) {
+      reject(new InvalidInputError(`the stream was cancelled or aborted before the input ended: ${(reason as Error | undefined)?.message ?? String(reason)}`, { cause: reason }));
+    },
+  } as Transformer<Uint8Array, Uint8Array>);
   return Object.assign(stream, { report });
 }
 

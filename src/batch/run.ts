@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, linkSync, mkdirSync, readdirSync, renameSync, statSync, unlinkSync, openSync, writeSync, closeSync, readSync, fsyncSync } from 'node:fs';
 import path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { threadId, Worker } from 'node:worker_threads';
 import type { ParseOptions } from '../options.js';
 import { JournalParser } from '../parser.js';
 import type { JournalReport } from '../types.js';
@@ -47,6 +47,10 @@ export function looksLikeMbox(file: string): boolean {
   try {
     const head = Buffer.alloc(5);
     return readSync(fd, head, 0, 5, 0) === 5 && startsWithFromLine(head);
+  } catch {
+    // A read error (EIO, say) likewise: reading the file again when it is processed reports it
+    // for that file, instead of stopping the whole run here.
+    return false;
   } finally {
     closeSync(fd);
   }
@@ -112,6 +116,32 @@ function describeError(e: unknown): { code: string; message: string } {
   return { code: typeof err?.code === 'string' ? err.code : 'ERROR', message: typeof err?.message === 'string' ? err.message : String(e) };
 }
 
+/**
+ * The start of the temp files a thread writes: the thread is named so that, when a batch worker
+ * dies mid-message, the files it left can be told apart from the other workers' and removed.
+ */
+const tempPrefix = (thread: number): string => `.tmp-${process.pid}-${thread}-`;
+
+/** Remove the temp files a dead batch worker left in `dir`. */
+function removeTempFiles(dir: string | undefined, thread: number): void {
+  if (dir === undefined) return;
+  const prefix = tempPrefix(thread);
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return; // no directory, no temp files
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    try {
+      unlinkSync(path.join(dir, name));
+    } catch {
+      // Gone already, or not ours to remove: nothing to do.
+    }
+  }
+}
+
 /** Writes one archived original to a temp file, then under its content key (temp + rename). */
 class StoreWriter {
   private fd: number | undefined;
@@ -120,7 +150,7 @@ class StoreWriter {
 
   constructor(private readonly dir: string) {
     // The directory is made once per unit (processUnit), not once per message.
-    this.temp = path.join(dir, `.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`);
+    this.temp = path.join(dir, `${tempPrefix(threadId)}${Math.random().toString(36).slice(2)}`);
     this.fd = openSync(this.temp, 'w');
   }
 
@@ -290,6 +320,8 @@ export async function runBatch(units: WorkUnit[], options: BatchOptions): Promis
   await Promise.all(
     Array.from({ length: jobs }, async () => {
       let worker = spawn();
+      // Read while the thread runs: an exited worker's threadId is -1.
+      let thread = worker.threadId;
       try {
         while (next < units.length) {
           const unit = units[next++]!;
@@ -297,7 +329,10 @@ export async function runBatch(units: WorkUnit[], options: BatchOptions): Promis
           if (failure !== undefined) {
             options.onItem({ file: unit.file, bytes: 0, error: { code: 'ERR_WORKER', message: failure } });
             await worker.terminate();
+            // What it was writing will never be renamed into place.
+            removeTempFiles(options.outDir, thread);
             worker = spawn();
+            thread = worker.threadId;
           }
         }
       } finally {
