@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fuzz } from './fuzz.js';
 import { enumerate, looksLikeMbox, runBatch } from './batch/run.js';
@@ -287,13 +287,19 @@ async function extract(args: Args): Promise<number> {
   }
   if (args.files.length !== 1) throw new UsageError('extract needs a FILE');
   const file = args.files[0]!;
+  const toFile = args.output !== undefined && args.output !== '-';
+  // Written beside the destination, then renamed: a parse that fails leaves neither a partial
+  // message under the name asked for nor a damaged file that was there before.
+  const temp = toFile ? `${args.output}.tmp-${process.pid}` : undefined;
   try {
     const input = open(file) as AsyncIterable<Uint8Array>;
-    const out = args.output === undefined || args.output === '-' ? process.stdout : createWriteStream(args.output);
+    const out = temp === undefined ? process.stdout : createWriteStream(temp);
     const report = await parseJournal(input, { ...args.parse, output: out, endOutput: out !== process.stdout });
+    if (temp !== undefined) renameSync(temp, args.output!);
     for (const w of report.warnings) process.stderr.write(`mailjournal: ${file}: warning ${w.code}: ${w.message}\n`);
     return 0;
   } catch (e) {
+    if (temp !== undefined) rmSync(temp, { force: true });
     process.stderr.write(`mailjournal: ${file}: ${describe(e)}\n`);
     return 1;
   }

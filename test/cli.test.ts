@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
@@ -52,6 +52,19 @@ describe('mailjournal CLI', () => {
     const r = cli(['extract', report, '-o', out]);
     expect(r.code).toBe(0);
     expect(readFileSync(out, 'latin1')).toBe(SAMPLE_ARCHIVED);
+  });
+
+  // /proc/self/mem opens but fails every read at offset 0 (EIO): an input that breaks after the
+  // output was opened. Linux only.
+  test.skipIf(!existsSync('/proc/self/mem'))('extract -o: a read that fails leaves the file that was there, and no temp file', () => {
+    const sub = mkdtempSync(path.join(dir, 'eio-'));
+    const out = path.join(sub, 'out.eml');
+    writeFileSync(out, 'earlier');
+    const r = cli(['extract', '/proc/self/mem', '-o', out]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/ERR_INVALID_INPUT.*EIO/);
+    expect(readdirSync(sub)).toEqual(['out.eml']);
+    expect(readFileSync(out, 'latin1')).toBe('earlier');
   });
 
   test('--remove-header replaces the default list', () => {
