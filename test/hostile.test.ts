@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, test } from 'vitest';
+import { detectJournalReport } from '../src/detect.js';
 import { isJournalError } from '../src/errors.js';
+import { stripHeaders } from '../src/strip.js';
 import { JournalParser, type JournalParserOptions } from '../src/parser.js';
 import type { JournalReport } from '../src/types.js';
 import { chunk, runAs } from './helpers/run.js';
@@ -91,6 +93,28 @@ describe('hostile input catalogue', () => {
     expect(r.same && r.outBytes === r.inBytes).toBe(true);
     expect(process.memoryUsage().rss - before).toBeLessThan(64 * MiB);
     expectLinear((n) => repeat('From: a@x\r\n', 'X-Junk: aaaaaaaaaaaaaaaaaaaa\r\n', n), 8 * MiB);
+  });
+
+  test('a header block of lines without a colon (found by review: the colon was searched to the end of the block)', () => {
+    const r = feed(repeat('', 'a\r\n', 512 * 1024, '\r\nbody\r\n'));
+    expect(r.report?.kind).toBe('message');
+    expect(r.same).toBe(true);
+    expectLinear((n) => repeat('', 'a\r\n', n, '\r\nbody\r\n'), 256 * 1024);
+    // The pieces that parse a block on their own, at n and 4n lines: linear gives about 4x (a
+    // field object per line, so the garbage collector adds some), quadratic 16x (it gave 4.3x
+    // per doubling at these sizes).
+    const block = (lines: number) => b(`${'a\n'.repeat(lines)}\nbody\n`);
+    const best = (f: () => void) => Math.min(...[0, 1, 2, 3, 4].map(() => seconds(f)));
+    for (const [name, f] of [
+      ['stripHeaders', (x: Uint8Array) => stripHeaders(x)],
+      ['detectJournalReport', (x: Uint8Array) => detectJournalReport(x)],
+    ] as const) {
+      const small = block(25_000);
+      const large = block(100_000);
+      f(small);
+      const ratio = best(() => f(large)) / Math.max(best(() => f(small)), 1e-4);
+      expect(ratio, name).toBeLessThan(8);
+    }
   });
 
   test('a 10 MiB single header line', () => {
