@@ -16,6 +16,7 @@ export {
   MAX_DEPTH,
   MAX_LINE_BYTES,
   MAX_NESTING,
+  MAX_LEVELS,
   MAX_RECIPIENTS,
   MAX_PARTS,
 } from './options.js';

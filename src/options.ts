@@ -15,6 +15,13 @@ export const MAX_RECIPIENTS = 200_000;
 export const MAX_PARTS = 10_000;
 /** Default for {@link ParseOptions.maxNesting}: NDR and journal levels unwrapped. */
 export const MAX_NESTING = 4;
+/**
+ * Largest {@link ParseOptions.maxDepth} and {@link ParseOptions.maxNesting} accepted. The parser
+ * descends by recursion, one level of calls per level of nesting: hostile input 2,000 multipart
+ * levels deep (or 1,000 NDRs deep) overflowed the call stack when a limit let it in, and a
+ * `RangeError` is no typed error. 100 of each, together, stay far from that (checked with 300).
+ */
+export const MAX_LEVELS = 100;
 /** Default for {@link ParseOptions.maxLineBytes}: 998, RFC 5322's line length. */
 export const MAX_LINE_BYTES = 998;
 
@@ -109,12 +116,13 @@ function addressList(name: string, value: unknown): readonly (string | RegExp)[]
   return value;
 }
 
-function limit(name: string, value: unknown, fallback: number): number {
+function limit(name: string, value: unknown, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
   if (value === undefined) return fallback;
   // 0, NaN or a string would silently weaken a limit: refuse them loudly.
   if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
-    throw new TypeError(`mailjournal: option ${name} must be a positive integer, got ${String(value)}`);
+    throw new TypeError(`mailjournal: option ${name} must be a positive integer, got ${typeof value === 'string' ? JSON.stringify(value) : String(value)}`);
   }
+  if (value > max) throw new TypeError(`mailjournal: option ${name} must be at most ${max}, got ${value}`);
   return value;
 }
 
@@ -210,14 +218,14 @@ function resolve(options: ParseOptions): ResolvedOptions {
     maxHeaderBytes: limit('maxHeaderBytes', options.maxHeaderBytes, MAX_HEADER_BYTES),
     maxEnvelopeBytes: limit('maxEnvelopeBytes', options.maxEnvelopeBytes, MAX_ENVELOPE_BYTES),
     maxBufferedBytes: limit('maxBufferedBytes', options.maxBufferedBytes, MAX_BUFFERED_BYTES),
-    maxDepth: limit('maxDepth', options.maxDepth, MAX_DEPTH),
+    maxDepth: limit('maxDepth', options.maxDepth, MAX_DEPTH, MAX_LEVELS),
     maxLineBytes: limit('maxLineBytes', options.maxLineBytes, MAX_LINE_BYTES),
     trusted: booleanOption('trusted', options.trusted),
     journalSenders: addressList('journalSenders', options.journalSenders),
     archiveAddresses: addressList('archiveAddresses', options.archiveAddresses) ?? [],
     mode: modeOption(options.mode),
     preferClearText: booleanOption('preferClearText', options.preferClearText) ?? false,
-    maxNesting: limit('maxNesting', options.maxNesting, MAX_NESTING),
+    maxNesting: limit('maxNesting', options.maxNesting, MAX_NESTING, MAX_LEVELS),
     dedupKeys: booleanOption('dedupKeys', options.dedupKeys) ?? true,
     maxRecipients: limit('maxRecipients', options.maxRecipients, MAX_RECIPIENTS),
     maxParts: limit('maxParts', options.maxParts, MAX_PARTS),

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, test } from 'vitest';
 import { detectJournalReport } from '../src/detect.js';
 import { isJournalError } from '../src/errors.js';
+import { MAX_LEVELS } from '../src/options.js';
 import { stripHeaders } from '../src/strip.js';
 import { JournalParser, type JournalParserOptions } from '../src/parser.js';
 import type { JournalReport } from '../src/types.js';
@@ -155,6 +156,37 @@ describe('hostile input catalogue', () => {
     expect(r.report?.output.content).toBe('original');
     expect(r.report?.dedup.contentKey).toMatch(/^ck1:/);
     expectLinear(inOriginal, 10_000);
+  });
+
+  test('the largest maxDepth and maxNesting accepted (MAX_LEVELS) leave room on the call stack; larger ones are refused', () => {
+    // Each NDR level: a multipart part nested `depth` deep, the status, then the next level.
+    const deep = (levels: number, tag: string) => {
+      let s = `Content-Type: multipart/mixed; boundary="${tag}0"\n\n`;
+      for (let i = 0; i < levels; i++) s += `--${tag}${i}\nContent-Type: multipart/mixed; boundary="${tag}${i + 1}"\n\n`;
+      s += `--${tag}${levels}\nContent-Type: text/plain\n\nhello\n`;
+      for (let i = levels; i >= 0; i--) s += `--${tag}${i}--\n`;
+      return s;
+    };
+    const chain = (nesting: number, depth: number) => {
+      let inner = `From: a@b.com\nTo: c@d.com\nSubject: hi\nMIME-Version: 1.0\n${deep(depth, 'x')}`;
+      for (let i = 0; i < nesting; i++) {
+        inner =
+          `From: MAILER-DAEMON@x.com\nSubject: Undeliverable\nMIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; boundary="n${i}"\n\n` +
+          `--n${i}\n${deep(depth, `d${i}_`)}\n--n${i}\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; x.com\n\nFinal-Recipient: rfc822; c@d.com\nAction: failed\nStatus: 5.0.0\n\n` +
+          `--n${i}\nContent-Type: message/rfc822\n\n${inner}\n--n${i}--\n`;
+      }
+      return [b(inner)];
+    };
+    for (const dedupKeys of [true, false]) {
+      // At the limits, and deeper than them.
+      for (const size of [MAX_LEVELS - 2, MAX_LEVELS + 10]) {
+        const r = feed(chain(size, size), { maxDepth: MAX_LEVELS, maxNesting: MAX_LEVELS, dedupKeys });
+        expect(r.error, `${size} levels`).toBeUndefined();
+        expect(r.report?.kind).toBe('ndr');
+      }
+    }
+    expect(() => new JournalParser({ maxDepth: MAX_LEVELS + 1 })).toThrow(/maxDepth must be at most 100/);
+    expect(() => new JournalParser({ maxNesting: MAX_LEVELS + 1 })).toThrow(TypeError);
   });
 
   test('1,000,000 Recipient: lines: the envelope limit keeps the report bounded', () => {
