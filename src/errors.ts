@@ -62,11 +62,11 @@ export class LimitExceededError extends JournalError {
   }
 }
 
-/** Thrown when `write()` or `end()` is called on a parser that has already ended. */
+/** Thrown when `write()` or `end()` is called on a parser that has already ended, or whose earlier call failed midway (`cause`: that error). */
 export class ParserStateError extends JournalError {
   override name = 'ParserStateError' as const;
-  constructor(message: string) {
-    super(message, 'ERR_WRITE_AFTER_END');
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, 'ERR_WRITE_AFTER_END', options);
   }
 }
 

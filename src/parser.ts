@@ -156,32 +156,61 @@ export class JournalParser {
    * Feed the next chunk. Chunks must not be modified afterwards while the parser may hold them.
    * @throws {LimitExceededError} with `onLimit: 'throw'`, when a limit is crossed
    * @throws {InvalidInputError} when the chunk is not a Uint8Array
-   * @throws {ParserStateError} after {@link JournalParser.end}
+   * @throws {ParserStateError} after {@link JournalParser.end}, or after a call that threw
+   *   midway (any error but a refused chunk ends the parse)
    */
   write(chunk: Uint8Array): void {
+    if (this.failure !== undefined) throw this.afterFailure();
     if (this.ended) throw new ParserStateError('write() after end()');
+    // Refused before anything is read: the parser is still whole and may take the next chunk.
     if (!(chunk instanceof Uint8Array)) throw new InvalidInputError(`write() takes a Uint8Array, got ${chunk === null ? 'null' : typeof chunk}`);
     if (chunk.length === 0) return;
     chunk = asNodeBuffer(chunk);
-    this.offset += chunk.length;
-    if (this.outMode === 'pending') {
-      this.hold(chunk);
-    } else if (this.outMode === 'passthrough') {
-      this.onOutput(chunk);
+    try {
+      this.offset += chunk.length;
+      if (this.outMode === 'pending') {
+        this.hold(chunk);
+      } else if (this.outMode === 'passthrough') {
+        this.onOutput(chunk);
+      }
+      this.top.write(chunk);
+      this.checkBuffered();
+    } catch (e) {
+      this.failure = e;
+      throw e;
     }
-    this.top.write(chunk);
-    this.checkBuffered();
+  }
+
+  /**
+   * The error thrown by a write() or end() that failed midway (a limit, the output callback):
+   * the parser's state is then whatever that call left, so every later call refuses.
+   */
+  private failure: unknown;
+
+  private afterFailure(): ParserStateError {
+    const reason = (this.failure as Error | undefined)?.message ?? String(this.failure);
+    return new ParserStateError(`the parser failed earlier and cannot go on: ${reason}`, { cause: this.failure });
   }
 
   /**
    * Signal end of input and get the report.
-   * @throws {ParserStateError} when called twice
+   * @throws {ParserStateError} when called twice, or after a call that threw midway
    * @throws {LimitExceededError} with `onLimit: 'throw'`, for a limit crossed at the end, and for
    *   `maxBufferedBytes` when the part to archive did not start in time (see the README's Limits)
    */
   end(): JournalReport {
+    if (this.failure !== undefined) throw this.afterFailure();
     if (this.ended) throw new ParserStateError('end() called twice');
     this.ended = true;
+    try {
+      return this.finish();
+    } catch (e) {
+      this.failure = e;
+      throw e;
+    }
+  }
+
+  private finish(): JournalReport {
     this.top.end();
     if (this.role === 'journal' && this.outerScanner !== undefined && !this.outerScanner.closed) {
       this.warn('MIME_UNCLOSED', 'the journal report ends before its closing MIME boundary (truncated?)');

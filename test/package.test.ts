@@ -89,6 +89,6 @@ describe('package entry points', () => {
     expect(resolveOptions({ trusted: true }).trusted).toBe(true);
     expect(() => resolveOptions({ trusted: 1 } as never)).toThrow(TypeError);
     // More combinations than the cache holds still resolve correctly.
-    for (let d = 1; d <= 200; d++) expect(resolveOptions({ maxDepth: d }).maxDepth).toBe(d);
+    for (let d = 1; d <= 200; d++) expect(resolveOptions({ maxLineBytes: d }).maxLineBytes).toBe(d);
   });
 });

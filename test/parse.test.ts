@@ -299,6 +299,36 @@ describe('JournalParser', () => {
     expect(() => p.end()).toThrow(ParserStateError);
   });
 
+  test('after a call that failed midway (a limit, the output callback), every later call is a ParserStateError with that cause', () => {
+    // Found by review: the parser took more writes and ended with a report whose warning was
+    // wrong (EMBEDDED_EMPTY) and without the limit that had been crossed.
+    const limited = new JournalParser({ onLimit: 'throw', maxHeaderBytes: 64 });
+    const crossed = (() => {
+      try {
+        limited.write(input);
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(crossed).toBeInstanceOf(LimitExceededError);
+    expect(() => limited.write(input)).toThrow(ParserStateError);
+    expect(() => limited.end()).toThrow(expect.objectContaining({ code: 'ERR_WRITE_AFTER_END', cause: crossed }));
+    let calls = 0;
+    const sinkFails = new JournalParser({
+      onOutput: () => {
+        if (++calls === 1) throw new Error('sink full');
+      },
+    });
+    sinkFails.write(input.subarray(0, 100));
+    expect(() => sinkFails.end()).toThrow('sink full');
+    expect(() => sinkFails.end()).toThrow(/failed earlier.*sink full/);
+    // A chunk refused for its type is not a failure midway: the parser goes on.
+    const p = new JournalParser();
+    expect(() => p.write('text' as never)).toThrow(InvalidInputError);
+    p.write(input);
+    expect(p.end().recipients.length).toBe(4);
+  });
+
   test('an original whose header block exceeds maxHeaderBytes: the report is archived unchanged, with a warning', () => {
     const big = SAMPLE_REPORT.replace('Subject: Quarterly numbers\nMessage-ID', `Subject: ${'x'.repeat(5000)}\nMessage-ID`);
     for (const how of ['whole', 'bytes', 7] as const) {
