@@ -1,4 +1,5 @@
 import addressparser from 'nodemailer/lib/addressparser';
+import { stringArgument } from './internal/arguments.js';
 import { decodeHeaderWords } from './mime/encoded-words.js';
 
 /** A mailbox taken from a header or an envelope line. */
@@ -171,8 +172,9 @@ export function isBareAddress(address: string): boolean {
  * @example
  * normaliseMessageId(' <Abc@EXAMPLE.com> ') // '<Abc@example.com>'
  */
-export function normaliseMessageId(value: string | undefined): string | undefined {
-  if (value === undefined) return undefined;
+export function normaliseMessageId(value: string | null | undefined): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') stringArgument(value, 'normaliseMessageId: value');
   // A journal report normalises the same Message-ID five times (its own, the envelope's and the
   // parent's for the mismatch check, the content key, the Message-ID key): the last answer is
   // kept, and strings compare by content.

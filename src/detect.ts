@@ -1,5 +1,5 @@
 import { findHeaderEnd, parseHeaderBlock, type HeaderBlock } from './mime/header-block.js';
-import { toBytes } from './internal/bytes.js';
+import { bytesArgument } from './internal/arguments.js';
 import type { JournalSource } from './types.js';
 
 /** The journal sources a wrapper marker can name. */
@@ -46,14 +46,14 @@ export function detectFromBlock(block: HeaderBlock): Detection {
  * Tell from a message's top-level header block whether it is a journal report: Exchange 2003
  * (`Content-Identif(i)er: ExJournalReport`), Exchange 2007+ ({@link EXCHANGE_JOURNAL_MARKERS})
  * or Amazon WorkMail (`X-WM-Journal-Report: journal`). Pure, never throws; anything after the
- * header block is ignored.
+ * header block is ignored. A wrong argument type is a `TypeError`.
  *
  * @param head the message's first bytes (at least the whole header block), as bytes or text
  * @example
  * detectJournalReport('X-MS-Journal-Report:\r\nFrom: a@b\r\n\r\n') // { kind: 'journal-report', source: 'exchange', marker: 'X-MS-Journal-Report' }
  */
-export function detectJournalReport(head: Uint8Array | string): Detection {
-  const bytes = typeof head === 'string' ? toBytes(head) : head;
+export function detectJournalReport(head: Uint8Array | ArrayBuffer | string): Detection {
+  const bytes = bytesArgument(head, 'detectJournalReport: head');
   const found = findHeaderEnd(bytes, 0);
   const block = parseHeaderBlock(bytes, found ? found.bodyOffset : bytes.length);
   return detectFromBlock(block);

@@ -1,4 +1,5 @@
-import { addressKey } from './address.js';
+import { normaliseAddress } from './policy.js';
+import { reportArgument } from './internal/arguments.js';
 import { pushUnique } from './recipients.js';
 import type { JournalReport, RecipientSource, RecipientType } from './types.js';
 
@@ -63,6 +64,7 @@ function common(values: (string | null)[]): { value: string | null; conflict: bo
  */
 export function mergeReports(reports: readonly JournalReport[]): MergedReport {
   if (!Array.isArray(reports as unknown)) throw new TypeError('mailjournal: mergeReports takes an array of reports');
+  reports.forEach((r, i) => reportArgument(r, `mergeReports: reports[${i}]`));
   const mid = common(reports.map((r) => r.dedup?.messageIdKey ?? null));
   const content = common(reports.map((r) => r.dedup?.contentKey ?? null));
   const byKey = new Map<string, MergedRecipient>();
@@ -70,19 +72,21 @@ export function mergeReports(reports: readonly JournalReport[]): MergedReport {
   reports.forEach((report, index) => {
     if (report.envelope?.sender) pushUnique(senders, report.envelope.sender);
     for (const r of report.recipients) {
-      const key = addressKey(r.address);
+      // The address as assignMailboxes compares it: spelling variants of one mailbox (an IDN
+      // domain in Unicode or in ASCII, a final dot) are one recipient.
+      const key = normaliseAddress(r.address);
       let m = byKey.get(key);
       if (m === undefined) {
         m = { address: r.address, type: r.type, types: [], expandedFrom: [], forwardedFrom: [], provenance: [] };
         byKey.set(key, m);
       }
-      for (const l of r.lines) if (!m.types.includes(l.type)) m.types.push(l.type);
+      for (const l of r.lines ?? []) if (!m.types.includes(l.type)) m.types.push(l.type);
       if (!m.types.includes(r.type)) m.types.push(r.type);
       m.types.sort((a, b) => TYPE_ORDER.indexOf(a) - TYPE_ORDER.indexOf(b));
       m.type = m.types[0]!;
-      for (const g of r.expandedFrom) pushUnique(m.expandedFrom, g);
-      for (const f of r.forwardedFrom) pushUnique(m.forwardedFrom, f);
-      m.provenance.push({ report: index, source: r.source, type: r.type, fields: [...new Set(r.lines.map((l) => l.field))] });
+      for (const g of r.expandedFrom ?? []) pushUnique(m.expandedFrom, g);
+      for (const f of r.forwardedFrom ?? []) pushUnique(m.forwardedFrom, f);
+      m.provenance.push({ report: index, source: r.source, type: r.type, fields: [...new Set((r.lines ?? []).map((l) => l.field))] });
     }
   });
   const conflicts: MergedReport['conflicts'] = [];

@@ -236,17 +236,22 @@ function resolve(options: ParseOptions): ResolvedOptions {
 // The default set is built once: a parser per small message would otherwise rebuild it each time.
 let defaultRemoveSet: Set<string> | undefined;
 
-function removeHeaderSet(value: unknown): Set<string> {
+/**
+ * Header names to remove as a lower-case set (the default list when undefined).
+ * @throws {TypeError} naming `what` unless `value` is an array of field names
+ * @internal
+ */
+export function removeHeaderSet(value: unknown, what = 'option removeHeaders'): ReadonlySet<string> {
   if (value === undefined) return (defaultRemoveSet ??= new Set(DEFAULT_REMOVE_HEADERS.map((n) => n.toLowerCase())));
   if (!Array.isArray(value) || value.some((n) => typeof n !== 'string' || !/^[!-9;-~]+$/.test(n))) {
-    throw new TypeError('mailjournal: option removeHeaders must be an array of header names');
+    throw new TypeError(`mailjournal: ${what} must be an array of header names`);
   }
   return new Set((value as string[]).map((n) => n.toLowerCase()));
 }
 
 function booleanOption(name: string, value: unknown): boolean | undefined {
   if (value === undefined || typeof value === 'boolean') return value;
-  throw new TypeError(`mailjournal: option ${name} must be a boolean, got ${String(value)}`);
+  throw new TypeError(`mailjournal: option ${name} must be a boolean, got ${JSON.stringify(value) ?? String(value)}`);
 }
 
 function onLimitOption(value: unknown): 'warn' | 'throw' {

@@ -51,6 +51,7 @@ function fail(e: unknown): never {
 export function openSink(sink: OutputSink | undefined, end: boolean): SinkWriter {
   if (sink === undefined) return { chunk: () => undefined, close: () => undefined, abort: () => undefined };
   if (typeof sink === 'function') return callbackWriter(sink);
+  if (typeof sink !== 'object' || sink === null) throw new TypeError('mailjournal: option output must be a function, a Node Writable or a WritableStream');
   if (typeof (sink as WritableStream).getWriter === 'function') return webWriter(sink as WritableStream<Uint8Array>, end);
   const w = sink as NodeWritableLike;
   if (typeof w.write !== 'function' || typeof w.once !== 'function') {

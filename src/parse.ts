@@ -39,7 +39,9 @@ export async function parseJournal(input: JournalInput, options: ParseJournalOpt
   // touched. `output` and `endOutput` ride along unread: the parser ignores keys it does not know;
   // an `onOutput` key is ignored too (the queue below takes its place).
   const parser = new JournalParser(options, undefined, (b) => queue.push(b));
-  const write = openSink(options.output, options.endOutput ?? true);
+  const endOutput = options.endOutput === undefined ? true : options.endOutput;
+  if (typeof endOutput !== 'boolean') throw new TypeError(`mailjournal: option endOutput must be a boolean, got ${JSON.stringify(endOutput) ?? String(endOutput)}`);
+  const write = openSink(options.output, endOutput);
   // Synchronous while the sink is: a callback that returns nothing and a Writable that accepts
   // every chunk cost no promise per chunk (a small report emits several pieces, and an await
   // each was a visible share of its cost). The first promise a sink returns is awaited, and so

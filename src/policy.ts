@@ -1,3 +1,4 @@
+import { reportArgument, stringArgument } from './internal/arguments.js';
 import type { JournalReport } from './types.js';
 
 /** An archive's rules for which mailboxes see a message and whether it is kept. */
@@ -68,6 +69,8 @@ export interface Assignment {
  * normaliseAddress('<Bob+News@Bücher.Example>', { foldPlusAddressing: true }) // 'bob@xn--bcher-kva.example'
  */
 export function normaliseAddress(address: string, options: { foldPlusAddressing?: boolean } = {}): string {
+  stringArgument(address, 'normaliseAddress: address');
+  if (typeof options !== 'object' || options === null) throw new TypeError('mailjournal: normaliseAddress: options must be an object');
   const a = address.trim().replace(/^<|>$/g, '').trim();
   const at = a.lastIndexOf('@');
   if (at <= 0) return a.toLowerCase();
@@ -82,7 +85,9 @@ export function normaliseAddress(address: string, options: { foldPlusAddressing?
 
 function toAsciiDomain(domain: string): string {
   const d = domain.trim().toLowerCase().replace(/\.$/, '');
-  if (/^[\x21-\x7e]*$/.test(d)) return d;
+  // ASCII needs no IDNA; nor does a malformed domain: the URL parser would cut it at the first
+  // delimiter ("contoso.com/ü" gave "contoso.com", another, valid address).
+  if (/^[\x21-\x7e]*$/.test(d) || /[/\\?#@:%\s]/.test(d)) return d;
   try {
     // The WHATWG URL parser applies IDNA (UTS #46) in Node and in browsers alike.
     return new URL(`http://${d}/`).hostname;
@@ -144,6 +149,7 @@ function validate(policy: ArchivePolicy): void {
  * assignMailboxes(report, { internalDomains: ['contoso.com'] }).mailboxes // ['alice@contoso.com', 'dave@contoso.com']
  */
 export function assignMailboxes(report: JournalReport, policy: ArchivePolicy): Assignment {
+  reportArgument(report, 'assignMailboxes: report');
   validate(policy);
   const isInternal = domainMatcher(policy.internalDomains);
   const fold = { foldPlusAddressing: policy.foldPlusAddressing === true };

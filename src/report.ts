@@ -1,4 +1,4 @@
-import { normaliseMessageId, parseAddressList, testPattern } from './address.js';
+import { addressKey, normaliseMessageId, parseAddressList, testPattern } from './address.js';
 import { readDelivery } from './delivery.js';
 import type { Detection } from './detect.js';
 import type { ParsedEnvelope } from './exchange/envelope.js';
@@ -300,7 +300,8 @@ function trustOf(opts: ResolvedOptions, outer: HeaderBlock | undefined): TrustLe
   if (opts.trusted !== undefined) return opts.trusted ? 'trusted' : 'untrusted';
   if (opts.journalSenders === undefined) return 'unverified';
   const candidates = ['from', 'sender', 'return-path'].flatMap((h) => (outer ? outer.getAll(h).flatMap((v) => parseAddressList(v)) : [])).map((m) => m.address.toLowerCase());
-  const match = opts.journalSenders.some((p) => candidates.some((a) => (typeof p === 'string' ? a === p.toLowerCase() : testPattern(p, a))));
+  // A string entry is compared as archiveAddresses entries are: trimmed, brackets removed, any case.
+  const match = opts.journalSenders.some((p) => candidates.some((a) => (typeof p === 'string' ? a === addressKey(p) : testPattern(p, a))));
   return match ? 'trusted' : 'untrusted';
 }
 

@@ -1,7 +1,8 @@
 import { LimitExceededError } from './errors.js';
 import { concatAll } from './internal/bytes.js';
 import { HeaderCollector, type HeaderBlock } from './mime/header-block.js';
-import { DEFAULT_REMOVE_HEADERS } from './options.js';
+import { bytesArgument } from './internal/arguments.js';
+import { removeHeaderSet } from './options.js';
 
 /**
  * Streaming header remover. Buffers only the header block (under a limit), writes every field
@@ -76,19 +77,29 @@ export class HeaderStripper {
 
 /**
  * Remove header fields from a whole message held in memory, byte-exactly (see the streaming
- * parser for large input). Returns the new bytes and the names removed.
+ * parser for large input). Returns the new bytes and the names removed. `names` defaults to
+ * {@link DEFAULT_REMOVE_HEADERS}; a string is encoded as UTF-8 (pass bytes for 8-bit mail).
+ *
+ * @throws {TypeError} for a message that is not bytes or a string, names that are not header
+ *   names, or a `maxHeaderBytes` that is not a positive integer
+ * @throws {LimitExceededError} when the header block is longer than an explicit `maxHeaderBytes`
  *
  * @example
  * stripHeaders(bytes).removed // ['X-MS-Exchange-Organization-BCC']
  */
 export function stripHeaders(
-  message: Uint8Array,
-  names: readonly string[] = DEFAULT_REMOVE_HEADERS,
-  maxHeaderBytes = Math.max(message.length + 1, 1),
+  message: Uint8Array | ArrayBuffer | string,
+  names?: readonly string[],
+  maxHeaderBytes?: number,
 ): { bytes: Uint8Array; removed: string[] } {
+  const bytes = bytesArgument(message, 'stripHeaders: message');
+  const set = removeHeaderSet(names, 'stripHeaders: names');
+  if (maxHeaderBytes !== undefined && !(Number.isInteger(maxHeaderBytes) && maxHeaderBytes > 0)) {
+    throw new TypeError(`mailjournal: stripHeaders: maxHeaderBytes must be a positive integer, got ${String(maxHeaderBytes)}`);
+  }
   const parts: Uint8Array[] = [];
-  const s = new HeaderStripper(new Set(names.map((n) => n.toLowerCase())), maxHeaderBytes, (b) => parts.push(b));
-  s.write(message);
+  const s = new HeaderStripper(set, maxHeaderBytes ?? bytes.length + 1, (b) => parts.push(b));
+  s.write(bytes);
   s.end();
   return { bytes: concatAll(parts), removed: s.removed };
 }

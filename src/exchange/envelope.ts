@@ -1,3 +1,4 @@
+import { stringArgument } from '../internal/arguments.js';
 import type { EnvelopeField } from '../types.js';
 
 /** One recipient line of the envelope, before type resolution. */
@@ -132,6 +133,7 @@ export function envelopeAddress(value: string): string {
  * // [{ field: 'To', address: 'm@x.com', expanded: 'dl@x.com' }]
  */
 export function parseEnvelope(text: string): ParsedEnvelope {
+  stringArgument(text, 'parseEnvelope: text');
   const env: ParsedEnvelope = { recipients: [], unknownLines: [], duplicateFields: [] };
   for (let start = 0; start <= text.length; ) {
     SIMPLE_RECIPIENT_LINE.lastIndex = start;

@@ -1,0 +1,92 @@
+import { describe, expect, test } from 'vitest';
+import { normaliseMessageId } from '../src/address.js';
+import { detectJournalReport } from '../src/detect.js';
+import { parseEnvelope } from '../src/exchange/envelope.js';
+import { mergeReports } from '../src/merge.js';
+import { parseJournal } from '../src/parse.js';
+import { assignMailboxes, normaliseAddress } from '../src/policy.js';
+import { stripHeaders } from '../src/strip.js';
+import { bytes, text } from './helpers/run.js';
+import { SAMPLE_REPORT } from './helpers/sample.js';
+
+// The exported helpers, given arguments of the wrong type (found by an audit: internal
+// failures such as "Cannot read properties of null", and two silently wrong results).
+describe('exported helpers and wrong argument types', () => {
+  const policy = { internalDomains: ['contoso.com'] };
+
+  test.each([
+    ['normaliseAddress(null)', () => normaliseAddress(null as never), /normaliseAddress: address must be a string, got null/],
+    ['normaliseAddress(a, null)', () => normaliseAddress('a@b', null as never), /normaliseAddress: options must be an object/],
+    ['normaliseMessageId(42)', () => normaliseMessageId(42 as never), /normaliseMessageId: value must be a string, got number/],
+    ['parseEnvelope(undefined)', () => parseEnvelope(undefined as never), /parseEnvelope: text must be a string, got undefined/],
+    ['parseEnvelope(Buffer)', () => parseEnvelope(Buffer.from('To: a@b') as never), /parseEnvelope: text must be a string, got object/],
+    ['detectJournalReport(undefined)', () => detectJournalReport(undefined as never), /detectJournalReport: head must be a Uint8Array/],
+    ['stripHeaders(42)', () => stripHeaders(42 as never), /stripHeaders: message must be a Uint8Array/],
+    ['stripHeaders(b, null)', () => stripHeaders(bytes('a: b\n\n'), null as never), /stripHeaders: names must be an array of header names/],
+    ['stripHeaders(b, [1])', () => stripHeaders(bytes('a: b\n\n'), [1] as never), /stripHeaders: names/],
+    ['stripHeaders(b, names, NaN)', () => stripHeaders(bytes('a: b\n\n'), undefined, Number.NaN), /maxHeaderBytes must be a positive integer, got NaN/],
+    ['assignMailboxes(null)', () => assignMailboxes(null as never, policy), /assignMailboxes: report must be a report from parseJournal, got null/],
+    ['mergeReports([null])', () => mergeReports([null as never]), /mergeReports: reports\[0\] must be a report/],
+  ])('%s is a TypeError naming the argument', (_name, call, message) => {
+    expect(call).toThrow(TypeError);
+    expect(call).toThrow(message);
+  });
+
+  test('a string or an ArrayBuffer is read as its bytes by stripHeaders and detectJournalReport (a string was stripped to zero bytes)', () => {
+    const message = 'X-MS-Exchange-Organization-BCC: x@y\nSubject: s\n\nbody';
+    const fromString = stripHeaders(message);
+    expect(text(fromString.bytes)).toBe('Subject: s\n\nbody');
+    expect(fromString.removed).toEqual(['X-MS-Exchange-Organization-BCC']);
+    expect(text(stripHeaders(bytes(message).slice().buffer).bytes)).toBe('Subject: s\n\nbody');
+    expect(detectJournalReport(bytes(SAMPLE_REPORT).slice().buffer).kind).toBe('journal-report');
+  });
+
+  test('normaliseMessageId(null) is undefined, as messageIdKey(null) is', () => {
+    expect(normaliseMessageId(null)).toBeUndefined();
+  });
+
+  test('parseJournal: endOutput must be a boolean, output a sink (null included)', async () => {
+    for (const endOutput of ['false', 0, null, {}]) {
+      await expect(parseJournal(SAMPLE_REPORT, { endOutput } as never)).rejects.toThrow(/option endOutput must be a boolean/);
+    }
+    await expect(parseJournal(SAMPLE_REPORT, { output: null } as never)).rejects.toThrow(/option output must be a function/);
+  });
+});
+
+describe('normaliseAddress and malformed domains', () => {
+  test('a domain with a URL delimiter is kept as it is, never cut into another address (IDNA only for well-formed ones)', () => {
+    for (const a of ['bob@contoso.com/ü', 'bob@contoso.com\\ü', 'bob@contoso.com?ü', 'bob@contoso.com#ü', 'bob@ü.evil.example/.contoso.com']) {
+      expect(normaliseAddress(a)).toBe(a.toLowerCase());
+    }
+    expect(normaliseAddress('Bob@Bücher.Example')).toBe('bob@xn--bcher-kva.example');
+    const report = { recipients: [{ address: 'bob@contoso.com/ü' }], kind: 'message', source: 'headers', trust: 'none', message: { from: null, to: [], cc: [] } };
+    expect(assignMailboxes(report as never, { internalDomains: ['contoso.com'] }).mailboxes).toEqual([]);
+  });
+});
+
+describe('address spellings across the API (review findings)', () => {
+  const recipient = (address: string) => ({ address, type: 'to', source: 'envelope', typeInferred: false, expandedFrom: [], forwardedFrom: [], lines: [{ source: 'envelope', field: 'To', type: 'to', inferred: false }] });
+  const report = (address: string) => ({ recipients: [recipient(address)], envelope: null, dedup: { messageIdKey: 'mid1:x', contentKey: 'ck1:y' } });
+
+  test('mergeReports takes spelling variants of one mailbox (IDN in Unicode or ASCII, a final dot) as one recipient, as assignMailboxes does', () => {
+    for (const [a, b] of [
+      ['bob@bücher.example', 'bob@xn--bcher-kva.example'],
+      ['bob@contoso.com', 'Bob@Contoso.com.'],
+    ]) {
+      const merged = mergeReports([report(a), report(b)] as never);
+      expect(merged.recipients.map((r) => r.address)).toEqual([a]);
+      expect(merged.recipients[0]!.provenance.map((p) => p.report)).toEqual([0, 1]);
+    }
+    // A recipient without the optional arrays (a hand-made report) is merged, not a crash.
+    expect(mergeReports([{ recipients: [{ address: 'a@b.com', type: 'to', source: 'header' }] }] as never).recipients).toHaveLength(1);
+  });
+
+  test('a string in journalSenders is compared trimmed, without brackets, in any case (as archiveAddresses entries are)', async () => {
+    const sample = bytes(SAMPLE_REPORT);
+    const sender = /^From:.*?<?([^\s<>]+@[^\s<>]+)>?\s*$/m.exec(SAMPLE_REPORT)![1]!;
+    for (const entry of [sender, ` ${sender.toUpperCase()} `, `<${sender}>`]) {
+      expect((await parseJournal(sample, { journalSenders: [entry] })).trust, entry).toBe('trusted');
+    }
+    expect((await parseJournal(sample, { journalSenders: ['someone@else.example'] })).trust).toBe('untrusted');
+  });
+});
