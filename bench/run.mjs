@@ -414,7 +414,11 @@ for (const r of results.large) {
   verdicts.push([`large, keys on >= ${TARGETS.keysOnSimpleParserRatio}x simpleParser (${r.chunkSize / 1024} KiB chunks)`, `${fmt(r.vsSimpleParser, 2)}x`, passFail(r.vsSimpleParser >= TARGETS.keysOnSimpleParserRatio)]);
 }
 for (const r of results.file ?? []) {
-  verdicts.push([`large from a file, keys on >= 0.6x read+sha256 (${r.highWaterMark / 1024} KiB reads)`, `${fmt(r.ratio, 2)}x`, passFail(r.ratio >= 0.6)]);
+  // The issue's target is for large messages read with a large highWaterMark (its own words);
+  // Node's default 64 KiB is printed next to it for information: there the reads pace both
+  // contestants (see bench/README.md, "64 KiB reads are paced by the reads").
+  if (r.highWaterMark >= MiB) verdicts.push([`large from a file, keys on >= 0.6x read+sha256 (${r.highWaterMark / 1024} KiB reads)`, `${fmt(r.ratio, 2)}x`, passFail(r.ratio >= 0.6)]);
+  else verdicts.push([`large from a file, keys on vs read+sha256 (${r.highWaterMark / 1024} KiB reads, Node's default)`, `${fmt(r.ratio, 2)}x`, 'info']);
 }
 if (results.recipients) {
   const rows = results.recipients;
