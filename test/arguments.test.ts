@@ -72,7 +72,7 @@ describe('address spellings across the API (review findings)', () => {
     for (const [a, b] of [
       ['bob@bücher.example', 'bob@xn--bcher-kva.example'],
       ['bob@contoso.com', 'Bob@Contoso.com.'],
-    ]) {
+    ] as const) {
       const merged = mergeReports([report(a), report(b)] as never);
       expect(merged.recipients.map((r) => r.address)).toEqual([a]);
       expect(merged.recipients[0]!.provenance.map((p) => p.report)).toEqual([0, 1]);
