@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createReadStream, createWriteStream, lstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fuzz } from './fuzz.js';
 import { enumerate, looksLikeMbox, runBatch } from './batch/run.js';
@@ -280,6 +280,15 @@ async function inspect(args: Args): Promise<number> {
   return failed > 0 ? 1 : 0;
 }
 
+/** Whether `file` is a regular file or does not exist (without following a symlink). */
+function isFileOrAbsent(file: string): boolean {
+  try {
+    return lstatSync(file).isFile();
+  } catch {
+    return true;
+  }
+}
+
 async function extract(args: Args): Promise<number> {
   if (isBatch(args) || args.files.length > 1) {
     if (args.out === undefined) throw new UsageError('extract of several messages (directories, mbox files, several FILEs) needs --out DIR');
@@ -287,15 +296,19 @@ async function extract(args: Args): Promise<number> {
   }
   if (args.files.length !== 1) throw new UsageError('extract needs a FILE');
   const file = args.files[0]!;
-  const toFile = args.output !== undefined && args.output !== '-';
-  // Written beside the destination, then renamed: a parse that fails leaves neither a partial
-  // message under the name asked for nor a damaged file that was there before.
-  const temp = toFile ? `${args.output}.tmp-${process.pid}` : undefined;
+  const target = args.output === undefined || args.output === '-' ? undefined : args.output;
+  // A regular file (or a new one) is written beside the destination, then renamed: a parse that
+  // fails leaves neither a partial message under the name asked for nor a damaged file that was
+  // there before. Anything else (a symlink, a FIFO, a device) is written as it is: a rename would
+  // replace it.
+  const temp = target !== undefined && isFileOrAbsent(target) ? `${target}.tmp-${process.pid}` : undefined;
   try {
     const input = open(file) as AsyncIterable<Uint8Array>;
-    const out = temp === undefined ? process.stdout : createWriteStream(temp);
+    // Opened here, synchronously: a parse that fails at once must not race the stream's own
+    // asynchronous open, which could create the temp file after its removal.
+    const out = target === undefined ? process.stdout : createWriteStream(temp ?? target, { fd: openSync(temp ?? target, 'w') });
     const report = await parseJournal(input, { ...args.parse, output: out, endOutput: out !== process.stdout });
-    if (temp !== undefined) renameSync(temp, args.output!);
+    if (temp !== undefined) renameSync(temp, target!);
     for (const w of report.warnings) process.stderr.write(`mailjournal: ${file}: warning ${w.code}: ${w.message}\n`);
     return 0;
   } catch (e) {

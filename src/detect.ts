@@ -45,7 +45,7 @@ export function detectFromBlock(block: HeaderBlock): Detection {
 /**
  * Tell from a message's top-level header block whether it is a journal report: Exchange 2003
  * (`Content-Identif(i)er: ExJournalReport`), Exchange 2007+ ({@link EXCHANGE_JOURNAL_MARKERS})
- * or Amazon WorkMail (`X-WM-Journal-Report: journal`). Pure, never throws; anything after the
+ * or Amazon WorkMail (`X-WM-Journal-Report: journal`). Pure; never throws on any bytes; anything after the
  * header block is ignored. A wrong argument type is a `TypeError`.
  *
  * @param head the message's first bytes (at least the whole header block), as bytes or text

@@ -1,3 +1,6 @@
+/** The message of an error (or of anything thrown) for another error's text. @internal */
+export const messageOf = (e: unknown): string => (e as Error | undefined)?.message ?? String(e);
+
 /** Stable codes carried by every {@link JournalError}. Scripts may switch on them. */
 export type JournalErrorCode =
   | 'ERR_JOURNAL'

@@ -165,7 +165,7 @@ interface Run {
 function run(input: Uint8Array, cuts: number[], options: ParseOptions): Run {
   const out: Uint8Array[] = [];
   try {
-    const parser = new JournalParser(options, undefined, (b) => out.push(b.slice()));
+    const parser = new JournalParser(options, undefined, (b) => out.push(new Uint8Array(b)));
     for (const piece of pieces(input, cuts)) parser.write(piece);
     return { report: parser.end(), output: concatAll(out) };
   } catch (error) {

@@ -1,4 +1,4 @@
-import { InvalidInputError, JournalError } from './errors.js';
+import { InvalidInputError, JournalError, messageOf } from './errors.js';
 
 /** Anything {@link parseJournal} can read. */
 export type JournalInput =
@@ -21,8 +21,6 @@ export function toChunk(value: unknown): Uint8Array {
   if (value instanceof ArrayBuffer) return new Uint8Array(value);
   throw new InvalidInputError(`input chunks must be Uint8Array or string, got ${value === null ? 'null' : typeof value}`);
 }
-
-const describe = (e: unknown): string => (e as Error | undefined)?.message ?? String(e);
 
 /**
  * Feeds every chunk of `input` to `consume`, in order, waiting whenever it returns a promise.
@@ -75,7 +73,7 @@ async function* readIterator(it: { next(): PromiseLike<IteratorResult<unknown>> 
       } catch (e) {
         open = false;
         if (e instanceof JournalError) throw e;
-        throw new InvalidInputError(`reading the input failed: ${describe(e)}`, { cause: e });
+        throw new InvalidInputError(`reading the input failed: ${messageOf(e)}`, { cause: e });
       }
       if (step.done) {
         open = false;

@@ -39,7 +39,7 @@ export interface ParseOptions {
    * gives up on the original and streams the report unchanged. Default 16 MiB.
    */
   maxBufferedBytes?: number;
-  /** Deepest multipart nesting searched for the envelope part. Default 8. */
+  /** Deepest multipart nesting searched for the envelope part. Default 8, at most {@link MAX_LEVELS}. */
   maxDepth?: number;
   /**
    * Longest white space after a boundary on its line (transport padding) before the line is no
@@ -73,7 +73,7 @@ export interface ParseOptions {
    * the decrypted copy (Mimecast's "Prefer Clear Text Version"). Default false.
    */
   preferClearText?: boolean;
-  /** How many levels of messages inside NDRs are unwrapped. Default 4. */
+  /** How many levels of messages inside NDRs are unwrapped. Default 4, at most {@link MAX_LEVELS}. */
   maxNesting?: number;
   /** Compute `dedup.messageIdKey` and `dedup.contentKey` while streaming. Default true. */
   dedupKeys?: boolean;
@@ -249,9 +249,10 @@ export function removeHeaderSet(value: unknown, what = 'option removeHeaders'): 
   return new Set((value as string[]).map((n) => n.toLowerCase()));
 }
 
-function booleanOption(name: string, value: unknown): boolean | undefined {
+/** @internal */
+export function booleanOption(name: string, value: unknown): boolean | undefined {
   if (value === undefined || typeof value === 'boolean') return value;
-  throw new TypeError(`mailjournal: option ${name} must be a boolean, got ${JSON.stringify(value) ?? String(value)}`);
+  throw new TypeError(`mailjournal: option ${name} must be a boolean, got ${typeof value === 'string' ? `"${value}"` : value === null ? 'null' : typeof value}`);
 }
 
 function onLimitOption(value: unknown): 'warn' | 'throw' {

@@ -1,4 +1,4 @@
-import { JournalError, OutputError } from './errors.js';
+import { JournalError, messageOf, OutputError } from './errors.js';
 
 /** A callback sink: may return a promise to apply backpressure. */
 export type OutputCallback = (bytes: Uint8Array) => void | Promise<void>;
@@ -17,6 +17,7 @@ export interface NodeWritableLike {
   destroy?(error?: Error): unknown;
   readonly destroyed?: boolean;
   readonly errored?: unknown;
+  readonly writableEnded?: boolean;
 }
 
 /** Where the archived message goes. */
@@ -36,11 +37,9 @@ export interface SinkWriter {
 
 const isThenable = (v: unknown): v is PromiseLike<unknown> => typeof (v as PromiseLike<unknown> | undefined)?.then === 'function';
 
-const describe = (e: unknown): string => (e as Error | undefined)?.message ?? String(e);
-
 /** The sink's own failure as an {@link OutputError} (our errors pass as they are). */
 function fail(e: unknown): never {
-  throw e instanceof JournalError ? e : new OutputError(`writing the archived output failed: ${describe(e)}`, { cause: e });
+  throw e instanceof JournalError ? e : new OutputError(`writing the archived output failed: ${messageOf(e)}`, { cause: e });
 }
 
 /**
@@ -123,6 +122,8 @@ function nodeWriter(w: NodeWritableLike, end: boolean): SinkWriter {
     if (failure !== undefined) fail(failure.error);
     if (w.errored) fail(w.errored);
     if (w.destroyed) fail(new Error('the output stream was destroyed'));
+    // Ended already (and kept, autoDestroy off): 'finish' came before we could wait for it.
+    if (w.writableEnded) fail(new Error('the output stream was already ended'));
   };
   /** Resolves on `event`; rejects if the stream fails or closes first. */
   const waitFor = (event: 'drain' | 'finish') =>
@@ -167,6 +168,9 @@ function nodeWriter(w: NodeWritableLike, end: boolean): SinkWriter {
         try {
           ensureUsable();
           const finished = waitFor('finish');
+          // Observed now: if end() throws, the rejection that the abort's destroy() brings
+          // ('close' before 'finish') must not go unhandled.
+          finished.catch(() => {});
           w.end();
           await finished;
         } catch (e) {

@@ -1,5 +1,5 @@
 import { forEachChunk, toChunk, type JournalInput } from './input.js';
-import type { ParseOptions } from './options.js';
+import { booleanOption, type ParseOptions } from './options.js';
 import { openSink, type OutputSink } from './output.js';
 import { JournalParser } from './parser.js';
 import type { JournalReport } from './types.js';
@@ -39,8 +39,8 @@ export async function parseJournal(input: JournalInput, options: ParseJournalOpt
   // touched. `output` and `endOutput` ride along unread: the parser ignores keys it does not know;
   // an `onOutput` key is ignored too (the queue below takes its place).
   const parser = new JournalParser(options, undefined, (b) => queue.push(b));
-  const endOutput = options.endOutput === undefined ? true : options.endOutput;
-  if (typeof endOutput !== 'boolean') throw new TypeError(`mailjournal: option endOutput must be a boolean, got ${JSON.stringify(endOutput) ?? String(endOutput)}`);
+  // null too is refused (a TypeError naming the option), not taken for "unset".
+  const endOutput = booleanOption('endOutput', options.endOutput) ?? true;
   const write = openSink(options.output, endOutput);
   // Synchronous while the sink is: a callback that returns nothing and a Writable that accepts
   // every chunk cost no promise per chunk (a small report emits several pieces, and an await

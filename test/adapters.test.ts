@@ -33,6 +33,23 @@ describe('adapters', () => {
     expect((await t.report).recipients.map((r) => r.address)).toEqual(['bob@contoso.com', 'carol@fabrikam.com', 'dave@contoso.com', 'erin@contoso.com']);
   });
 
+  test('web TransformStream: every output piece is a copy with memory of its own (a byte stream may detach it)', async () => {
+    const input = bytes(SAMPLE_REPORT);
+    const t = createJournalStream();
+    const pieces: Uint8Array[] = [];
+    const done = t.readable.pipeTo(new WritableStream({ write: (c) => void pieces.push(c) }));
+    const writer = t.writable.getWriter();
+    await writer.write(input);
+    await writer.close();
+    await done;
+    expect(pieces.length).toBeGreaterThan(0);
+    for (const p of pieces) {
+      expect(p.buffer).not.toBe(input.buffer);
+      expect(p.byteLength).toBe(p.buffer.byteLength);
+    }
+    expect(text(new Uint8Array(Buffer.concat(pieces)))).toBe(SAMPLE_ARCHIVED);
+  });
+
   test("web TransformStream: the report rejects (never hangs) when the stream is cancelled, aborted, or its source fails", async () => {
     const settled = (p: Promise<unknown>) => Promise.race([p.then(() => 'resolved', (e: unknown) => e), new Promise((r) => setTimeout(() => r('pending'), 1000))]);
     const cancelled = createJournalStream();

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
@@ -52,6 +52,17 @@ describe('mailjournal CLI', () => {
     const r = cli(['extract', report, '-o', out]);
     expect(r.code).toBe(0);
     expect(readFileSync(out, 'latin1')).toBe(SAMPLE_ARCHIVED);
+  });
+
+  test('extract -o through a symlink writes the file it points to and keeps the link (no rename over it)', () => {
+    const sub = mkdtempSync(path.join(dir, 'link-'));
+    const real = path.join(sub, 'real.eml');
+    writeFileSync(real, 'earlier');
+    symlinkSync(real, path.join(sub, 'link.eml'));
+    expect(cli(['extract', report, '-o', path.join(sub, 'link.eml')]).code).toBe(0);
+    expect(lstatSync(path.join(sub, 'link.eml')).isSymbolicLink()).toBe(true);
+    expect(readFileSync(real, 'latin1')).toBe(SAMPLE_ARCHIVED);
+    expect(readdirSync(sub).sort()).toEqual(['link.eml', 'real.eml']);
   });
 
   // /proc/self/mem opens but fails every read at offset 0 (EIO): an input that breaks after the

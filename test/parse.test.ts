@@ -202,6 +202,20 @@ describe('parseJournal closes an input it stops reading early', () => {
     expect(broken.log.returned).toBe(0);
   });
 
+  test('a stream read through getReader() alone (no async iterator) is cancelled and unlocked', async () => {
+    let cancelled = 0;
+    let pulled = 0;
+    const web = new ReadableStream<Uint8Array>({
+      pull: (c) => c.enqueue(long.subarray(pulled * 1000, ++pulled * 1000)),
+      cancel: () => void cancelled++,
+    });
+    // Only getReader: the path for web streams of runtimes whose streams are not async iterable.
+    const readerOnly = { getReader: () => web.getReader() };
+    await expect(parseJournal(readerOnly as never, { output: failAfter(2) })).rejects.toBeInstanceOf(OutputError);
+    expect(cancelled).toBe(1);
+    expect(web.locked).toBe(false);
+  });
+
   test('a web ReadableStream is cancelled, and a failing return() does not hide the error that stopped the parse', async () => {
     let cancelled = 0;
     let pulled = 0;
@@ -260,6 +274,13 @@ describe('parseJournal and an output that fails, or a parse that fails', () => {
     // destroys the sink meanwhile ('close' comes, never 'drain' or 'error').
     const stuck = new Writable({ highWaterMark: 16, write: () => void setImmediate(() => stuck.destroy()) });
     await expect(parseJournal(Readable.from(chunk(input, 11)), { output: stuck })).rejects.toThrow(/closed before 'drain'/);
+  });
+
+  test('a Node output that has already ended (and was kept): OutputError, not a wait for a finish that came before', async () => {
+    const ended = new Writable({ autoDestroy: false, write: (_c, _e, cb) => cb() });
+    ended.end();
+    await new Promise((r) => ended.once('finish', r));
+    await expect(parseJournal(new Uint8Array(0), { output: ended })).rejects.toThrow(/already ended/);
   });
 
   test('when the input fails, a Node output is destroyed (its file closed), unless endOutput is false', async () => {

@@ -30,7 +30,10 @@ export function createJournalStream(options: ParseOptions = {}): JournalStream {
   // Avoid an unhandled rejection when the caller only reads the bytes.
   report.catch(() => {});
   let controller!: TransformStreamDefaultController<Uint8Array>;
-  const parser = new JournalParser(options, undefined, (b) => controller.enqueue(b.slice()));
+  // A copy of each piece (the parser's are views of the input, Buffers in Node, whose slice()
+  // would be a view too): the readable side's consumer owns what it gets, and a byte stream may
+  // transfer (detach) it.
+  const parser = new JournalParser(options, undefined, (b) => controller.enqueue(new Uint8Array(b)));
   const stream = new TransformStream<Uint8Array, Uint8Array>({
     start(c) {
       controller = c;

@@ -56,8 +56,7 @@ export function indexOfBytes(haystack: Uint8Array, needle: Uint8Array, from: num
   if (NodeBuffer !== undefined) {
     // A Buffer (Node's own input chunks and views of them) is searched as it is: making the view
     // cost twice the search itself on a small report's parts.
-    const h: BufferSearch = haystack instanceof NodeBuffer ? haystack : NodeBuffer.from(haystack.buffer, haystack.byteOffset, haystack.byteLength);
-    return h.indexOf(needle, from);
+    return (asNodeBuffer(haystack) as unknown as BufferSearch).indexOf(needle, from);
   }
   const first = needle[0]!;
   const last = haystack.length - needle.length;

@@ -50,7 +50,7 @@ export function concat(parts: Uint8Array[]): Uint8Array {
 /** Run the push parser over chunks; returns the report and the archived bytes. */
 export function run(chunks: Uint8Array[], options: Omit<JournalParserOptions, 'onOutput'> = {}): { report: JournalReport; output: Uint8Array } {
   const out: Uint8Array[] = [];
-  const parser = new JournalParser({ ...options, onOutput: (b) => out.push(b.slice()) });
+  const parser = new JournalParser({ ...options, onOutput: (b) => out.push(new Uint8Array(b)) });
   for (const c of chunks) parser.write(c);
   const report = parser.end();
   return { report, output: concat(out) };
