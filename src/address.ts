@@ -174,7 +174,7 @@ export function isBareAddress(address: string): boolean {
  */
 export function normaliseMessageId(value: string | null | undefined): string | undefined {
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') stringArgument(value, 'normaliseMessageId: value');
+  stringArgument(value, 'normaliseMessageId: value');
   // A journal report normalises the same Message-ID five times (its own, the envelope's and the
   // parent's for the mismatch check, the content key, the Message-ID key): the last answer is
   // kept, and strings compare by content.

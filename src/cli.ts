@@ -306,7 +306,8 @@ async function extract(args: Args): Promise<number> {
     const input = open(file) as AsyncIterable<Uint8Array>;
     // Opened here, synchronously: a parse that fails at once must not race the stream's own
     // asynchronous open, which could create the temp file after its removal.
-    const out = target === undefined ? process.stdout : createWriteStream(temp ?? target, { fd: openSync(temp ?? target, 'w') });
+    const written = temp ?? target;
+    const out = written === undefined ? process.stdout : createWriteStream(written, { fd: openSync(written, 'w') });
     const report = await parseJournal(input, { ...args.parse, output: out, endOutput: out !== process.stdout });
     if (temp !== undefined) renameSync(temp, target!);
     for (const w of report.warnings) process.stderr.write(`mailjournal: ${file}: warning ${w.code}: ${w.message}\n`);

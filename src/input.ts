@@ -1,4 +1,5 @@
 import { InvalidInputError, JournalError, messageOf } from './errors.js';
+import { asBytes } from './internal/bytes.js';
 
 /** Anything {@link parseJournal} can read. */
 export type JournalInput =
@@ -12,13 +13,10 @@ export type JournalInput =
 /** Takes one chunk; returns a promise when the next chunk must wait (backpressure). */
 export type ChunkConsumer = (chunk: Uint8Array) => Promise<void> | undefined;
 
-const encoder = new TextEncoder();
-
-/** A chunk of input as bytes; strings are encoded as UTF-8. */
+/** A chunk of input as bytes (see {@link asBytes}); anything else is an {@link InvalidInputError}. */
 export function toChunk(value: unknown): Uint8Array {
-  if (value instanceof Uint8Array) return value;
-  if (typeof value === 'string') return encoder.encode(value);
-  if (value instanceof ArrayBuffer) return new Uint8Array(value);
+  const bytes = asBytes(value);
+  if (bytes !== undefined) return bytes;
   throw new InvalidInputError(`input chunks must be Uint8Array or string, got ${value === null ? 'null' : typeof value}`);
 }
 

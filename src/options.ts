@@ -116,11 +116,19 @@ function addressList(name: string, value: unknown): readonly (string | RegExp)[]
   return value;
 }
 
-function limit(name: string, value: unknown, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
+/** A value as an error message shows it: a string quoted, so that `"5"` and 5 read apart. */
+const shown = (value: unknown): string => (typeof value === 'string' ? JSON.stringify(value) : String(value));
+
+/**
+ * A limit option: `fallback` when undefined, else a positive integer up to `max`.
+ * @throws {TypeError} naming the option otherwise
+ * @internal
+ */
+export function limit(name: string, value: unknown, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
   if (value === undefined) return fallback;
   // 0, NaN or a string would silently weaken a limit: refuse them loudly.
   if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
-    throw new TypeError(`mailjournal: option ${name} must be a positive integer, got ${typeof value === 'string' ? JSON.stringify(value) : String(value)}`);
+    throw new TypeError(`mailjournal: option ${name} must be a positive integer, got ${shown(value)}`);
   }
   if (value > max) throw new TypeError(`mailjournal: option ${name} must be at most ${max}, got ${value}`);
   return value;
@@ -252,7 +260,7 @@ export function removeHeaderSet(value: unknown, what = 'option removeHeaders'): 
 /** @internal */
 export function booleanOption(name: string, value: unknown): boolean | undefined {
   if (value === undefined || typeof value === 'boolean') return value;
-  throw new TypeError(`mailjournal: option ${name} must be a boolean, got ${typeof value === 'string' ? `"${value}"` : value === null ? 'null' : typeof value}`);
+  throw new TypeError(`mailjournal: option ${name} must be a boolean, got ${typeof value === 'object' && value !== null ? 'an object' : shown(value)}`);
 }
 
 function onLimitOption(value: unknown): 'warn' | 'throw' {

@@ -1,6 +1,6 @@
 import { ContentHasher } from './dedup.js';
 import { detectFromBlock, type Detection } from './detect.js';
-import { InvalidInputError, LimitExceededError, ParserStateError } from './errors.js';
+import { InvalidInputError, LimitExceededError, messageOf, ParserStateError } from './errors.js';
 import { parseEnvelope } from './exchange/envelope.js';
 import { parseEnvelope2003 } from './exchange/envelope-2003.js';
 import { asNodeBuffer, ByteBuffer } from './internal/bytes.js';
@@ -188,8 +188,7 @@ export class JournalParser {
   private failure: unknown;
 
   private afterFailure(): ParserStateError {
-    const reason = (this.failure as Error | undefined)?.message ?? String(this.failure);
-    return new ParserStateError(`the parser failed earlier and cannot go on: ${reason}`, { cause: this.failure });
+    return new ParserStateError(`the parser failed earlier and cannot go on: ${messageOf(this.failure)}`, { cause: this.failure });
   }
 
   /**

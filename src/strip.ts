@@ -2,7 +2,7 @@ import { LimitExceededError } from './errors.js';
 import { concatAll } from './internal/bytes.js';
 import { HeaderCollector, type HeaderBlock } from './mime/header-block.js';
 import { bytesArgument } from './internal/arguments.js';
-import { removeHeaderSet } from './options.js';
+import { limit, removeHeaderSet } from './options.js';
 
 /**
  * Streaming header remover. Buffers only the header block (under a limit), writes every field
@@ -94,11 +94,9 @@ export function stripHeaders(
 ): { bytes: Uint8Array; removed: string[] } {
   const bytes = bytesArgument(message, 'stripHeaders: message');
   const set = removeHeaderSet(names, 'stripHeaders: names');
-  if (maxHeaderBytes !== undefined && !(Number.isInteger(maxHeaderBytes) && maxHeaderBytes > 0)) {
-    throw new TypeError(`mailjournal: stripHeaders: maxHeaderBytes must be a positive integer, got ${String(maxHeaderBytes)}`);
-  }
+  const headerLimit = limit('maxHeaderBytes', maxHeaderBytes, bytes.length + 1);
   const parts: Uint8Array[] = [];
-  const s = new HeaderStripper(set, maxHeaderBytes ?? bytes.length + 1, (b) => parts.push(b));
+  const s = new HeaderStripper(set, headerLimit, (b) => parts.push(b));
   s.write(bytes);
   s.end();
   return { bytes: concatAll(parts), removed: s.removed };

@@ -1,4 +1,4 @@
-import { InvalidInputError } from '../errors.js';
+import { InvalidInputError, messageOf } from '../errors.js';
 import { JournalParser } from '../parser.js';
 import type { ParseOptions } from '../options.js';
 import type { JournalReport } from '../types.js';
@@ -58,7 +58,7 @@ export function createJournalStream(options: ParseOptions = {}): JournalStream {
     // pipeThrough aborts it): the input will not end, so the report never comes. Without this,
     // `await t.report` would wait for ever.
     cancel(reason: unknown) {
-      reject(new InvalidInputError(`the stream was cancelled or aborted before the input ended: ${(reason as Error | undefined)?.message ?? String(reason)}`, { cause: reason }));
+      reject(new InvalidInputError(`the stream was cancelled or aborted before the input ended: ${messageOf(reason)}`, { cause: reason }));
     },
   } as Transformer<Uint8Array, Uint8Array>);
   return Object.assign(stream, { report });

@@ -1,4 +1,4 @@
-import { toBytes } from './bytes.js';
+import { asBytes } from './bytes.js';
 
 /**
  * Checks for the arguments of the exported helper functions: a wrong type is a `TypeError` that
@@ -9,14 +9,13 @@ import { toBytes } from './bytes.js';
 const kind = (value: unknown): string => (value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value);
 
 /**
- * Bytes as they are, an ArrayBuffer as a view, a string encoded as UTF-8 (as parseJournal reads one).
+ * Bytes as parseJournal reads them (see {@link asBytes}).
  * @throws {TypeError} for anything else
  * @internal
  */
 export function bytesArgument(value: unknown, what: string): Uint8Array {
-  if (value instanceof Uint8Array) return value;
-  if (typeof value === 'string') return toBytes(value);
-  if (value instanceof ArrayBuffer) return new Uint8Array(value);
+  const bytes = asBytes(value);
+  if (bytes !== undefined) return bytes;
   throw new TypeError(`mailjournal: ${what} must be a Uint8Array, an ArrayBuffer or a string, got ${kind(value)}`);
 }
 

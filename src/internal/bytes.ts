@@ -26,6 +26,17 @@ export function toBytes(text: string): Uint8Array {
   return encoder.encode(text);
 }
 
+/**
+ * What the API reads as bytes: a `Uint8Array` as it is, an `ArrayBuffer` as a view, a string
+ * encoded as UTF-8; undefined for anything else (each caller throws its own error). @internal
+ */
+export function asBytes(value: unknown): Uint8Array | undefined {
+  if (value instanceof Uint8Array) return value;
+  if (typeof value === 'string') return toBytes(value);
+  if (value instanceof ArrayBuffer) return new Uint8Array(value);
+  return undefined;
+}
+
 /** What indexOfBytes uses of Node's Buffer: a view over the same memory, and its byte-string search. */
 interface BufferSearch {
   indexOf(needle: Uint8Array, from: number): number;
