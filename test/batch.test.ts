@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
@@ -233,6 +233,29 @@ describe('runBatch with worker threads', () => {
     expect(items.find((i) => i.file === 'midwrite.eml')!.error).toMatchObject({ code: 'ERR_WORKER' });
     expect(readdirSync(outDir)).toEqual([other]);
   });
+
+  test('the real worker, killed while writing a message, leaves no temp file behind', async () => {
+    if (!existsSync(path.join(ROOT, 'dist', 'batch-worker.js'))) throw new Error('dist/batch-worker.js is missing: run npm run build (npm test does)');
+    const inDir = mkdtempSync(path.join(os.tmpdir(), 'mj-batch-dying-in-'));
+    const outDir = mkdtempSync(path.join(os.tmpdir(), 'mj-batch-dying-out-'));
+    // Two units, so that runBatch uses worker threads; each takes several reads.
+    const files = ['m1.eml', 'm2.eml'].map((name) => path.join(inDir, name));
+    for (const file of files) writeFileSync(file, `From: a@example.com\r\nTo: b@example.com\r\nMessage-ID: <${path.basename(file)}@example.com>\r\n\r\n${'body line\r\n'.repeat(400_000)}`);
+    const items: BatchItem[] = [];
+    try {
+      await runBatch(
+        files.map((file) => ({ file })),
+        { parse: {}, outDir, jobs: 2, onItem: (i) => items.push(i), workerFile: new URL('./helpers/dying-worker.mjs', import.meta.url) },
+      );
+      // Each worker exited once its temp file (named by the real StoreWriter) held bytes; runBatch
+      // removed both files.
+      expect(items.map((i) => i.error?.code)).toEqual(['ERR_WORKER', 'ERR_WORKER']);
+      expect(readdirSync(outDir)).toEqual([]);
+    } finally {
+      for (const dir of [inDir, outDir]) rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
 });
 
 describe('looksLikeMbox', () => {
