@@ -115,6 +115,11 @@ export class JournalParser {
   private outer: HeaderBlock | undefined;
   private outerScanner: MultipartScanner | undefined;
   private envelope: EnvelopeCandidate | undefined;
+  /**
+   * When the first part with a Sender line has no Message-ID: the first later one that has both.
+   * Microsoft's parser takes it instead when the original has no Message-ID of its own.
+   */
+  private envelopeWithId: EnvelopeCandidate | undefined;
   private envelopeFallback: EnvelopeCandidate | undefined;
   private embedded: EmbeddedState[] = [];
   private extraMessages = 0;
@@ -293,7 +298,7 @@ export class JournalParser {
       this.tnef = true;
       return NULL_SINK;
     }
-    if (ct.type === 'text' && (ct.subtype === 'plain' || ct.subtype === 'html') && this.envelope === undefined) {
+    if (ct.type === 'text' && (ct.subtype === 'plain' || ct.subtype === 'html') && this.seekingEnvelope()) {
       return this.envelopeSink(ct, cte);
     }
     return NULL_SINK;
@@ -376,9 +381,14 @@ export class JournalParser {
     return new BufferedBody(createTransferDecoder(cte), max, done);
   }
 
+  /** Whether a text part could still be the envelope part (see {@link chosenEnvelope}). */
+  private seekingEnvelope(): boolean {
+    return this.envelope === undefined || (this.envelope.parsed.messageId === undefined && this.envelopeWithId === undefined);
+  }
+
   private envelopeSink(ct: ContentType, cte: string): BodySink {
     return this.bufferedSink(cte, this.opts.maxEnvelopeBytes, (bytes, truncated) => {
-      if (this.envelope !== undefined) return;
+      if (!this.seekingEnvelope()) return;
       const { text, known } = decodeCharset(bytes, ct.charset);
       const plain = ct.subtype === 'html' ? htmlToText(text) : text;
       const parsed = this.detection.source === 'exchange-2003' ? parseEnvelope2003(plain) : parseEnvelope(plain);
@@ -386,16 +396,31 @@ export class JournalParser {
         parsed,
         part: { contentType: `${ct.type}/${ct.subtype}`, charset: ct.charset ?? null, transferEncoding: cte },
         truncated,
+        charsetKnown: known,
       };
       if (parsed.sender !== undefined) {
-        // Microsoft's parser takes the first text part that yields a Sender line.
-        if (!known) this.warn('CHARSET_UNKNOWN', `envelope part charset "${ct.charset ?? ''}" is unknown; decoded as UTF-8/Latin-1`);
-        this.envelope = candidate;
+        // Microsoft's parser takes the first text part that yields a Sender line (and, when the
+        // original has no Message-ID, a Message-ID: see chosenEnvelope).
+        if (this.envelope === undefined) this.envelope = candidate;
+        else if (parsed.messageId !== undefined) this.envelopeWithId = candidate;
       } else if (this.envelopeFallback === undefined && (parsed.recipients.length > 0 || parsed.messageId !== undefined)) {
         // Kept in case no part has a Sender line: a broken envelope still names recipients.
         this.envelopeFallback = candidate;
       }
     });
+  }
+
+  /**
+   * The envelope part: the first text part with a Sender line; but when it has no Message-ID and
+   * neither has the original, the first later part with both, as Microsoft's parser chooses
+   * (it needs a Message-ID for the original from one or the other). Without any Sender line, the
+   * first part that names recipients or a Message-ID.
+   */
+  private chosenEnvelope(original: EmbeddedState | undefined): EnvelopeCandidate | undefined {
+    const first = this.envelope;
+    if (first === undefined) return this.envelopeFallback;
+    if (first.parsed.messageId !== undefined || this.envelopeWithId === undefined) return first;
+    return original?.stripper.block?.get('message-id')?.trim() ? first : this.envelopeWithId;
   }
 
   /**
@@ -693,15 +718,20 @@ export class JournalParser {
   // ---- report --------------------------------------------------------------------------------
 
   private buildReport(): JournalReport {
+    const selected = this.outMode === 'selected' ? this.selected : undefined;
+    const envelope = this.chosenEnvelope(this.embedded[selected ?? 0]);
+    if (envelope !== undefined && !envelope.charsetKnown) {
+      this.warn('CHARSET_UNKNOWN', `envelope part charset "${envelope.part.charset ?? ''}" is unknown; decoded as UTF-8/Latin-1`);
+    }
     return buildReport(
       {
         opts: this.opts,
         detection: this.detection,
         outer: this.outer,
         embedded: this.embedded,
-        selected: this.outMode === 'selected' ? this.selected : undefined,
+        selected,
         outputContent: this.outMode === 'selected' && this.role === 'journal' ? 'original' : 'unchanged',
-        envelope: this.envelope ?? this.envelopeFallback,
+        envelope,
         notMultipart: this.role === 'journal' && this.outerScanner === undefined,
         extraMessages: this.extraMessages,
         tnef: this.tnef,

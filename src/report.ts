@@ -18,6 +18,8 @@ export interface EnvelopeCandidate {
   parsed: ParsedEnvelope & { badEntries?: number };
   part: Envelope['part'];
   truncated: boolean;
+  /** The part's charset was known (else it was decoded as UTF-8/Latin-1: CHARSET_UNKNOWN). */
+  charsetKnown: boolean;
 }
 
 /** One embedded message of a journal report as the pass saw it. @internal */

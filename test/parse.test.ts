@@ -1,5 +1,5 @@
 import { PassThrough, Readable, Writable } from 'node:stream';
-import { createReadStream, createWriteStream, mkdtempSync, writeFileSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
@@ -9,6 +9,7 @@ import { isJournalError, InvalidInputError, LimitExceededError, OutputError, Par
 import { bytes, chunk, concat, run, runAs, text } from './helpers/run.js';
 import { stripHeaders } from '../src/strip.js';
 import { SAMPLE_ARCHIVED, SAMPLE_REPORT } from './helpers/sample.js';
+import { FIXTURES } from './helpers/fixtures.js';
 
 const input = bytes(SAMPLE_REPORT);
 
@@ -308,6 +309,26 @@ describe('parseJournal and an output that fails, or a parse that fails', () => {
     await expect(parseJournal(failingInput(), { output: kept.ws, endOutput: false })).rejects.toBeInstanceOf(InvalidInputError);
     expect(kept.seen).toEqual({ aborted: undefined, closed: false });
     expect(kept.ws.locked).toBe(false);
+  });
+});
+
+describe('choosing the envelope part among text parts with a Sender line', () => {
+  // The fixture's first text part has a Sender line and no Message-ID; the second is the envelope.
+  const report = readFileSync(path.join(FIXTURES, 'exchange', 'envelope-second-sender-part-has-message-id.eml'), 'latin1');
+
+  test('the original has no Message-ID: the first part that also has one is taken (as Microsoft does)', () => {
+    const r = runAs(bytes(report), 'whole').report;
+    expect([r.envelope?.sender, r.message.messageId, r.message.messageIdSource]).toEqual(['alice@contoso.com', '<SN7PR11MB6750PRINTER3@SN7PR11MB6750.namprd11.prod.outlook.com>', 'envelope']);
+    expect(r.recipients.map((x) => `${x.type}:${x.address}`)).toEqual(['to:bob@contoso.com', 'bcc:dave@contoso.com']);
+  });
+
+  test('the original has a Message-ID: the first part with a Sender line is the envelope part, as Microsoft takes it', () => {
+    const withId = report.replace('Date: Tue, 18 Jun 2024 14:20:30 +0000\n', 'Date: Tue, 18 Jun 2024 14:20:30 +0000\nMessage-ID: <own@contoso.com>\n');
+    expect(withId).not.toBe(report);
+    const r = runAs(bytes(withId), 'whole').report;
+    expect(r.envelope?.sender).toBe('helpdesk@contoso.com');
+    expect(r.defective).toBe(true);
+    expect(r.warnings.map((w) => w.code)).toContain('ENVELOPE_NO_RECIPIENTS');
   });
 });
 

@@ -100,7 +100,16 @@ describe('review findings', () => {
     expect(htmlToText('<p'.repeat(100000)).length).toBe(200000);
     expect(htmlToText(`${'<style>'.repeat(100000)}x`)).toBe('x');
     expect(htmlToText('a<br>b<style>p{}</style>c&lt;d&gt;')).toBe('a\nbc<d>');
+    // Source line breaks and the blanks at line edges (a trailing-blank RegExp would be quadratic).
+    expect(htmlToText('\n'.repeat(200000))).toBe('');
+    expect(htmlToText(`a${' '.repeat(200000)}\r\n${' \t'.repeat(100000)}b<br>${' '.repeat(200000)}`)).toBe(`a${' '.repeat(200001)}${' \t'.repeat(100000)}b\n`);
   }, QUADRATIC_WOULD_TIME_OUT);
+
+  test('11b: HTML source line breaks are white space, except inside <pre>', () => {
+    // Each run of line breaks is one space; blanks beside it stay (the envelope reader allows them).
+    expect(htmlToText('<p>To: a@x,\n  Expanded: g@x<br>\nBcc:\r\n b@x</p>')).toBe('\nTo: a@x,   Expanded: g@x\nBcc:  b@x\n');
+    expect(htmlToText('<pre>Cc: c@x\nCc: d@x</pre>e\nf')).toBe('\nCc: c@x\nCc: d@x\ne f');
+  });
 
   test('12: held bytes from 1-byte chunks are kept in one buffer and still come out right', () => {
     const input = bytes(`${W}--B\nContent-Type: text/plain\n\n${'Sender: a@x\n'.repeat(20000)}\n--B\nContent-Type: message/rfc822\n\nA: b\n\nbody\n--B--\n`);

@@ -1,13 +1,15 @@
 import he from 'he';
 
-const BLOCK_TAGS = new Set(['br', 'p', 'div', 'tr', 'li', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6']);
+const BLOCK_TAGS = new Set(['br', 'p', 'div', 'tr', 'li', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'pre']);
 const HIDDEN_TAGS = new Set(['script', 'style', 'head', 'title']);
 
 /**
  * Turn the HTML rendition of an envelope part into lines of text. Only what the envelope needs:
  * block-level tags and `<br>` become line breaks, other tags go, the content of script, style,
  * head and title goes, entities are decoded (by `he`). Exchange renders `<addr>` as `&lt;addr&gt;`,
- * so entity decoding comes after tag removal.
+ * so entity decoding comes after tag removal. A line break in the source is white space, as a
+ * browser shows it (outside `<pre>`): a generator that wraps its source lines must not split an
+ * envelope line in two. Blanks at the start and end of each resulting line go.
  *
  * A single left-to-right scan with `indexOf`, never a backtracking regex: the part may be
  * megabytes of hostile markup (`<<<<…`), and each position is looked at a bounded number of times.
@@ -18,23 +20,29 @@ export function htmlToText(html: string): string {
   const out: string[] = [];
   // Where a closing tag was last looked for and not found: no need to look again before there.
   const missingCloser = new Map<string, number>();
+  // Inside <pre> the source's line breaks are the text's.
+  let preDepth = 0;
+  const text = (t: string): void => {
+    out.push(preDepth > 0 ? t : t.replace(SOURCE_LINE_BREAKS, ' '));
+  };
   let pos = 0;
   while (pos < html.length) {
     const lt = html.indexOf('<', pos);
     if (lt === -1) {
-      out.push(html.slice(pos));
+      text(html.slice(pos));
       break;
     }
-    out.push(html.slice(pos, lt));
+    text(html.slice(pos, lt));
     const gt = html.indexOf('>', lt + 1);
     if (gt === -1) {
       // No tag closes: the rest is text.
-      out.push(html.slice(lt));
+      text(html.slice(lt));
       break;
     }
     const name = /^\/?\s*([a-z][a-z0-9]*)/.exec(lower.slice(lt + 1, Math.min(gt, lt + 40)))?.[1] ?? '';
     const closing = lower[lt + 1] === '/';
     pos = gt + 1;
+    if (name === 'pre') preDepth = closing ? Math.max(0, preDepth - 1) : preDepth + 1;
     if (BLOCK_TAGS.has(name)) out.push('\n');
     if (!closing && HIDDEN_TAGS.has(name) && (missingCloser.get(name) ?? -1) < pos) {
       const end = lower.indexOf(`</${name}`, pos);
@@ -46,5 +54,15 @@ export function htmlToText(html: string): string {
       }
     }
   }
-  return he.decode(out.join('')).replace(/\u00a0/g, ' ');
+  // Split and trimmed, not one RegExp: a pattern like /[ \t]+$/m retries every start position of a
+  // long blank run and is quadratic on hostile input.
+  return he
+    .decode(out.join(''))
+    .replace(/\u00a0/g, ' ')
+    .split('\n')
+    .map((line) => line.trim())
+    .join('\n');
 }
+
+/** Line breaks in the source: white space in rendered HTML (one space per run). */
+const SOURCE_LINE_BREAKS = /[\r\n]+/g;
