@@ -390,7 +390,10 @@ export class JournalParser {
     return this.bufferedSink(cte, this.opts.maxEnvelopeBytes, (bytes, truncated) => {
       if (!this.seekingEnvelope()) return;
       const { text, known } = decodeCharset(bytes, ct.charset);
-      const plain = ct.subtype === 'html' ? htmlToText(text) : text;
+      let plain = ct.subtype === 'html' ? htmlToText(text) : text;
+      // Cut at maxEnvelopeBytes: the last line is whatever part of it fitted (`eve@contoso.com`
+      // of `eve@contoso.com.au`), so it is dropped rather than read as an address.
+      if (truncated) plain = plain.slice(0, plain.lastIndexOf('\n') + 1);
       const parsed = this.detection.source === 'exchange-2003' ? parseEnvelope2003(plain) : parseEnvelope(plain);
       const candidate: EnvelopeCandidate = {
         parsed,

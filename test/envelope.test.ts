@@ -66,6 +66,21 @@ describe('parseEnvelope', () => {
     expect(parseEnvelope('Sender: <>\nTo: <>\n')).toMatchObject({ sender: '', recipients: [{ field: 'To', address: '' }] });
   });
 
+  test('a recipient value that is no SMTP address is skipped and counted, as Microsoft rejects it', () => {
+    const bad = ['To:', 'Bcc:   ', 'To: not an address', 'Cc: bob@contoso.com garbage', 'Recipient: "unterminated <bob@contoso.com', 'To: <bob@contoso.com', 'To: bob', 'To: @contoso.com', 'To: bob@', 'To: a@b@contoso.com', 'To: bob@contoso.com, Expanded:', 'Recipient: bob@contoso.com, Forwarded: nobody'];
+    for (const line of bad) {
+      const env = parseEnvelope(`Sender: s@x\n${line}\nTo: ok@x\n`);
+      expect(env.recipients.map((r) => r.address), line).toEqual(['ok@x']);
+      expect(env.badEntries, line).toBe(1);
+    }
+    const good = ['To: <>', 'To: "Bob Smith"@contoso.com', 'To: "Q, R" <q@contoso.com>', 'To: user@[192.0.2.1]', 'To: IMCEAEX-_O=ORG_OU=X_CN=BOB@contoso.com', 'To: jürgen@bücher.example'];
+    for (const line of good) {
+      const env = parseEnvelope(`Sender: s@x\n${line}\n`);
+      expect(env.recipients, line).toHaveLength(1);
+      expect(env.badEntries ?? 0, line).toBe(0);
+    }
+  });
+
   test.each([
     ['a@x', 'a@x'],
     ['<a@x>', 'a@x'],
@@ -174,6 +189,7 @@ describe('parseEnvelope: the one-RegExp path for plain recipient lines', () => {
         const general = parseEnvelope(`Sender: s@x\n ${l}${e}`);
         expect(fast.recipients).toEqual(general.recipients);
         expect(fast.unknownLines.length).toBe(general.unknownLines.length);
+        expect(fast.badEntries).toBe(general.badEntries);
       }),
       { numRuns: 3000 },
     );

@@ -332,6 +332,23 @@ describe('choosing the envelope part among text parts with a Sender line', () =>
   });
 });
 
+describe('an envelope part cut at maxEnvelopeBytes', () => {
+  test('the line the cut falls in is dropped, never read as a shorter address', () => {
+    const head = 'Sender: alice@fabrikam.com\r\nTo: bob@fabrikam.com\r\n';
+    const last = 'Bcc: eve@contoso.com.au\r\n';
+    const input = bytes(`X-MS-Journal-Report:\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n--B\r\nContent-Type: text/plain\r\n\r\n${head}${last}\r\n--B\r\nContent-Type: message/rfc822\r\n\r\nFrom: alice@fabrikam.com\r\nTo: bob@fabrikam.com\r\n\r\nbody\r\n--B--\r\n`);
+    // Every cut inside the last line (the whole line included: its CRLF may be what was cut off).
+    for (let n = head.length + 1; n < head.length + last.length; n++) {
+      const r = runAs(input, 'whole', { maxEnvelopeBytes: n }).report;
+      expect(r.recipients.filter((x) => x.source === 'envelope').map((x) => x.address), `cut at ${n}`).toEqual(['bob@fabrikam.com']);
+      expect(r.warnings.map((w) => w.code), `cut at ${n}`).toEqual(['ENVELOPE_TRUNCATED']);
+    }
+    // The whole part fits: nothing is dropped.
+    const whole = runAs(input, 'whole', { maxEnvelopeBytes: head.length + last.length }).report;
+    expect(whole.recipients.map((x) => x.address)).toEqual(['bob@fabrikam.com', 'eve@contoso.com.au']);
+  });
+});
+
 describe('JournalParser', () => {
   test('write after end and double end are ParserStateError', () => {
     const p = new JournalParser();

@@ -89,10 +89,9 @@ describe('review findings', () => {
 
   test('10: an envelope line with a huge blank run parses in linear time', () => {
     const env = parseEnvelope(`Sender: a@x\nTo: a${' '.repeat(200000)}x\nTo: m@x ,  Expanded :  dl@x\n`);
-    expect(env.recipients.map((r) => [r.address, r.expanded])).toEqual([
-      [`a${' '.repeat(200000)}x`, undefined],
-      ['m@x', 'dl@x'],
-    ]);
+    // The first value is no address (blanks inside): skipped and counted since session 18.
+    expect(env.recipients.map((r) => [r.address, r.expanded])).toEqual([['m@x', 'dl@x']]);
+    expect(env.badEntries).toBe(1);
   }, QUADRATIC_WOULD_TIME_OUT);
 
   test('11: hostile HTML is converted in linear time', () => {

@@ -26,7 +26,34 @@ export interface ParsedEnvelope {
   unknownLines: string[];
   /** Fields that appeared more than once (the first one wins, as in Microsoft's parser). */
   duplicateFields: string[];
+  /**
+   * Recipient entries that could not be read and were skipped: a value that is no SMTP address
+   * (empty, blanks inside, no single @, an unclosed bracket), or an `Expanded:`/`Forwarded:` with
+   * no address after it. Microsoft's parser rejects such a line too.
+   */
+  badEntries?: number;
 }
+
+/**
+ * Whether a value read from a recipient line is an SMTP address: `local@domain` without blanks,
+ * brackets or unquoted @ (a quoted local part may hold them), or '' for the null path `<>`.
+ * @internal
+ */
+export function isEnvelopeAddress(address: string): boolean {
+  if (address === '') return true;
+  const at = address.lastIndexOf('@');
+  if (at <= 0 || at === address.length - 1) return false;
+  const domain = address.slice(at + 1);
+  const local = address.slice(0, at);
+  if (/[\s<>"@]/.test(domain)) return false;
+  return local.startsWith('"') ? /^"(?:[^"\\]|\\.)*"$/.test(local) : !/[\s<>"@]/.test(local);
+}
+
+/** {@link isEnvelopeAddress} for the fast path's tokens (no blanks, quotes or brackets in them). */
+const hasOneInnerAt = (token: string): boolean => {
+  const at = token.indexOf('@');
+  return at > 0 && at < token.length - 1 && token.indexOf('@', at + 1) === -1;
+};
 
 // Maps, not object literals: a line named "Constructor:" must not find Object.prototype.constructor.
 const RECIPIENT_FIELDS = new Map<string, EnvelopeField>([
@@ -111,7 +138,8 @@ function splitRedirection(value: string): { left: string; kind?: 'expanded' | 'f
 
 /**
  * Extract the address from an envelope value: the text inside the last `<…>` when present
- * (`"Name" <a@b>`), else the value itself without quotes. `<>` gives ''.
+ * (`"Name" <a@b>`), else the value itself, without the quotes around it when it is quoted whole.
+ * `<>` gives ''.
  * @internal
  */
 export function envelopeAddress(value: string): string {
@@ -119,7 +147,8 @@ export function envelopeAddress(value: string): string {
   const open = v.lastIndexOf('<');
   const close = v.lastIndexOf('>');
   if (open !== -1 && close > open) return v.slice(open + 1, close).trim();
-  return v.includes('"') ? v.replace(/^"|"$/g, '').trim() : v;
+  // A value quoted whole ("a@x") loses its quotes; a quoted local part ("Bob Smith"@x) keeps them.
+  return v.length >= 2 && v.charCodeAt(0) === 0x22 && v.charCodeAt(v.length - 1) === 0x22 ? v.slice(1, -1).trim() : v;
 }
 
 /**
@@ -138,7 +167,8 @@ export function parseEnvelope(text: string): ParsedEnvelope {
   for (let start = 0; start <= text.length; ) {
     SIMPLE_RECIPIENT_LINE.lastIndex = start;
     const simple = SIMPLE_RECIPIENT_LINE.exec(text);
-    if (simple !== null) {
+    // A token that is no address (`To: bob`) is left to the general path, which counts it as bad.
+    if (simple !== null && hasOneInnerAt(simple[2]!) && (simple[4] === undefined || hasOneInnerAt(simple[4]))) {
       // The match ends where its line break (CRLF or LF) or the text does.
       const end = SIMPLE_RECIPIENT_LINE.lastIndex;
       start = end + (text.charCodeAt(end) === 0x0d ? 2 : 1);
@@ -166,9 +196,16 @@ export function parseEnvelope(text: string): ParsedEnvelope {
     const rfield = RECIPIENT_FIELDS.get(key);
     if (rfield !== undefined) {
       const r = splitRedirection(value);
-      const entry: EnvelopeRecipientLine = { field: rfield, address: envelopeAddress(r.left) };
-      if (r.kind !== undefined) {
-        const target = envelopeAddress(r.right!);
+      const address = envelopeAddress(r.left);
+      const target = r.kind === undefined ? undefined : envelopeAddress(r.right!);
+      // An empty value, a value that is no address, or a redirection to nothing: skipped and
+      // counted (the report is then defective), never kept as a recipient named by garbage.
+      if (value === '' || !isEnvelopeAddress(address) || (target !== undefined && (target === '' || !isEnvelopeAddress(target)))) {
+        env.badEntries = (env.badEntries ?? 0) + 1;
+        continue;
+      }
+      const entry: EnvelopeRecipientLine = { field: rfield, address };
+      if (target !== undefined) {
         if (r.kind === 'expanded') entry.expanded = target;
         else entry.forwarded = target;
       }
