@@ -14,7 +14,7 @@ import { createTransferDecoder, normaliseTransferEncoding, type TransferDecoder 
 import { headerNdrSignal, isDeliveryStatusReport, isReadReceipt, parseDeliveryStatus } from './ndr.js';
 import { resolveOptions, type ParseOptions, type ResolvedOptions } from './options.js';
 import { HeaderStripper } from './strip.js';
-import { buildReport, type EmbeddedState, type EnvelopeCandidate, type NdrState } from './report.js';
+import { buildReport, isProtectedMessage, type EmbeddedState, type EnvelopeCandidate, type NdrState } from './report.js';
 import type { JournalReport, JournalWarning, NdrAction, WarningCode } from './types.js';
 
 /** Options of {@link JournalParser}: the parse options plus where the archived bytes go. */
@@ -63,8 +63,12 @@ const LIMIT_WARNINGS: Partial<Record<WarningCode, keyof ResolvedOptions>> = {
   PART_LIMIT: 'maxParts',
 };
 
-/** What comes before the rpmsg media type when it is a part's Content-Type (folding allowed). */
-const RPMSG_CONTENT_TYPE = /content-type:[ \t]*(?:\r?\n[ \t]+)?$/i;
+/**
+ * What comes before the rpmsg media type when it is a part's Content-Type (folding allowed): the
+ * field at the start of a line, so that the type quoted within a line of text (`> Content-Type:`,
+ * `see Content-Type: …`) does not make a message protected.
+ */
+const RPMSG_CONTENT_TYPE = /\ncontent-type:[ \t]*(?:\r?\n[ \t]+)?$/i;
 
 /** Outlook/Exchange mark an IRM-protected message so; its attachment is named message.rpmsg. */
 function isProtectedHeader(block: HeaderBlock): boolean {
@@ -548,7 +552,7 @@ export class JournalParser {
   /** Whether the first embedded message is protected, as far as its bytes seen so far tell. */
   private firstIsProtected(): boolean {
     const first = this.embedded[0];
-    return first !== undefined && (first.protectedHeader || first.rpmsg.found);
+    return first !== undefined && isProtectedMessage(first);
   }
 
   /** The first message outgrew the hold before its protection showed: say so, once. */

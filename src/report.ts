@@ -37,6 +37,15 @@ export interface EmbeddedState {
   hasher: ContentHasher | undefined;
 }
 
+/**
+ * Whether an embedded message is IRM-protected: marked so in its own headers, or holding an
+ * application/x-microsoft-rpmsg-message part (the message.rpmsg attachment). A part needs a
+ * multipart message: in any other body the type can only be quoted text. @internal
+ */
+export function isProtectedMessage(e: EmbeddedState): boolean {
+  return e.protectedHeader || (e.rpmsg.found && e.stripper.block?.contentType().type === 'multipart');
+}
+
 /** What the pass learnt about an NDR. @internal */
 export interface NdrState {
   /** Strongest header signal, if any. */
@@ -287,11 +296,10 @@ function journalReport(s: ParseState, warnings: JournalReport['warnings']): Jour
  * attachment) and the second its decrypted copy.
  */
 function renditionsOf(s: ParseState): Rendition[] {
-  const isProtected = (e: EmbeddedState): boolean => e.protectedHeader || e.rpmsg.found;
-  const pair = s.embedded.length === 2 && isProtected(s.embedded[0]!);
+  const pair = s.embedded.length === 2 && isProtectedMessage(s.embedded[0]!);
   return s.embedded.map((e, i) => ({
     contentKey: e.hasher?.end() ?? null,
-    role: pair ? (i === 0 ? 'protected' : 'decrypted') : isProtected(e) ? 'protected' : 'original',
+    role: pair ? (i === 0 ? 'protected' : 'decrypted') : isProtectedMessage(e) ? 'protected' : 'original',
     messageId: e.stripper.block?.get('message-id')?.trim() || null,
     subject: e.stripper.block?.getDecoded('subject') ?? null,
     archived: s.selected === i && s.outputContent === 'original',

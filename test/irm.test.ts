@@ -202,6 +202,26 @@ test('a first message that only quotes the rpmsg media type in its text is not p
   }
 });
 
+test('the rpmsg Content-Type quoted in a text body, within a line, after "> " or at a line start, does not make it protected', () => {
+  // Found by review (session 18): "content-type:" anywhere before the type counted, mid-line and
+  // quoted lines included, and with preferClearText the unrelated second message was archived.
+  const quoted = [
+    'see Content-Type: application/x-microsoft-rpmsg-message for details',
+    '> Content-Type: application/x-microsoft-rpmsg-message',
+    'The part had:\nContent-Type: application/x-microsoft-rpmsg-message',
+  ];
+  for (const body of quoted) {
+    for (const how of ['whole', 'bytes', 5] as const) {
+      const { report: r, output } = runAs(twoMessages('Help', body), how, { preferClearText: true });
+      expect(r.renditions.map((x) => [x.role, x.archived]), body).toEqual([
+        ['original', true],
+        ['original', false],
+      ]);
+      expect(text(output)).toContain('Subject: Help');
+    }
+  }
+});
+
 describe('preferClearText, review findings', () => {
   test('an empty first message does not hold the rest of the input: the input streams out unchanged, bounded by maxBufferedBytes', () => {
     const big = 'QUJD'.repeat(400_000);

@@ -8,9 +8,11 @@ import { concatBytes, concatTemp, EMPTY_BYTES, indexOfBytes, latin1, toBytes } f
  * checked around each hit: this keeps the extra pass over an original near memchr speed.
  *
  * With `linePrefix`, an occurrence counts only when the bytes before it (up to `maxPrefix` of
- * them) match the pattern, which is anchored at its end: `Content-Type:` before a media type,
- * so that a message merely quoting the type in its text does not count. The decision depends on
- * the bytes before each occurrence, never on where the chunks were cut.
+ * them) match the pattern, which is anchored at its end: a line break then `Content-Type:` before
+ * a media type, so that a message merely quoting the type in its text does not count. The start
+ * of the stream counts as a line start (the bytes before an occurrence are read with an LF in
+ * front when they reach back to it). The decision depends on the bytes before each occurrence,
+ * never on where the chunks were cut.
  */
 export class MarkerScanner {
   private readonly needle: Uint8Array;
@@ -18,6 +20,8 @@ export class MarkerScanner {
   private readonly tail: Uint8Array;
   private readonly prefixBytes: number;
   private carry: Uint8Array = EMPTY_BYTES;
+  /** Bytes of the stream before the current chunk. */
+  private seen = 0;
   found = false;
 
   constructor(
@@ -39,8 +43,9 @@ export class MarkerScanner {
     // also holds the bytes before it that the prefix check reads.
     if (this.carry.length > 0) {
       const seam = concatTemp(this.carry, chunk.subarray(0, this.needle.length - 1));
+      const seamStart = this.seen - this.carry.length;
       for (let at = indexOfBytes(seam, this.needle, 0); at !== -1 && at < this.carry.length; at = indexOfBytes(seam, this.needle, at + 1)) {
-        if (this.accepts(seam.subarray(Math.max(0, at - this.prefixBytes), at))) {
+        if (this.accepts(seam.subarray(Math.max(0, at - this.prefixBytes), at), seamStart + at)) {
           this.found = true;
           return;
         }
@@ -50,11 +55,12 @@ export class MarkerScanner {
       const start = at - this.anchor;
       let ok = true;
       for (let i = 0; i < this.anchor && ok; i++) ok = chunk[start + i] === this.needle[i];
-      if (ok && this.accepts(this.before(chunk, start))) {
+      if (ok && this.accepts(this.before(chunk, start), this.seen + start)) {
         this.found = true;
         return;
       }
     }
+    this.seen += chunk.length;
     this.carry = (chunk.length >= keep ? chunk.subarray(chunk.length - keep) : concatBytes(this.carry, chunk).subarray(-keep)).slice();
   }
 
@@ -65,10 +71,12 @@ export class MarkerScanner {
     return concatBytes(this.carry, chunk.subarray(0, start)).subarray(-this.prefixBytes);
   }
 
-  private accepts(prefix: Uint8Array): boolean {
+  /** `position`: where the occurrence starts in the stream; `prefix` holds the bytes before it. */
+  private accepts(prefix: Uint8Array, position: number): boolean {
     if (this.linePrefix === undefined) return true;
     this.linePrefix.lastIndex = 0;
-    return this.linePrefix.test(latin1(prefix));
+    const before = latin1(prefix);
+    return this.linePrefix.test(prefix.length === position ? `\n${before}` : before);
   }
 }
 
