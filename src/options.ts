@@ -1,3 +1,5 @@
+import type { WarningCode } from './types.js';
+
 /** Default header names removed from the archived original (Mimecast's "Remove Journal Headers"). */
 export const DEFAULT_REMOVE_HEADERS: readonly string[] = ['X-MS-Exchange-Organization-BCC', 'X-MS-Exchange-CrossPremises-BCC'];
 
@@ -274,3 +276,17 @@ function modeOption(value: unknown): 'endpoint' | 'mailbox' {
   if (value === 'endpoint' || value === 'mailbox') return value;
   throw new TypeError(`mailjournal: option mode must be 'endpoint' or 'mailbox', got ${String(value)}`);
 }
+
+/** Warnings that mean a limit was crossed, and the option that set it (for `onLimit: 'throw'`). @internal */
+export const LIMIT_WARNINGS: Partial<Record<WarningCode, keyof ResolvedOptions>> = {
+  HEADER_LIMIT: 'maxHeaderBytes',
+  PART_HEADER_LIMIT: 'maxHeaderBytes',
+  ORIGINAL_HEADER_LIMIT: 'maxHeaderBytes',
+  ENVELOPE_TRUNCATED: 'maxEnvelopeBytes',
+  BUFFER_LIMIT: 'maxBufferedBytes',
+  CLEAR_TEXT_TOO_LATE: 'maxBufferedBytes',
+  DEPTH_LIMIT: 'maxDepth',
+  NESTING_LIMIT: 'maxNesting',
+  RECIPIENT_LIMIT: 'maxRecipients',
+  PART_LIMIT: 'maxParts',
+};

@@ -12,7 +12,7 @@ import { MarkerScanner } from './mime/marker.js';
 import { PartsReader, type MultipartScanner } from './mime/multipart.js';
 import { createTransferDecoder, normaliseTransferEncoding, type TransferDecoder } from './mime/transfer-decoding.js';
 import { headerNdrSignal, isDeliveryStatusReport, isReadReceipt, parseDeliveryStatus } from './ndr.js';
-import { resolveOptions, type ParseOptions, type ResolvedOptions } from './options.js';
+import { LIMIT_WARNINGS, resolveOptions, type ParseOptions, type ResolvedOptions } from './options.js';
 import { HeaderStripper } from './strip.js';
 import { buildReport, isProtectedMessage, type EmbeddedState, type EnvelopeCandidate, type NdrState } from './report.js';
 import type { JournalReport, JournalWarning, NdrAction, WarningCode } from './types.js';
@@ -49,19 +49,6 @@ const NULL_SINK: BodySink = { write() {}, end() {} };
 /** Input chunks at least this large are held by reference while the output is undecided. */
 const HOLD_AS_IS = 4096;
 
-/** Warnings that mean a limit was crossed, and the option that set it (for `onLimit: 'throw'`). */
-const LIMIT_WARNINGS: Partial<Record<WarningCode, keyof ResolvedOptions>> = {
-  HEADER_LIMIT: 'maxHeaderBytes',
-  PART_HEADER_LIMIT: 'maxHeaderBytes',
-  ORIGINAL_HEADER_LIMIT: 'maxHeaderBytes',
-  ENVELOPE_TRUNCATED: 'maxEnvelopeBytes',
-  BUFFER_LIMIT: 'maxBufferedBytes',
-  CLEAR_TEXT_TOO_LATE: 'maxBufferedBytes',
-  DEPTH_LIMIT: 'maxDepth',
-  NESTING_LIMIT: 'maxNesting',
-  RECIPIENT_LIMIT: 'maxRecipients',
-  PART_LIMIT: 'maxParts',
-};
 
 /**
  * What comes before the rpmsg media type when it is a part's Content-Type (folding allowed): the

@@ -4,7 +4,7 @@ import type { Detection } from './detect.js';
 import type { ParsedEnvelope } from './exchange/envelope.js';
 import { addEnvelopeRecipients } from './exchange/recipients.js';
 import type { HeaderBlock } from './mime/header-block.js';
-import type { ResolvedOptions } from './options.js';
+import { LIMIT_WARNINGS, type ResolvedOptions } from './options.js';
 import { RecipientList, VisibleTypes } from './recipients.js';
 import { messageIdKey, type ContentHasher } from './dedup.js';
 import type { MarkerScanner } from './mime/marker.js';
@@ -117,7 +117,10 @@ function ndrReport(s: ParseState, ndr: NdrState, warnings: JournalReport['warnin
   }
   const base = unwrapped ? child : messageReport(s, [], false);
   const merged = [...warnings];
-  for (const w of base.warnings) if (!merged.some((m) => m.code === w.code && m.message === w.message)) merged.push(w);
+  // An NDR archived unchanged keeps its returned message's limit warnings: a limit met in there
+  // (maxNesting, say) may be why the NDR was not unwrapped.
+  const childLimits = !unwrapped && child !== undefined ? child.warnings.filter((w) => LIMIT_WARNINGS[w.code] !== undefined) : [];
+  for (const w of [...base.warnings, ...childLimits]) if (!merged.some((m) => m.code === w.code && m.message === w.message)) merged.push(w);
   // The README's order: status part, Exchange's marker, the report type, then the weak signals.
   const signal: NdrSignal =
     ndr.structural && ndr.status !== undefined

@@ -106,6 +106,17 @@ describe('NDR rules: input kind × mode → action and archived bytes', () => {
     expect(text(output)).toBe(text(referenceOriginal(read('flattened-ndr-returns-ndr-returns-journal'))!));
   });
 
+  test('in mailbox mode too the limit is reported: the NDR is archived unchanged because of it', () => {
+    // Found by review (session 18): mailbox mode archived it unchanged with no warning, although
+    // with maxNesting 2 the same input gives its journal report.
+    const input = read('flattened-ndr-returns-ndr-returns-journal');
+    const limited = runAs(input, 'whole', { maxNesting: 1, mode: 'mailbox' });
+    expect(limited.report.ndr?.action).toBe('archive-unchanged');
+    expect(limited.report.warnings.map((w) => w.code)).toEqual(['NESTING_LIMIT']);
+    expect(Buffer.compare(limited.output, input)).toBe(0);
+    expect(runAs(input, 'whole', { maxNesting: 2, mode: 'mailbox' }).report.ndr?.action).toBe('archive-journal-report');
+  });
+
   test('rejects a bad mode', () => {
     expect(() => runAs(read('read-receipt'), 'whole', { mode: 'both' as never })).toThrow(/mode/);
   });
