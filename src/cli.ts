@@ -117,14 +117,25 @@ function parseArgs(argv: string[]): Args {
     if (v === undefined) throw new UsageError(`${a} needs a value`);
     return v;
   };
+  let optionsEnd = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
+    // After `--` every argument is a command or a file name, even one that starts with '-'.
+    if (optionsEnd || a === '--') {
+      if (!optionsEnd) optionsEnd = true;
+      else if (args.command === '') args.command = a;
+      else args.files.push(a);
+      continue;
+    }
     if (a === '--jsonl') args.jsonl = true;
     else if (a === '--trusted') args.parse.trusted = true;
     else if (a === '--seconds') args.seconds = number(value(++i, a), a);
     else if (a === '--seed') args.seed = number(value(++i, a), a);
     else if (a === '--out') args.out = value(++i, a);
-    else if (a === '--jobs') args.jobs = Math.max(1, number(value(++i, a), a));
+    else if (a === '--jobs') {
+      args.jobs = number(value(++i, a), a);
+      if (args.jobs < 1) throw new UsageError('--jobs takes a whole number of at least 1');
+    }
     else if (a === '--prefer-clear-text') args.parse.preferClearText = true;
     else if (a === '--mode') {
       const v = value(++i, a);
@@ -133,7 +144,11 @@ function parseArgs(argv: string[]): Args {
     }
     else if (a === '--journal-sender') senders.push(addressOrPattern(value(++i, a)));
     else if (a === '--archive-address') archive.push(addressOrPattern(value(++i, a)));
-    else if (a === '--internal-domain') domains.push(value(++i, a));
+    else if (a === '--internal-domain') {
+      const v = value(++i, a).trim();
+      if (v === '' || /\s/.test(v)) throw new UsageError(`--internal-domain takes a domain name (or *.domain), not ${JSON.stringify(v)}`);
+      domains.push(v);
+    }
     else if (a === '--known-mailboxes') args.knownMailboxes = value(++i, a);
     else if (Object.hasOwn(POLICY_FLAGS, a)) flags[POLICY_FLAGS[a]!] = true;
     else if (a === '-o' || a === '--output') {
@@ -203,11 +218,15 @@ function isBatch(args: Args): boolean {
 
 async function batch(args: Args, printReports: boolean): Promise<number> {
   const { units, missing } = enumerate(args.files.filter((f) => f !== '-'));
-  let failed = missing.length;
-  for (const m of missing) process.stderr.write(`mailjournal: ${m}: no such file or directory\n`);
   const tty = process.stderr.isTTY === true;
   const started = Date.now();
-  const totals = { messages: 0, bytes: 0, errors: 0, duplicates: 0 };
+  // A path that does not exist is a failure like a file that cannot be read: a JSON line with
+  // its error (inspect) and a count in the summary.
+  const totals = { messages: 0, bytes: 0, errors: missing.length, duplicates: 0 };
+  for (const m of missing) {
+    process.stderr.write(`mailjournal: ${m}: no such file or directory\n`);
+    if (printReports) process.stdout.write(JSON.stringify({ file: m, error: { code: 'ENOENT', message: 'no such file or directory' } }) + '\n');
+  }
   const kinds = new Map<string, number>();
   const warnings = new Map<string, number>();
   const seen = new Set<string>();
@@ -256,8 +275,7 @@ async function batch(args: Args, printReports: boolean): Promise<number> {
     `summary: ${totals.messages} messages, ${(totals.bytes / 1e6).toFixed(1)} MB in ${secs.toFixed(1)} s; ${totals.errors} failed; ${totals.duplicates} duplicates (same content key)\n` +
       `  kinds: ${list(kinds)}\n  warnings: ${list(warnings)}\n`,
   );
-  failed += totals.errors;
-  return failed > 0 ? 1 : 0;
+  return totals.errors > 0 ? 1 : 0;
 }
 
 async function inspect(args: Args): Promise<number> {
@@ -302,12 +320,20 @@ async function extract(args: Args): Promise<number> {
   // there before. Anything else (a symlink, a FIFO, a device) is written as it is: a rename would
   // replace it.
   const temp = target !== undefined && isFileOrAbsent(target) ? `${target}.tmp-${process.pid}` : undefined;
+  // Opened here, synchronously: a parse that fails at once must not race the stream's own
+  // asynchronous open, which could create the temp file after its removal. A failure is the
+  // output's (a missing directory, a directory given as OUT), and is named so.
+  const written = temp ?? target;
+  let fd: number | undefined;
+  try {
+    if (written !== undefined) fd = openSync(written, 'w');
+  } catch (e) {
+    process.stderr.write(`mailjournal: cannot write ${target}: ${(e as NodeJS.ErrnoException).code ?? describe(e)}\n`);
+    return 1;
+  }
   try {
     const input = open(file) as AsyncIterable<Uint8Array>;
-    // Opened here, synchronously: a parse that fails at once must not race the stream's own
-    // asynchronous open, which could create the temp file after its removal.
-    const written = temp ?? target;
-    const out = written === undefined ? process.stdout : createWriteStream(written, { fd: openSync(written, 'w') });
+    const out = fd === undefined ? process.stdout : createWriteStream(written!, { fd });
     const report = await parseJournal(input, { ...args.parse, output: out, endOutput: out !== process.stdout });
     if (temp !== undefined) renameSync(temp, target!);
     for (const w of report.warnings) process.stderr.write(`mailjournal: ${file}: warning ${w.code}: ${w.message}\n`);
@@ -341,6 +367,7 @@ async function runFuzz(args: Args): Promise<number> {
       process.stderr.write(`mailjournal: fuzz: ${f}: ${describe(e)}, skipped\n`);
     }
   }
+  if (seeds.length === 0) throw new UsageError(`fuzz found no seed messages in ${args.files.join(', ')}`);
   const seed = args.seed ?? Date.now() % 1_000_000_000;
   process.stderr.write(`mailjournal: fuzzing for ${args.seconds}s with seed ${seed} from ${seeds.length} seed file(s)\n`);
   const tty = process.stderr.isTTY === true;
@@ -390,17 +417,20 @@ async function main(argv: string[]): Promise<number> {
     throw new UsageError(`unknown command ${JSON.stringify(args.command)}`);
   } catch (e) {
     if (e instanceof UsageError || e instanceof TypeError) {
-      process.stderr.write(`mailjournal: ${e.message}\n\n${USAGE}`);
+      // The one line that says what is wrong, not the whole help after it.
+      process.stderr.write(`mailjournal: ${e.message.replace(/^mailjournal: /, '')}\nRun "mailjournal --help" for the options.\n`);
       return 2;
     }
     throw e;
   }
 }
 
-// A reader that stops early (`| head`) is not an error of ours.
+// A reader that stops early (`| head`) is not an error of ours. Any other failure to write the
+// output (a full disk: ENOSPC) is reported in one line, not as a crash with a stack trace.
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-  throw e;
+  process.stderr.write(`mailjournal: cannot write the output: ${describe(e)}\n`);
+  process.exit(1);
 });
 
 main(process.argv.slice(2)).then(

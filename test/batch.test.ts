@@ -103,6 +103,18 @@ describe('batch CLI over directories, mbox files and Maildir folders', () => {
     expect(r.stderr).toMatch(/kinds: .*journal-report\/exchange 2.*ndr\/exchange 1/);
   });
 
+  test('a path that does not exist: a JSON error line, counted as failed in the summary, exit 1', () => {
+    const missing = path.join(tree, 'no-such.eml');
+    const r = cli(['inspect', tree, missing]);
+    expect(r.status).toBe(1);
+    const out = lines(r.stdout);
+    expect(out.filter((l) => l.error).map((l) => [l.file, l.error!.code])).toEqual([
+      [missing, 'ENOENT'],
+      [path.join(tree, 'broken.eml'), expect.any(String)],
+    ]);
+    expect(r.stderr).toMatch(/summary: 8 messages, .* 2 failed;/);
+  });
+
   test('extract --out writes each archived original by content key, once; mbox messages byte-exact', () => {
     const out = path.join(dir, 'out');
     const r = cli(['extract', tree, '--out', out]);

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, lstatSync, mkdtempSync, openSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
@@ -38,6 +38,20 @@ describe('mailjournal CLI', () => {
     expect(lines[0].file).toBe(report);
     expect(lines[1].error.code).toBe('ENOENT');
     expect(r.stderr).toMatch(/no such file/);
+  });
+
+  test.skipIf(!existsSync('/dev/full'))('an output that cannot be written (a full disk) is one line and exit 1, not a stack trace', () => {
+    for (const args of [['extract', report], ['inspect', report]]) {
+      const full = openSync('/dev/full', 'w');
+      try {
+        const r = spawnSync(process.execPath, [CLI, ...args], { stdio: ['ignore', full, 'pipe'], encoding: 'latin1' });
+        expect(r.status, args[0]).toBe(1);
+        expect(r.stderr.trim(), args[0]).toMatch(/^mailjournal: .*ENOSPC/);
+        expect(r.stderr, args[0]).not.toMatch(/\n\s+at /);
+      } finally {
+        closeSync(full);
+      }
+    }
   });
 
   test('inspect --jsonl with standard input', () => {
@@ -107,6 +121,36 @@ describe('mailjournal CLI', () => {
     const irm = path.join(FIXTURES, 'exchange', 'irm-two-embedded-messages.eml');
     const renditions = JSON.parse(cli(['inspect', '--prefer-clear-text', irm]).stdout).renditions;
     expect(renditions.map((r: { archived: boolean }) => r.archived)).toEqual([false, true]);
+  });
+
+  test('bad option values are usage errors (exit 2) in one line that names the value, not the whole help', () => {
+    for (const [args, message] of [
+      [['inspect', '--jobs', '0', report], /--jobs takes a whole number of at least 1/],
+      [['inspect', '--internal-domain', '', report], /--internal-domain takes a domain name .*""/],
+      [['inspect', '--internal-domain', 'a b', report], /--internal-domain takes a domain name/],
+      [['fuzz', path.join(dir, 'no-such-dir'), '--seconds', '1'], /fuzz found no seed messages/],
+    ] as const) {
+      const r = cli([...args]);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr, args.join(' ')).toMatch(message);
+      expect(r.stderr, args.join(' ')).not.toMatch(/Usage:/);
+    }
+  });
+
+  test('-- ends the options: a file name that starts with a dash', () => {
+    const dashed = path.join(dir, '-report.eml');
+    writeFileSync(dashed, SAMPLE_REPORT);
+    const r = spawnSync(process.execPath, [CLI, 'extract', '--', '-report.eml'], { cwd: dir, encoding: 'latin1' });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe(SAMPLE_ARCHIVED);
+  });
+
+  test('extract -o into a missing directory or onto a directory names the output, not the input', () => {
+    for (const [out, code] of [[path.join(dir, 'no', 'such', 'x.eml'), 'ENOENT'], [dir, 'EISDIR']] as const) {
+      const r = cli(['extract', report, '-o', out]);
+      expect(r.code).toBe(1);
+      expect(r.stderr.trim()).toBe(`mailjournal: cannot write ${out}: ${code}`);
+    }
   });
 
   test('usage errors exit 2; --help exits 0; a missing file exits 1 with a clear message', () => {

@@ -113,7 +113,10 @@ describe('hostile input catalogue', () => {
       const small = block(25_000);
       const large = block(100_000);
       f(small);
-      const ratio = best(() => f(large)) / Math.max(best(() => f(small)), 1e-4);
+      // A busy machine stretches single samples (8.3x was seen once, linear code): the ratio is
+      // judged up to three times, the best counts.
+      let ratio = Infinity;
+      for (let attempt = 0; attempt < 3 && ratio >= 8; attempt++) ratio = Math.min(ratio, best(() => f(large)) / Math.max(best(() => f(small)), 1e-4));
       expect(ratio, name).toBeLessThan(8);
     }
   });
