@@ -289,4 +289,5 @@ export const LIMIT_WARNINGS: Partial<Record<WarningCode, keyof ResolvedOptions>>
   NESTING_LIMIT: 'maxNesting',
   RECIPIENT_LIMIT: 'maxRecipients',
   PART_LIMIT: 'maxParts',
+  LINE_LIMIT: 'maxLineBytes',
 };

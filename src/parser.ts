@@ -754,6 +754,11 @@ class MultipartReader extends PartsReader<EntityReader> implements BodySink {
   onPartStart(offset: number): void {
     this.part = new EntityReader(this.parser, this.depth + 1, offset);
   }
+
+  onLongDelimiterLine(): void {
+    const max = this.parser.options.maxLineBytes;
+    this.parser.warn('LINE_LIMIT', `a boundary line padded past maxLineBytes=${max} was read as body text, not as a delimiter`);
+  }
 }
 
 /**

@@ -206,6 +206,7 @@ export type WarningCode =
   | 'EMBEDDED_EMPTY'
   | 'RECIPIENT_LIMIT'
   | 'PART_LIMIT'
+  | 'LINE_LIMIT'
   | 'ORIGINAL_HEADER_LIMIT'
   | 'NESTING_LIMIT'
   | 'ORIGINAL_TNEF'

@@ -349,6 +349,27 @@ describe('an envelope part cut at maxEnvelopeBytes', () => {
   });
 });
 
+describe('maxLineBytes', () => {
+  const padded = (pad: number) =>
+    bytes(`X-MS-Journal-Report:\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n--B${' '.repeat(pad)}\r\nContent-Type: text/plain\r\n\r\nSender: a@x.com\r\nTo: b@x.com\r\n\r\n--B${' '.repeat(pad)}\r\nContent-Type: message/rfc822\r\n\r\nFrom: a@x.com\r\n\r\nbody\r\n--B--\r\n`);
+
+  test('a boundary line padded past it is body text, with a LINE_LIMIT warning, in every chunking', () => {
+    for (const how of ['whole', 'bytes', 3, 17] as const) {
+      const r = runAs(padded(20), how, { maxLineBytes: 10 }).report;
+      expect(r.warnings.map((w) => w.code), String(how)).toContain('LINE_LIMIT');
+      expect(r.output.content).toBe('unchanged');
+      // Within the limit the padding is allowed (RFC 2046 transport padding), without a warning.
+      const ok = runAs(padded(5), how, { maxLineBytes: 10 }).report;
+      expect(ok.warnings, String(how)).toEqual([]);
+      expect(ok.output.content).toBe('original');
+    }
+  });
+
+  test("with onLimit: 'throw' it is a LimitExceededError naming maxLineBytes", () => {
+    expect(() => runAs(padded(20), 'whole', { maxLineBytes: 10, onLimit: 'throw' })).toThrow(expect.objectContaining({ limit: 'maxLineBytes', value: 10 }));
+  });
+});
+
 describe('JournalParser', () => {
   test('write after end and double end are ParserStateError', () => {
     const p = new JournalParser();

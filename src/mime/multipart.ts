@@ -19,6 +19,11 @@ export interface MultipartHandler {
   onPartEnd(): void;
   /** Bytes before the first delimiter (optional; most callers ignore the preamble). */
   onPreamble?(bytes: Uint8Array): void;
+  /**
+   * A line that starts like a delimiter was taken for body text because its padding ran past
+   * maxLineBytes (optional; may be called more than once for one line).
+   */
+  onLongDelimiterLine?(): void;
 }
 
 /** What a multipart body hands each of its parts to. @internal */
@@ -266,7 +271,10 @@ export class MultipartScanner {
     // padding length decides "not a delimiter", never the buffer size, so chunking cannot matter.
     const limit = i + this.maxLineBytes;
     while (i < data.length && i <= limit && (data[i] === CharCode.Space || data[i] === CharCode.Tab || data[i] === CharCode.CR)) i++;
-    if (i > limit) return 'no';
+    if (i > limit) {
+      this.handler.onLongDelimiterLine?.();
+      return 'no';
+    }
     if (i >= data.length) return this.final ? { close, next: data.length } : 'more';
     if (data[i] === CharCode.LF) return { close, next: i + 1 };
     // "--B--x" and "--Bx" are not delimiters, as in RFC 2046 and Python's email package.
