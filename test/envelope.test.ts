@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { envelopeAddress, fieldLine, FIELD_LINE, parseEnvelope } from '../src/exchange/envelope.js';
+import { parseEnvelope2003 } from '../src/exchange/envelope-2003.js';
 import { addEnvelopeRecipients } from '../src/exchange/recipients.js';
 import type { EnvelopeRecipientLine } from '../src/exchange/envelope.js';
 import { RecipientList, VisibleTypes } from '../src/recipients.js';
@@ -193,5 +194,28 @@ describe('parseEnvelope: the one-RegExp path for plain recipient lines', () => {
       }),
       { numRuns: 3000 },
     );
+  });
+});
+
+describe('parseEnvelope2003: values wrapped over several lines', () => {
+  test('a Message-ID and an address cut inside their token are joined without a blank; a display name keeps it', () => {
+    const id = `<${'x'.repeat(70)}${'y'.repeat(70)}@mail.contoso.com>`;
+    const env = parseEnvelope2003(
+      [
+        'Sender: <SMTP:alice@contoso.com>',
+        `Message-ID: ${id.slice(0, 72)}`,
+        id.slice(72, 144),
+        id.slice(144),
+        'Recipients:',
+        '  <SMTP:bob@',
+        '  contoso.com>,',
+        '  Carol',
+        '  Jones <SMTP:carol@fabrikam.com>',
+        '',
+      ].join('\r\n'),
+    );
+    expect(env.messageId).toBe(id);
+    expect(env.recipients.map((r) => r.address)).toEqual(['bob@contoso.com', 'carol@fabrikam.com']);
+    expect(env.badEntries).toBe(0);
   });
 });

@@ -370,6 +370,34 @@ describe('maxLineBytes', () => {
   });
 });
 
+describe("onLimit: 'throw' and the limits judged when the report is built", () => {
+  const env = `Sender: alice@contoso.com\r\nTo: bob@contoso.com\r\n${Array.from({ length: 50 }, (_, i) => `Bcc: u${i}@contoso.com\r\n`).join('')}`;
+  const input = bytes(`X-MS-Journal-Report:\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n--B\r\nContent-Type: text/plain\r\n\r\n${env}\r\n--B\r\nContent-Type: message/rfc822\r\n\r\nFrom: alice@contoso.com\r\n\r\nbody\r\n--B--\r\n`);
+  const thrown = (options: object, how: 'whole' | 'bytes'): { limit: string; offset: number; atEnd: boolean } => {
+    const p = new JournalParser({ ...options, onLimit: 'throw' });
+    let atEnd = false;
+    try {
+      for (const c of chunk(input, how)) p.write(c);
+      atEnd = true;
+      p.end();
+    } catch (e) {
+      return { limit: (e as LimitExceededError).limit, offset: (e as LimitExceededError).offset, atEnd };
+    }
+    throw new Error('nothing thrown');
+  };
+
+  test('maxEnvelopeBytes and maxRecipients are thrown by end(), at the input length, in every chunking', () => {
+    for (const how of ['whole', 'bytes'] as const) {
+      expect(thrown({ maxEnvelopeBytes: 200 }, how)).toEqual({ limit: 'maxEnvelopeBytes', offset: input.length, atEnd: true });
+      expect(thrown({ maxRecipients: 5 }, how)).toEqual({ limit: 'maxRecipients', offset: input.length, atEnd: true });
+    }
+  });
+
+  test('with maxBufferedBytes crossed too, the error names maxBufferedBytes, in every chunking', () => {
+    for (const how of ['whole', 'bytes'] as const) expect(thrown({ maxBufferedBytes: 500, maxRecipients: 5 }, how).limit).toBe('maxBufferedBytes');
+  });
+});
+
 describe('JournalParser', () => {
   test('write after end and double end are ParserStateError', () => {
     const p = new JournalParser();

@@ -118,7 +118,11 @@ export function parseEnvelope2003(text: string): ParsedEnvelope & { badEntries: 
       continuations = mode === 'recipients' ? 0 : 1;
     } else {
       continuations++;
-      pending = `${pending} ${line.trim()}`;
+      // Exchange wraps at a fixed width, inside a token if need be: a Message-ID and an address
+      // within <…> have no blanks, so their pieces are joined as they are; elsewhere (a display
+      // name) the line break stood for a blank.
+      const inToken = mode === 'message-id' || pending.lastIndexOf('<') > pending.lastIndexOf('>');
+      pending = inToken ? `${pending}${line.trim()}` : `${pending} ${line.trim()}`;
       if (continuations > limitFor() || (mode === 'message-id' && pending.length > MAX_ID_CHARS)) {
         env.badEntries++;
         pending = undefined;
