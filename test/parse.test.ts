@@ -398,6 +398,26 @@ describe("onLimit: 'throw' and the limits judged when the report is built", () =
   });
 });
 
+describe('the message, not the wrapper (edge cases 28 and 53)', () => {
+  const report = (originalHeaders: string, envelopeId: string) =>
+    bytes(`From: MicrosoftExchange329e71ec88ae4615bbc36ab6ce41109e@contoso.com\nDate: Fri, 14 Jun 2024 09:00:30 +0000\nMessage-ID: <wrapper@contoso.com>\nX-MS-Journal-Report:\nContent-Type: multipart/mixed; boundary=B\n\n--B\nContent-Type: text/plain\n\nSender: a@contoso.com\n${envelopeId}To: b@contoso.com\n\n--B\nContent-Type: message/rfc822\n\nFrom: a@contoso.com\nTo: b@contoso.com\n${originalHeaders}\nbody\n--B--\n`);
+
+  test("the report's date is the original's Date, never the wrapper's", () => {
+    const r = runAs(report('Date: Thu, 13 Jun 2024 17:45:00 +0200\nMessage-ID: <m@contoso.com>\n', 'Message-Id: <m@contoso.com>\n'), 'whole').report;
+    expect(r.message.date).toBe('2024-06-13T15:45:00.000Z');
+    expect(r.message.messageId).toBe('<m@contoso.com>');
+  });
+
+  test('no Message-ID in the original nor in the envelope: no Message-ID key (never a shared placeholder), a content key all the same', () => {
+    const r = runAs(report('', ''), 'whole').report;
+    expect(r.message.messageId).toBeNull();
+    expect(r.message.date).toBeNull();
+    expect(r.dedup.messageIdKey).toBeNull();
+    expect(r.dedup.contentKey).toMatch(/^ck1:[0-9a-f]{64}$/);
+    expect(r.output.content).toBe('original');
+  });
+});
+
 describe('JournalParser', () => {
   test('write after end and double end are ParserStateError', () => {
     const p = new JournalParser();
