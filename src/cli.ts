@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, lstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, createReadStream, createWriteStream, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fuzz } from './fuzz.js';
 import { enumerate, looksLikeMbox, runBatch } from './batch/run.js';
@@ -186,11 +186,15 @@ function loadKnownMailboxes(args: Args): void {
 
 function open(file: string): NodeJS.ReadableStream | AsyncIterable<Uint8Array> {
   if (file === '-') return process.stdin;
-  // Fail early with a clear message rather than a stream error later.
-  const st = statSync(file);
-  if (st.isDirectory()) throw new Error(`${file} is a directory`);
+  // Opened now, synchronously: a missing or unreadable file fails here with a clear message, not
+  // later as a stream error (after extract has opened, and so truncated, its output).
+  const fd = openSync(file, 'r');
+  if (fstatSync(fd).isDirectory()) {
+    closeSync(fd);
+    throw new Error(`${file} is a directory`);
+  }
   // Large reads: the parser's cost per chunk is small, the syscall count is not.
-  return createReadStream(file, { highWaterMark: 1024 * 1024 });
+  return createReadStream(file, { fd, highWaterMark: 1024 * 1024 });
 }
 
 function describe(e: unknown): string {
@@ -323,16 +327,25 @@ async function extract(args: Args): Promise<number> {
   // Opened here, synchronously: a parse that fails at once must not race the stream's own
   // asynchronous open, which could create the temp file after its removal. A failure is the
   // output's (a missing directory, a directory given as OUT), and is named so.
+  // The input is opened first: an input that cannot be read must leave OUT untouched (a symlink
+  // or a device is written directly, so opening it would truncate it).
+  let input: AsyncIterable<Uint8Array>;
+  try {
+    input = open(file) as AsyncIterable<Uint8Array>;
+  } catch (e) {
+    process.stderr.write(`mailjournal: ${file}: ${describe(e)}\n`);
+    return 1;
+  }
   const written = temp ?? target;
   let fd: number | undefined;
   try {
     if (written !== undefined) fd = openSync(written, 'w');
   } catch (e) {
+    (input as unknown as { destroy?: () => void }).destroy?.();
     process.stderr.write(`mailjournal: cannot write ${target}: ${(e as NodeJS.ErrnoException).code ?? describe(e)}\n`);
     return 1;
   }
   try {
-    const input = open(file) as AsyncIterable<Uint8Array>;
     const out = fd === undefined ? process.stdout : createWriteStream(written!, { fd });
     const report = await parseJournal(input, { ...args.parse, output: out, endOutput: out !== process.stdout });
     if (temp !== undefined) renameSync(temp, target!);

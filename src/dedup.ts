@@ -381,6 +381,10 @@ class MultipartBody extends PartsReader<Entity> implements PartSink {
     this.preamble.update(bytes, true);
   }
 
+  onLongDelimiterLine(): void {
+    this.owner.lineLimited = true;
+  }
+
   onPartStart(): void {
     this.parts++;
     const owner = this.owner;
@@ -483,6 +487,8 @@ export class ContentHasher {
   /** Parts seen so far, and whether maxParts was reached (later parts were hashed raw). */
   parts = 0;
   partLimited = false;
+  /** A line that starts like a delimiter was read as content: its padding passed maxLineBytes. */
+  lineLimited = false;
 
   constructor(
     readonly maxHeaderBytes: number,

@@ -14,7 +14,7 @@ import { createTransferDecoder, normaliseTransferEncoding, type TransferDecoder 
 import { headerNdrSignal, isDeliveryStatusReport, isReadReceipt, parseDeliveryStatus } from './ndr.js';
 import { LIMIT_WARNINGS, resolveOptions, type ParseOptions, type ResolvedOptions } from './options.js';
 import { HeaderStripper } from './strip.js';
-import { buildReport, isProtectedMessage, type EmbeddedState, type EnvelopeCandidate, type NdrState } from './report.js';
+import { buildReport, isProtectedMessage, lineLimitMessage, type EmbeddedState, type EnvelopeCandidate, type NdrState } from './report.js';
 import type { JournalReport, JournalWarning, NdrAction, WarningCode } from './types.js';
 
 /** Options of {@link JournalParser}: the parse options plus where the archived bytes go. */
@@ -54,8 +54,9 @@ const HOLD_AS_IS = 4096;
  * What comes before the rpmsg media type when it is a part's Content-Type (folding allowed): the
  * field at the start of a line, so that the type quoted within a line of text (`> Content-Type:`,
  * `see Content-Type: …`) does not make a message protected.
+ * @internal
  */
-const RPMSG_CONTENT_TYPE = /\ncontent-type:[ \t]*(?:\r?\n[ \t]+)?$/i;
+export const RPMSG_CONTENT_TYPE = /\ncontent-type:[ \t]*(?:\r?\n[ \t]+)?$/i;
 
 /** Outlook/Exchange mark an IRM-protected message so; its attachment is named message.rpmsg. */
 function isProtectedHeader(block: HeaderBlock): boolean {
@@ -374,7 +375,7 @@ export class JournalParser {
 
   /** Whether a text part could still be the envelope part (see {@link chosenEnvelope}). */
   private seekingEnvelope(): boolean {
-    return this.envelope === undefined || (this.envelope.parsed.messageId === undefined && this.envelopeWithId === undefined);
+    return this.envelope === undefined || (!this.envelope.parsed.messageId && this.envelopeWithId === undefined);
   }
 
   private envelopeSink(ct: ContentType, cte: string): BodySink {
@@ -396,7 +397,7 @@ export class JournalParser {
         // Microsoft's parser takes the first text part that yields a Sender line (and, when the
         // original has no Message-ID, a Message-ID: see chosenEnvelope).
         if (this.envelope === undefined) this.envelope = candidate;
-        else if (parsed.messageId !== undefined) this.envelopeWithId = candidate;
+        else if (parsed.messageId) this.envelopeWithId = candidate;
       } else if (this.envelopeFallback === undefined && (parsed.recipients.length > 0 || parsed.messageId !== undefined)) {
         // Kept in case no part has a Sender line: a broken envelope still names recipients.
         this.envelopeFallback = candidate;
@@ -413,7 +414,8 @@ export class JournalParser {
   private chosenEnvelope(original: EmbeddedState | undefined): EnvelopeCandidate | undefined {
     const first = this.envelope;
     if (first === undefined) return this.envelopeFallback;
-    if (first.parsed.messageId !== undefined || this.envelopeWithId === undefined) return first;
+    // An empty `Message-Id:` line gives no Message-ID.
+    if (first.parsed.messageId || this.envelopeWithId === undefined) return first;
     return original?.stripper.block?.get('message-id')?.trim() ? first : this.envelopeWithId;
   }
 
@@ -732,6 +734,7 @@ export class JournalParser {
         ndr: this.ndr,
         topContentKey: this.topHasher?.end(),
         topHasherLimited: this.topHasher?.partLimited === true,
+        topHasherLineLimited: this.topHasher?.lineLimited === true,
         warn: (code, message) => this.warn(code, message),
         hasWarning: (code) => this.warnings.some((w) => w.code === code),
       },
@@ -756,8 +759,7 @@ class MultipartReader extends PartsReader<EntityReader> implements BodySink {
   }
 
   onLongDelimiterLine(): void {
-    const max = this.parser.options.maxLineBytes;
-    this.parser.warn('LINE_LIMIT', `a boundary line padded past maxLineBytes=${max} was read as body text, not as a delimiter`);
+    this.parser.warn('LINE_LIMIT', lineLimitMessage(this.parser.options.maxLineBytes));
   }
 }
 

@@ -15,7 +15,7 @@ import type { Envelope, JournalReport, MessageInfo, NdrAction, NdrSignal, Recipi
 
 /** An envelope part that was read, with how it was found. @internal */
 export interface EnvelopeCandidate {
-  parsed: ParsedEnvelope & { badEntries?: number };
+  parsed: ParsedEnvelope;
   part: Envelope['part'];
   truncated: boolean;
   /** The part's charset was known (else it was decoded as UTF-8/Latin-1: CHARSET_UNKNOWN). */
@@ -44,6 +44,15 @@ export interface EmbeddedState {
  */
 export function isProtectedMessage(e: EmbeddedState): boolean {
   return e.protectedHeader || (e.rpmsg.found && e.stripper.block?.contentType().type === 'multipart');
+}
+
+/**
+ * The LINE_LIMIT warning, one text for the parser's reading and the content key's (so that the
+ * two give one warning). The padding is too long for a delimiter line; whether the line would
+ * otherwise have been one is not looked at. @internal
+ */
+export function lineLimitMessage(max: number): string {
+  return `a line that starts like a MIME delimiter has more than maxLineBytes=${max} bytes of padding after the boundary; it was read as body text`;
 }
 
 /** What the pass learnt about an NDR. @internal */
@@ -84,6 +93,8 @@ export interface ParseState {
   topContentKey: string | undefined;
   /** That content key met maxParts. */
   topHasherLimited: boolean;
+  /** The top-level content key read a padded delimiter-like line as content (maxLineBytes). */
+  topHasherLineLimited: boolean;
   warn(code: WarningCode, message: string): void;
   hasWarning(code: WarningCode): boolean;
 }
@@ -100,6 +111,7 @@ function buildUnsorted(s: ParseState, warnings: JournalReport['warnings']): Jour
   if (s.topHasherLimited || s.embedded.some((e) => e.hasher?.partLimited)) {
     s.warn('PART_LIMIT', `a message has more than maxParts=${s.opts.maxParts} MIME parts; the content key hashed the rest as raw bytes`);
   }
+  if (s.topHasherLineLimited || s.embedded.some((e) => e.hasher?.lineLimited)) s.warn('LINE_LIMIT', lineLimitMessage(s.opts.maxLineBytes));
   for (const e of s.embedded) {
     if (e.decoder?.irregular) s.warn('TRANSFER_ENCODING_IRREGULAR', `an embedded message's ${e.transferEncoding} encoding had invalid bytes; they were skipped`);
   }

@@ -137,6 +137,19 @@ describe('mailjournal CLI', () => {
     }
   });
 
+  test('extract of an input that cannot be read leaves -o untouched, a symlink target included', () => {
+    const real = path.join(dir, 'kept.eml');
+    const link = path.join(dir, 'kept-link.eml');
+    writeFileSync(real, 'keep me\n');
+    symlinkSync(real, link);
+    for (const out of [real, link]) {
+      const r = cli(['extract', path.join(dir, 'no-such-input.eml'), '-o', out]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/no such file/);
+      expect(readFileSync(real, 'latin1')).toBe('keep me\n');
+    }
+  });
+
   test('-- ends the options: a file name that starts with a dash', () => {
     const dashed = path.join(dir, '-report.eml');
     writeFileSync(dashed, SAMPLE_REPORT);

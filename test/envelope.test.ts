@@ -68,13 +68,13 @@ describe('parseEnvelope', () => {
   });
 
   test('a recipient value that is no SMTP address is skipped and counted, as Microsoft rejects it', () => {
-    const bad = ['To:', 'Bcc:   ', 'To: not an address', 'Cc: bob@contoso.com garbage', 'Recipient: "unterminated <bob@contoso.com', 'To: <bob@contoso.com', 'To: bob', 'To: @contoso.com', 'To: bob@', 'To: a@b@contoso.com', 'To: bob@contoso.com, Expanded:', 'Recipient: bob@contoso.com, Forwarded: nobody'];
+    const bad = ['To:', 'Bcc:   ', 'To: not an address', 'Cc: bob@contoso.com garbage', 'Recipient: "unterminated <bob@contoso.com', 'To: <bob@contoso.com', 'To: bob', 'To: @contoso.com', 'To: bob@', 'To: a@b@contoso.com', 'To: bob@contoso.com, Expanded:', 'Recipient: bob@contoso.com, Forwarded: nobody', 'Recipient: bob@contoso.com,', 'To: bob;x@contoso.com', 'To: bob(x)@contoso.com', 'To: a:b@contoso.com', 'To: bob@con[toso].com'];
     for (const line of bad) {
       const env = parseEnvelope(`Sender: s@x\n${line}\nTo: ok@x\n`);
       expect(env.recipients.map((r) => r.address), line).toEqual(['ok@x']);
       expect(env.badEntries, line).toBe(1);
     }
-    const good = ['To: <>', 'To: "Bob Smith"@contoso.com', 'To: "Q, R" <q@contoso.com>', 'To: user@[192.0.2.1]', 'To: IMCEAEX-_O=ORG_OU=X_CN=BOB@contoso.com', 'To: jürgen@bücher.example'];
+    const good = ['To: <>', 'To: "Bob Smith"@contoso.com', 'To: "Q, R" <q@contoso.com>', 'To: user@[192.0.2.1]', 'To: IMCEAEX-_O=ORG_OU=X_CN=BOB@contoso.com', 'To: jürgen@bücher.example', 'To: user@[IPv6:2001:db8::1]', 'To: "a;b"@contoso.com'];
     for (const line of good) {
       const env = parseEnvelope(`Sender: s@x\n${line}\n`);
       expect(env.recipients, line).toHaveLength(1);
@@ -198,7 +198,7 @@ describe('parseEnvelope: the one-RegExp path for plain recipient lines', () => {
 });
 
 describe('parseEnvelope2003: values wrapped over several lines', () => {
-  test('a Message-ID and an address cut inside their token are joined without a blank; a display name keeps it', () => {
+  test('a Message-ID and an SMTP address cut inside their token are joined without a blank; a display name and an EX address keep it', () => {
     const id = `<${'x'.repeat(70)}${'y'.repeat(70)}@mail.contoso.com>`;
     const env = parseEnvelope2003(
       [
@@ -210,12 +210,15 @@ describe('parseEnvelope2003: values wrapped over several lines', () => {
         '  <SMTP:bob@',
         '  contoso.com>,',
         '  Carol',
-        '  Jones <SMTP:carol@fabrikam.com>',
+        '  Jones <SMTP:carol@fabrikam.com>,',
+        '  <EX:/O=CONTOSO/OU=FIRST ADMINISTRATIVE',
+        '  GROUP/CN=RECIPIENTS/CN=BOB>',
         '',
       ].join('\r\n'),
     );
     expect(env.messageId).toBe(id);
-    expect(env.recipients.map((r) => r.address)).toEqual(['bob@contoso.com', 'carol@fabrikam.com']);
+    // A native (EX) address has blanks of its own: wrapped at one, it keeps it.
+    expect(env.recipients.map((r) => r.address)).toEqual(['bob@contoso.com', 'carol@fabrikam.com', 'EX:/O=CONTOSO/OU=FIRST ADMINISTRATIVE GROUP/CN=RECIPIENTS/CN=BOB']);
     expect(env.badEntries).toBe(0);
   });
 });

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { expect, test } from 'vitest';
 import { MarkerScanner } from '../src/mime/marker.js';
+import { RPMSG_CONTENT_TYPE } from '../src/parser.js';
 import { bytes, chunk, text } from './helpers/run.js';
 
 test('MarkerScanner finds the marker exactly when the stream holds it, however it is chunked', () => {
@@ -18,7 +19,7 @@ test('MarkerScanner finds the marker exactly when the stream holds it, however i
 
 test('with a line prefix, an occurrence counts only after "Content-Type:" at a line start, however the stream is chunked', () => {
   const TYPE = 'application/x-microsoft-rpmsg-message';
-  const PREFIX = /\ncontent-type:[ \t]*(?:\r?\n[ \t]+)?$/i;
+  const PREFIX = RPMSG_CONTENT_TYPE;
   // Reference: every occurrence in the whole text, judged by the 64 characters before it (with a
   // line break in front when they reach the start of the text, which is a line start).
   const reference = (s: string): boolean => {
@@ -43,7 +44,7 @@ test('with a line prefix, an occurrence counts only after "Content-Type:" at a l
 test('the media type quoted within a line is not a part header; at a line start (or the stream start) it is', () => {
   const TYPE = 'application/x-microsoft-rpmsg-message';
   const found = (t: string): boolean => {
-    const s = new MarkerScanner(TYPE, /\ncontent-type:[ \t]*(?:\r?\n[ \t]+)?$/i);
+    const s = new MarkerScanner(TYPE, RPMSG_CONTENT_TYPE);
     s.write(bytes(t));
     return s.found;
   };

@@ -322,6 +322,20 @@ describe('choosing the envelope part among text parts with a Sender line', () =>
     expect(r.recipients.map((x) => `${x.type}:${x.address}`)).toEqual(['to:bob@contoso.com', 'bcc:dave@contoso.com']);
   });
 
+  test('CHARSET_UNKNOWN is about the part used, and an empty Message-Id line is no Message-ID', () => {
+    const bogusFirst = report.replace('Content-Type: text/plain; charset="us-ascii"\n\nTicket', 'Content-Type: text/plain; charset="x-bogus"\n\nTicket');
+    expect(bogusFirst).not.toBe(report);
+    const r1 = runAs(bytes(bogusFirst), 'whole').report;
+    expect(r1.envelope?.sender).toBe('alice@contoso.com');
+    expect(r1.warnings.map((w) => w.code)).toEqual(['MESSAGE_ID_MISSING']);
+    const bogusUsed = report.replace('Content-Type: text/plain; charset="us-ascii"\nContent-Transfer-Encoding: 7bit\n\nSender: alice', 'Content-Type: text/plain; charset="x-bogus"\nContent-Transfer-Encoding: 7bit\n\nSender: alice');
+    expect(bogusUsed).not.toBe(report);
+    expect(runAs(bytes(bogusUsed), 'whole').report.warnings.map((w) => w.code)).toEqual(['CHARSET_UNKNOWN', 'MESSAGE_ID_MISSING']);
+    const emptyId = report.replace('Sender: helpdesk@contoso.com\n', 'Sender: helpdesk@contoso.com\nMessage-Id:\n');
+    expect(emptyId).not.toBe(report);
+    expect(runAs(bytes(emptyId), 'whole').report.envelope?.sender).toBe('alice@contoso.com');
+  });
+
   test('the original has a Message-ID: the first part with a Sender line is the envelope part, as Microsoft takes it', () => {
     const withId = report.replace('Date: Tue, 18 Jun 2024 14:20:30 +0000\n', 'Date: Tue, 18 Jun 2024 14:20:30 +0000\nMessage-ID: <own@contoso.com>\n');
     expect(withId).not.toBe(report);
@@ -362,6 +376,17 @@ describe('maxLineBytes', () => {
       const ok = runAs(padded(5), how, { maxLineBytes: 10 }).report;
       expect(ok.warnings, String(how)).toEqual([]);
       expect(ok.output.content).toBe('original');
+    }
+  });
+
+  test('the content key too: a message whose own boundary line is padded past it warns, in a plain message and in an original', () => {
+    const message = `From: a@x.com\r\nTo: b@x.com\r\nContent-Type: multipart/mixed; boundary=P\r\n\r\n--P${' '.repeat(20)}\r\nContent-Type: text/plain\r\n\r\nhello\r\n--P--\r\n`;
+    const journal = `X-MS-Journal-Report:\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n--B\r\nContent-Type: text/plain\r\n\r\nSender: a@x.com\r\nTo: b@x.com\r\n\r\n--B\r\nContent-Type: message/rfc822\r\n\r\n${message}\r\n--B--\r\n`;
+    for (const input of [message, journal]) {
+      const limited = runAs(bytes(input), 'whole', { maxLineBytes: 10 }).report;
+      expect(limited.warnings.map((w) => w.code)).toContain('LINE_LIMIT');
+      expect(limited.dedup.contentKey).not.toBe(runAs(bytes(input), 'whole').report.dedup.contentKey);
+      expect(() => runAs(bytes(input), 'whole', { maxLineBytes: 10, onLimit: 'throw' })).toThrow(expect.objectContaining({ limit: 'maxLineBytes' }));
     }
   });
 

@@ -118,11 +118,11 @@ export function parseEnvelope2003(text: string): ParsedEnvelope & { badEntries: 
       continuations = mode === 'recipients' ? 0 : 1;
     } else {
       continuations++;
-      // Exchange wraps at a fixed width, inside a token if need be: a Message-ID and an address
-      // within <…> have no blanks, so their pieces are joined as they are; elsewhere (a display
-      // name) the line break stood for a blank.
-      const inToken = mode === 'message-id' || pending.lastIndexOf('<') > pending.lastIndexOf('>');
-      pending = inToken ? `${pending}${line.trim()}` : `${pending} ${line.trim()}`;
+      // Exchange wraps at a fixed width, inside a token if need be: a Message-ID and an SMTP
+      // address within <…> have no blanks, so their pieces are joined as they are. Elsewhere the
+      // line break stood for a blank: a display name, and the native types, whose values have
+      // blanks of their own (`EX:/O=CONTOSO/OU=FIRST ADMINISTRATIVE GROUP/…`).
+      pending = mode === 'message-id' || inSmtpAddress(pending) ? `${pending}${line.trim()}` : `${pending} ${line.trim()}`;
       if (continuations > limitFor() || (mode === 'message-id' && pending.length > MAX_ID_CHARS)) {
         env.badEntries++;
         pending = undefined;
@@ -139,4 +139,15 @@ export function parseEnvelope2003(text: string): ParsedEnvelope & { badEntries: 
     } else finish();
   }
   return env;
+}
+
+/**
+ * Whether `text` ends inside an unclosed `<…>` that holds an SMTP address: `<SMTP:` or no type
+ * (Citadel's `<addr>`), or too little of it yet to tell.
+ */
+function inSmtpAddress(text: string): boolean {
+  const open = text.lastIndexOf('<');
+  if (open <= text.lastIndexOf('>')) return false;
+  const type = /^<\s*([A-Za-z0-9]+):/.exec(text.slice(open, open + 40));
+  return type === null || type[1]!.toUpperCase() === 'SMTP';
 }

@@ -28,15 +28,19 @@ export interface ParsedEnvelope {
   duplicateFields: string[];
   /**
    * Recipient entries that could not be read and were skipped: a value that is no SMTP address
-   * (empty, blanks inside, no single @, an unclosed bracket), or an `Expanded:`/`Forwarded:` with
+   * (empty, blanks or specials inside, no single @, an unclosed bracket), or an `Expanded:`/`Forwarded:` with
    * no address after it. Microsoft's parser rejects such a line too.
    */
   badEntries?: number;
 }
 
+/** Characters an unquoted local part or a domain name cannot hold (RFC 5321 specials, blanks). */
+const NOT_IN_ADDRESS = /[\s<>"@,;:()[\]\\]/;
+
 /**
  * Whether a value read from a recipient line is an SMTP address: `local@domain` without blanks,
- * brackets or unquoted @ (a quoted local part may hold them), or '' for the null path `<>`.
+ * brackets, specials (`,;:()\`) or a second @ — a quoted local part may hold them, a domain may
+ * be a literal (`[192.0.2.1]`) — or '' for the null path `<>`.
  * @internal
  */
 export function isEnvelopeAddress(address: string): boolean {
@@ -45,15 +49,11 @@ export function isEnvelopeAddress(address: string): boolean {
   if (at <= 0 || at === address.length - 1) return false;
   const domain = address.slice(at + 1);
   const local = address.slice(0, at);
-  if (/[\s<>"@]/.test(domain)) return false;
-  return local.startsWith('"') ? /^"(?:[^"\\]|\\.)*"$/.test(local) : !/[\s<>"@]/.test(local);
+  // A domain name, or a literal ([192.0.2.1]); a local part plain, or quoted (which may hold
+  // blanks, @ and the specials).
+  if (!(NOT_IN_ADDRESS.test(domain) ? /^\[[^\s[\]\\]*\]$/.test(domain) : true)) return false;
+  return local.startsWith('"') ? /^"(?:[^"\\]|\\.)*"$/.test(local) : !NOT_IN_ADDRESS.test(local);
 }
-
-/** {@link isEnvelopeAddress} for the fast path's tokens (no blanks, quotes or brackets in them). */
-const hasOneInnerAt = (token: string): boolean => {
-  const at = token.indexOf('@');
-  return at > 0 && at < token.length - 1 && token.indexOf('@', at + 1) === -1;
-};
 
 // Maps, not object literals: a line named "Constructor:" must not find Object.prototype.constructor.
 const RECIPIENT_FIELDS = new Map<string, EnvelopeField>([
@@ -74,11 +74,12 @@ const SINGLE_FIELDS = new Map<string, 'sender' | 'onBehalfOf' | 'subject' | 'mes
 ]);
 
 /**
- * A recipient line made only of plain addresses (no blanks, quotes, brackets or commas in them),
+ * A recipient line made only of plain addresses (one @, and no blanks, quotes, brackets, commas or
+ * other characters an unquoted address cannot hold: anything else is left to the general path),
  * matched in place (sticky, at the line's start) up to its CRLF, LF or the end of the text: the
  * usual line costs no string of its own.
  */
-const SIMPLE_RECIPIENT_LINE = /(to|cc|bcc|recipient):[ \t]*([^\s,<>"]+)[ \t]*(?:,[ \t]*(expanded|forwarded)[ \t]*:[ \t]*([^\s,<>"]+)[ \t]*)?(?=\r?\n|$)/iy;
+const SIMPLE_RECIPIENT_LINE = /(to|cc|bcc|recipient):[ \t]*([^\s,<>"@;:()[\]\\]+@[^\s,<>"@;:()[\]\\]+)[ \t]*(?:,[ \t]*(expanded|forwarded)[ \t]*:[ \t]*([^\s,<>"@;:()[\]\\]+@[^\s,<>"@;:()[\]\\]+)[ \t]*)?(?=\r?\n|$)/iy;
 
 /**
  * The field a SIMPLE_RECIPIENT_LINE match names, told by its first letter (the pattern allows
@@ -167,8 +168,8 @@ export function parseEnvelope(text: string): ParsedEnvelope {
   for (let start = 0; start <= text.length; ) {
     SIMPLE_RECIPIENT_LINE.lastIndex = start;
     const simple = SIMPLE_RECIPIENT_LINE.exec(text);
-    // A token that is no address (`To: bob`) is left to the general path, which counts it as bad.
-    if (simple !== null && hasOneInnerAt(simple[2]!) && (simple[4] === undefined || hasOneInnerAt(simple[4]))) {
+    // A token that is no address (`To: bob`) does not match: the general path counts it as bad.
+    if (simple !== null) {
       // The match ends where its line break (CRLF or LF) or the text does.
       const end = SIMPLE_RECIPIENT_LINE.lastIndex;
       start = end + (text.charCodeAt(end) === 0x0d ? 2 : 1);
