@@ -117,6 +117,18 @@ describe('NDR rules: input kind × mode → action and archived bytes', () => {
     expect(runAs(input, 'whole', { maxNesting: 2, mode: 'mailbox' }).report.ndr?.action).toBe('archive-journal-report');
   });
 
+  test('a delivery-status report that is no failure (Action: delivered, delayed) is handled as one, its actions listed', () => {
+    for (const action of ['delivered', 'delayed']) {
+      const dsn = `From: MAILER-DAEMON@mx.example.net\r\nTo: a@example.org\r\nSubject: Delivery Status Notification\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=R\r\n\r\n--R\r\nContent-Type: text/plain\r\n\r\nYour message was ${action}.\r\n--R\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example.net\r\n\r\nFinal-Recipient: rfc822; b@example.net\r\nAction: ${action}\r\nStatus: ${action === 'delivered' ? '2.0.0' : '4.4.7'}\r\n\r\n--R--\r\n`;
+      const { report, output } = runAs(new TextEncoder().encode(dsn), 'whole');
+      expect(report.kind).toBe('ndr');
+      expect(report.ndr?.signal).toBe('delivery-status');
+      expect(report.ndr?.action).toBe('archive-unchanged');
+      expect(report.ndr?.deliveryStatus.map((d) => d.action)).toEqual([action]);
+      expect(text(output)).toBe(dsn);
+    }
+  });
+
   test('rejects a bad mode', () => {
     expect(() => runAs(read('read-receipt'), 'whole', { mode: 'both' as never })).toThrow(/mode/);
   });
