@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { closeSync, createReadStream, createWriteStream, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, createReadStream, createWriteStream, fstatSync, type ReadStream, lstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fuzz } from './fuzz.js';
 import { enumerate, looksLikeMbox, runBatch } from './batch/run.js';
@@ -220,6 +220,11 @@ function isBatch(args: Args): boolean {
   });
 }
 
+/** The JSON line of a file (or an mbox message, by index) that failed: `{ file, index?, error }`. */
+function printError(file: string, error: { code: string; message: string }, index?: number): void {
+  process.stdout.write(JSON.stringify({ file, ...(index ? { index } : {}), error }) + '\n');
+}
+
 async function batch(args: Args, printReports: boolean): Promise<number> {
   const { units, missing } = enumerate(args.files.filter((f) => f !== '-'));
   const tty = process.stderr.isTTY === true;
@@ -229,7 +234,7 @@ async function batch(args: Args, printReports: boolean): Promise<number> {
   const totals = { messages: 0, bytes: 0, errors: missing.length, duplicates: 0 };
   for (const m of missing) {
     process.stderr.write(`mailjournal: ${m}: no such file or directory\n`);
-    if (printReports) process.stdout.write(JSON.stringify({ file: m, error: { code: 'ENOENT', message: 'no such file or directory' } }) + '\n');
+    if (printReports) printError(m, { code: 'ENOENT', message: 'no such file or directory' });
   }
   const kinds = new Map<string, number>();
   const warnings = new Map<string, number>();
@@ -253,7 +258,7 @@ async function batch(args: Args, printReports: boolean): Promise<number> {
       if (item.error) {
         totals.errors++;
         process.stderr.write(`${tty ? '\n' : ''}mailjournal: ${where}: ${item.error.message.startsWith(item.error.code) ? item.error.message : `${item.error.code}: ${item.error.message}`}\n`);
-        if (printReports) process.stdout.write(JSON.stringify({ file: item.file, ...(item.index ? { index: item.index } : {}), error: item.error }) + '\n');
+        if (printReports) printError(item.file, item.error, item.index);
       } else {
         const r = item.report!;
         bump(kinds, `${r.kind}/${r.source}`);
@@ -296,7 +301,7 @@ async function inspect(args: Args): Promise<number> {
     } catch (e) {
       failed++;
       process.stderr.write(`mailjournal: ${file}: ${describe(e)}\n`);
-      if (lines) process.stdout.write(JSON.stringify({ file, error: { code: (e as { code?: string }).code ?? 'ERROR', message: describe(e) } }) + '\n');
+      if (lines) printError(file, { code: (e as { code?: string }).code ?? 'ERROR', message: describe(e) });
     }
   }
   return failed > 0 ? 1 : 0;
@@ -324,30 +329,30 @@ async function extract(args: Args): Promise<number> {
   // there before. Anything else (a symlink, a FIFO, a device) is written as it is: a rename would
   // replace it.
   const temp = target !== undefined && isFileOrAbsent(target) ? `${target}.tmp-${process.pid}` : undefined;
-  // Opened here, synchronously: a parse that fails at once must not race the stream's own
-  // asynchronous open, which could create the temp file after its removal. A failure is the
-  // output's (a missing directory, a directory given as OUT), and is named so.
   // The input is opened first: an input that cannot be read must leave OUT untouched (a symlink
   // or a device is written directly, so opening it would truncate it).
-  let input: AsyncIterable<Uint8Array>;
+  let input: ReturnType<typeof open>;
   try {
-    input = open(file) as AsyncIterable<Uint8Array>;
+    input = open(file);
   } catch (e) {
     process.stderr.write(`mailjournal: ${file}: ${describe(e)}\n`);
     return 1;
   }
+  // Then OUT, synchronously: a parse that fails at once must not race the stream's own
+  // asynchronous open, which could create the temp file after its removal. A failure is the
+  // output's (a missing directory, a directory given as OUT), and is named so.
   const written = temp ?? target;
   let fd: number | undefined;
   try {
     if (written !== undefined) fd = openSync(written, 'w');
   } catch (e) {
-    (input as unknown as { destroy?: () => void }).destroy?.();
+    if (input !== process.stdin) (input as ReadStream).destroy();
     process.stderr.write(`mailjournal: cannot write ${target}: ${(e as NodeJS.ErrnoException).code ?? describe(e)}\n`);
     return 1;
   }
   try {
     const out = fd === undefined ? process.stdout : createWriteStream(written!, { fd });
-    const report = await parseJournal(input, { ...args.parse, output: out, endOutput: out !== process.stdout });
+    const report = await parseJournal(input as AsyncIterable<Uint8Array>, { ...args.parse, output: out, endOutput: out !== process.stdout });
     if (temp !== undefined) renameSync(temp, target!);
     for (const w of report.warnings) process.stderr.write(`mailjournal: ${file}: warning ${w.code}: ${w.message}\n`);
     return 0;

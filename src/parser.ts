@@ -14,7 +14,7 @@ import { createTransferDecoder, normaliseTransferEncoding, type TransferDecoder 
 import { headerNdrSignal, isDeliveryStatusReport, isReadReceipt, parseDeliveryStatus } from './ndr.js';
 import { LIMIT_WARNINGS, resolveOptions, type ParseOptions, type ResolvedOptions } from './options.js';
 import { HeaderStripper } from './strip.js';
-import { buildReport, isProtectedMessage, lineLimitMessage, type EmbeddedState, type EnvelopeCandidate, type NdrState } from './report.js';
+import { buildReport, isProtectedMessage, lineLimitMessage, type EmbeddedState, type EnvelopeCandidate, type EnvelopeCandidates, type NdrState } from './report.js';
 import type { JournalReport, JournalWarning, NdrAction, WarningCode } from './types.js';
 
 /** Options of {@link JournalParser}: the parse options plus where the archived bytes go. */
@@ -106,13 +106,8 @@ export class JournalParser {
   private role: 'head' | 'message' | 'journal' | 'ndr' = 'head';
   private outer: HeaderBlock | undefined;
   private outerScanner: MultipartScanner | undefined;
-  private envelope: EnvelopeCandidate | undefined;
-  /**
-   * When the first part with a Sender line has no Message-ID: the first later one that has both.
-   * Microsoft's parser takes it instead when the original has no Message-ID of its own.
-   */
-  private envelopeWithId: EnvelopeCandidate | undefined;
-  private envelopeFallback: EnvelopeCandidate | undefined;
+  /** The text parts that may be the envelope part; the report chooses (see chooseEnvelope). */
+  private readonly envelopes: EnvelopeCandidates = {};
   private embedded: EmbeddedState[] = [];
   private extraMessages = 0;
   private tnef = false;
@@ -373,9 +368,10 @@ export class JournalParser {
     return new BufferedBody(createTransferDecoder(cte), max, done);
   }
 
-  /** Whether a text part could still be the envelope part (see {@link chosenEnvelope}). */
+  /** Whether a text part could still be the envelope part (see chooseEnvelope). */
   private seekingEnvelope(): boolean {
-    return this.envelope === undefined || (!this.envelope.parsed.messageId && this.envelopeWithId === undefined);
+    const { first, withId } = this.envelopes;
+    return first === undefined || (!first.parsed.messageId && withId === undefined);
   }
 
   private envelopeSink(ct: ContentType, cte: string): BodySink {
@@ -393,30 +389,17 @@ export class JournalParser {
         truncated,
         charsetKnown: known,
       };
+      const found = this.envelopes;
       if (parsed.sender !== undefined) {
         // Microsoft's parser takes the first text part that yields a Sender line (and, when the
-        // original has no Message-ID, a Message-ID: see chosenEnvelope).
-        if (this.envelope === undefined) this.envelope = candidate;
-        else if (parsed.messageId) this.envelopeWithId = candidate;
-      } else if (this.envelopeFallback === undefined && (parsed.recipients.length > 0 || parsed.messageId !== undefined)) {
+        // original has no Message-ID, a Message-ID: see chooseEnvelope).
+        if (found.first === undefined) found.first = candidate;
+        else if (parsed.messageId) found.withId = candidate;
+      } else if (found.fallback === undefined && (parsed.recipients.length > 0 || parsed.messageId !== undefined)) {
         // Kept in case no part has a Sender line: a broken envelope still names recipients.
-        this.envelopeFallback = candidate;
+        found.fallback = candidate;
       }
     });
-  }
-
-  /**
-   * The envelope part: the first text part with a Sender line; but when it has no Message-ID and
-   * neither has the original, the first later part with both, as Microsoft's parser chooses
-   * (it needs a Message-ID for the original from one or the other). Without any Sender line, the
-   * first part that names recipients or a Message-ID.
-   */
-  private chosenEnvelope(original: EmbeddedState | undefined): EnvelopeCandidate | undefined {
-    const first = this.envelope;
-    if (first === undefined) return this.envelopeFallback;
-    // An empty `Message-Id:` line gives no Message-ID.
-    if (first.parsed.messageId || this.envelopeWithId === undefined) return first;
-    return original?.stripper.block?.get('message-id')?.trim() ? first : this.envelopeWithId;
   }
 
   /**
@@ -714,27 +697,21 @@ export class JournalParser {
   // ---- report --------------------------------------------------------------------------------
 
   private buildReport(): JournalReport {
-    const selected = this.outMode === 'selected' ? this.selected : undefined;
-    const envelope = this.chosenEnvelope(this.embedded[selected ?? 0]);
-    if (envelope !== undefined && !envelope.charsetKnown) {
-      this.warn('CHARSET_UNKNOWN', `envelope part charset "${envelope.part.charset ?? ''}" is unknown; decoded as UTF-8/Latin-1`);
-    }
     return buildReport(
       {
         opts: this.opts,
         detection: this.detection,
         outer: this.outer,
         embedded: this.embedded,
-        selected,
+        selected: this.outMode === 'selected' ? this.selected : undefined,
         outputContent: this.outMode === 'selected' && this.role === 'journal' ? 'original' : 'unchanged',
-        envelope,
+        envelopes: this.envelopes,
         notMultipart: this.role === 'journal' && this.outerScanner === undefined,
         extraMessages: this.extraMessages,
         tnef: this.tnef,
         ndr: this.ndr,
         topContentKey: this.topHasher?.end(),
-        topHasherLimited: this.topHasher?.partLimited === true,
-        topHasherLineLimited: this.topHasher?.lineLimited === true,
+        topHasher: this.topHasher,
         warn: (code, message) => this.warn(code, message),
         hasWarning: (code) => this.warnings.some((w) => w.code === code),
       },

@@ -22,6 +22,28 @@ export interface EnvelopeCandidate {
   charsetKnown: boolean;
 }
 
+/** The text parts of a journal report that may be its envelope part. @internal */
+export interface EnvelopeCandidates {
+  /** The first with a Sender line. */
+  first?: EnvelopeCandidate;
+  /** When `first` has no Message-ID: the first later one with a Sender line and a Message-ID. */
+  withId?: EnvelopeCandidate;
+  /** Without any Sender line: the first that names recipients or a Message-ID. */
+  fallback?: EnvelopeCandidate;
+}
+
+/**
+ * The envelope part, as Microsoft's parser chooses it: the first text part with a Sender line;
+ * but when it has no Message-ID and neither has the original (`inner`), the first later part
+ * with both (it needs a Message-ID for the original from one or the other). An empty
+ * `Message-Id:` line gives no Message-ID.
+ */
+function chooseEnvelope(c: EnvelopeCandidates, inner: HeaderBlock | undefined): EnvelopeCandidate | undefined {
+  if (c.first === undefined) return c.fallback;
+  if (c.first.parsed.messageId || c.withId === undefined) return c.first;
+  return inner?.get('message-id')?.trim() ? c.first : c.withId;
+}
+
 /** One embedded message of a journal report as the pass saw it. @internal */
 export interface EmbeddedState {
   stripper: HeaderStripper;
@@ -83,7 +105,7 @@ export interface ParseState {
   selected: number | undefined;
   outputContent: 'original' | 'unchanged';
   /** The envelope part with a Sender line, else the best part without one. */
-  envelope: EnvelopeCandidate | undefined;
+  envelopes: EnvelopeCandidates;
   notMultipart: boolean;
   extraMessages: number;
   /** A TNEF (winmail.dat) part was seen at the first level. */
@@ -91,10 +113,8 @@ export interface ParseState {
   ndr: NdrState | undefined;
   /** Content key of a plain message or an NDR, when keys are on. */
   topContentKey: string | undefined;
-  /** That content key met maxParts. */
-  topHasherLimited: boolean;
-  /** The top-level content key read a padded delimiter-like line as content (maxLineBytes). */
-  topHasherLineLimited: boolean;
+  /** The hasher of that key (its limits are reported), undefined when keys are off. */
+  topHasher: ContentHasher | undefined;
   warn(code: WarningCode, message: string): void;
   hasWarning(code: WarningCode): boolean;
 }
@@ -108,10 +128,11 @@ export function buildReport(s: ParseState, warnings: JournalReport['warnings']):
 }
 
 function buildUnsorted(s: ParseState, warnings: JournalReport['warnings']): JournalReport {
-  if (s.topHasherLimited || s.embedded.some((e) => e.hasher?.partLimited)) {
+  const hashers = [s.topHasher, ...s.embedded.map((e) => e.hasher)];
+  if (hashers.some((h) => h?.partLimited)) {
     s.warn('PART_LIMIT', `a message has more than maxParts=${s.opts.maxParts} MIME parts; the content key hashed the rest as raw bytes`);
   }
-  if (s.topHasherLineLimited || s.embedded.some((e) => e.hasher?.lineLimited)) s.warn('LINE_LIMIT', lineLimitMessage(s.opts.maxLineBytes));
+  if (hashers.some((h) => h?.lineLimited)) s.warn('LINE_LIMIT', lineLimitMessage(s.opts.maxLineBytes));
   for (const e of s.embedded) {
     if (e.decoder?.irregular) s.warn('TRANSFER_ENCODING_IRREGULAR', `an embedded message's ${e.transferEncoding} encoding had invalid bytes; they were skipped`);
   }
@@ -235,11 +256,13 @@ function journalReport(s: ParseState, warnings: JournalReport['warnings']): Jour
 
   const list = new RecipientList(s.opts.maxRecipients);
   let envelope: Envelope | null = null;
-  if (s.envelope === undefined) {
+  const chosen = chooseEnvelope(s.envelopes, inner);
+  if (chosen === undefined) {
     defective = true;
     if (!s.notMultipart) s.warn('ENVELOPE_MISSING', 'no envelope part was found');
   } else {
-    const { parsed: p, part, truncated } = s.envelope;
+    if (!chosen.charsetKnown) s.warn('CHARSET_UNKNOWN', `envelope part charset "${chosen.part.charset ?? ''}" is unknown; decoded as UTF-8/Latin-1`);
+    const { parsed: p, part, truncated } = chosen;
     envelope = {
       sender: p.sender || null,
       onBehalfOf: p.onBehalfOf || null,

@@ -51,7 +51,7 @@ export function isEnvelopeAddress(address: string): boolean {
   const local = address.slice(0, at);
   // A domain name, or a literal ([192.0.2.1]); a local part plain, or quoted (which may hold
   // blanks, @ and the specials).
-  if (!(NOT_IN_ADDRESS.test(domain) ? /^\[[^\s[\]\\]*\]$/.test(domain) : true)) return false;
+  if (NOT_IN_ADDRESS.test(domain) && !/^\[[^\s[\]\\]*\]$/.test(domain)) return false;
   return local.startsWith('"') ? /^"(?:[^"\\]|\\.)*"$/.test(local) : !NOT_IN_ADDRESS.test(local);
 }
 
