@@ -2,7 +2,7 @@
 // the parent, it inherited their heap (the large report's chunks, mailparser's module graph), and
 // the 25,000-recipient size came out 2.2–2.5x the 12,500 one in four full runs of session 16
 // while the same code alone gave 1.9–2.0x (see bench/README.md, scenario 4).
-//   node --expose-gc bench/recipients-child.mjs ROUNDS COUNT...   → one JSON line
+//   node bench/recipients-child.mjs ROUNDS COUNT...   → one JSON line
 import { makeReport, reportBytes } from './corpus.mjs';
 
 const [roundsArg, ...countArgs] = process.argv.slice(2);
@@ -16,9 +16,14 @@ const problems = [];
 for (const c of cases) await parseJournal(c.bytes, { output: () => {} });
 // The sizes take turns within each round, so that a slow stretch of the machine falls on all of
 // them alike instead of on whichever size was running then (the ratios are the verdict).
+// No forced GC between runs (until session 19 there was a gc() before each): it emptied the young
+// generation, so that a 12,500-recipient parse (about 14 MB allocated) ran without a single
+// scavenge while 25,000 paid one and regrew the shrunk heap: 25,000 took 48-52 ms with the gc()
+// and 38 ms without, 12,500 22 ms either way, and the first ratio was 2.14-2.31x against
+// 1.72-1.90x (three children each, same build). Without it every size pays the collections its
+// own allocations cause, as it would in a process that parses one report after another.
 for (let i = 0; i < rounds; i++) {
   for (const c of cases) {
-    gc();
     const t = process.hrtime.bigint();
     const report = await parseJournal(c.bytes, { output: () => {} });
     c.seconds.push(Number(process.hrtime.bigint() - t) / 1e9);

@@ -389,7 +389,7 @@ await scenario('recipients', async () => {
   console.log(`\n[4] many envelope recipients: ${counts.join(' / ')} recipients, keys on, medians of ${rounds}, sizes interleaved, in a child process`);
   // In a fresh process (bench/recipients-child.mjs): run here, after the other scenarios, the
   // middle size paid for the heap they left behind.
-  const { out } = runChild('recipients-child', ['--expose-gc', path.join(here, 'recipients-child.mjs'), String(rounds), ...counts.map(String)]);
+  const { out } = runChild('recipients-child', [path.join(here, 'recipients-child.mjs'), String(rounds), ...counts.map(String)]);
   check('recipients-child: every report checked out', (out.problems ?? []).length === 0, (out.problems ?? []).join('; '));
   const rows = out.cases.map((c) => ({ recipients: c.recipients, bytes: c.bytes, ms: median(c.seconds) * 1000 }));
   table(
