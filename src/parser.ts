@@ -399,6 +399,7 @@ export class JournalParser {
         // Kept in case no part has a Sender line: a broken envelope still names recipients.
         found.fallback = candidate;
       }
+      if (truncated && parsed.sender === undefined) found.cut ??= candidate;
     });
   }
 

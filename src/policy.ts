@@ -176,6 +176,10 @@ export function assignMailboxes(report: JournalReport, policy: ArchivePolicy): A
   if (journal && envelopeUsable) {
     basis = 'envelope';
     add(report.envelope?.sender, 'sender');
+    // A defective report whose envelope gave no Sender line (none read, or none in it): the
+    // original's From stands in, as the header To/Cc already stand in for its recipients, so the
+    // sender's mailbox does not lose the message. `Sender: <>` is a sender: nothing stands in.
+    if (!report.envelope?.sender && !report.warnings.some((w) => w.code === 'ENVELOPE_NULL_SENDER')) add(report.message.from?.address, 'sender');
     add(report.envelope?.onBehalfOf, 'on-behalf-of');
     for (const r of report.recipients) add(r.address, 'recipient');
     if (policy.assignForwardedFrom) for (const r of report.recipients) for (const f of r.forwardedFrom) add(f, 'forwarded-from');

@@ -30,6 +30,11 @@ export interface EnvelopeCandidates {
   withId?: EnvelopeCandidate;
   /** Without any Sender line: the first that names recipients or a Message-ID. */
   fallback?: EnvelopeCandidate;
+  /**
+   * The first part cut at maxEnvelopeBytes without a Sender line in what fitted: its Sender (and
+   * any recipients after the cut) may lie beyond the limit.
+   */
+  cut?: EnvelopeCandidate;
 }
 
 /**
@@ -257,9 +262,17 @@ function journalReport(s: ParseState, warnings: JournalReport['warnings']): Jour
   const list = new RecipientList(s.opts.maxRecipients);
   let envelope: Envelope | null = null;
   const chosen = chooseEnvelope(s.envelopes, inner);
+  // No Sender line anywhere, but a part was cut at the limit: the envelope may be that part (an
+  // HTML one whose <head> fills the limit, say), so the limit is named rather than a missing
+  // envelope, and with onLimit 'throw' it throws, as a cut envelope does.
+  const cutUnread = s.envelopes.cut !== undefined && chosen?.parsed.sender === undefined && chosen?.truncated !== true;
+  if (cutUnread) {
+    defective = true;
+    s.warn('ENVELOPE_TRUNCATED', `a text part exceeds maxEnvelopeBytes=${s.opts.maxEnvelopeBytes} and names no Sender within it; the envelope may lie beyond the limit`);
+  }
   if (chosen === undefined) {
     defective = true;
-    if (!s.notMultipart) s.warn('ENVELOPE_MISSING', 'no envelope part was found');
+    if (!s.notMultipart && !cutUnread) s.warn('ENVELOPE_MISSING', 'no envelope part was found');
   } else {
     if (!chosen.charsetKnown) s.warn('CHARSET_UNKNOWN', `envelope part charset "${chosen.part.charset ?? ''}" is unknown; decoded as UTF-8/Latin-1`);
     const { parsed: p, part, truncated } = chosen;

@@ -361,6 +361,30 @@ describe('an envelope part cut at maxEnvelopeBytes', () => {
     const whole = runAs(input, 'whole', { maxEnvelopeBytes: head.length + last.length }).report;
     expect(whole.recipients.map((x) => x.address)).toEqual(['bob@fabrikam.com', 'eve@contoso.com.au']);
   });
+
+  test('a part whose Sender line lies past the cut names the limit, not a missing envelope, and throws with onLimit throw', () => {
+    // An HTML envelope whose <head> fills the limit: nothing of the envelope is within it.
+    const style = `<style>${'p{margin:0}\r\n'.repeat(200)}</style>`;
+    const input = bytes(`X-MS-Journal-Report:\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n--B\r\nContent-Type: text/html\r\n\r\n<html><head>${style}</head><body>Sender: alice@fabrikam.com<br>To: bob@fabrikam.com<br>Bcc: dave@fabrikam.com<br></body></html>\r\n--B\r\nContent-Type: message/rfc822\r\n\r\nFrom: alice@fabrikam.com\r\nTo: bob@fabrikam.com\r\nMessage-ID: <m@fabrikam.com>\r\n\r\nbody\r\n--B--\r\n`);
+    for (const how of ['whole', 'bytes', 7] as const) {
+      const r = runAs(input, how, { maxEnvelopeBytes: 1024 }).report;
+      expect(r.warnings.map((w) => w.code), String(how)).toEqual(['ENVELOPE_TRUNCATED']);
+      expect(r.defective).toBe(true);
+      // The step-down keeps the headers' recipients; the blind one was beyond the limit.
+      expect(r.recipients.map((x) => `${x.type}:${x.address}:${x.source}`)).toEqual(['to:bob@fabrikam.com:header']);
+      expect(() => runAs(input, how, { maxEnvelopeBytes: 1024, onLimit: 'throw' })).toThrow(LimitExceededError);
+    }
+    // Within the default limit the whole envelope is read, the blind recipient included.
+    const full = runAs(input, 'whole').report;
+    expect(full.warnings).toEqual([]);
+    expect(full.recipients.map((x) => `${x.type}:${x.address}`)).toEqual(['to:bob@fabrikam.com', 'bcc:dave@fabrikam.com']);
+  });
+
+  test('a cut part before a later part without a Sender line: both the limit and the missing Sender are named', () => {
+    const input = bytes(`X-MS-Journal-Report:\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n--B\r\nContent-Type: text/plain\r\n\r\n${'x'.repeat(300)}\r\nSender: alice@fabrikam.com\r\n\r\n--B\r\nContent-Type: text/plain\r\n\r\nTo: bob@fabrikam.com\r\n\r\n--B\r\nContent-Type: message/rfc822\r\n\r\nFrom: alice@fabrikam.com\r\nTo: bob@fabrikam.com\r\nMessage-ID: <m@fabrikam.com>\r\n\r\nbody\r\n--B--\r\n`);
+    const r = runAs(input, 'whole', { maxEnvelopeBytes: 100 }).report;
+    expect(r.warnings.map((w) => w.code)).toEqual(['ENVELOPE_NO_SENDER', 'ENVELOPE_TRUNCATED']);
+  });
 });
 
 describe('maxLineBytes', () => {

@@ -129,6 +129,25 @@ describe('assignMailboxes, review findings', () => {
     expect(a.mailboxes).not.toContain('dave@contoso.com');
   });
 
+  test("a defective report whose envelope gave no Sender line: the original's From is the sender", () => {
+    const wrap = (envelope: string) =>
+      bytes(`X-MS-Journal-Report:\nContent-Type: multipart/mixed; boundary=B\n\n--B\nContent-Type: text/plain\n\n${envelope}\n--B\nContent-Type: message/rfc822\n\nFrom: Alice <alice@contoso.com>\nTo: bob@contoso.com\nMessage-ID: <m@contoso.com>\n\nbody\n--B--\n`);
+    const policy = { internalDomains: ['contoso.com'] };
+    const noSender = runAs(wrap('To: bob@contoso.com\nBcc: dave@contoso.com\n'), 'whole').report;
+    expect(noSender.warnings.map((w) => w.code)).toContain('ENVELOPE_NO_SENDER');
+    expect(assignMailboxes(noSender, policy).mailboxes).toEqual(['alice@contoso.com', 'bob@contoso.com', 'dave@contoso.com']);
+    const missing = runAs(wrap('nothing an envelope would say\n'), 'whole').report;
+    expect(missing.warnings.map((w) => w.code)).toContain('ENVELOPE_MISSING');
+    const a = assignMailboxes(missing, policy);
+    expect(a.basis).toBe('envelope');
+    expect(a.participants.filter((p) => p.role === 'sender').map((p) => p.address)).toEqual(['alice@contoso.com']);
+    expect(a.mailboxes).toEqual(['alice@contoso.com', 'bob@contoso.com']);
+    // `Sender: <>` is the envelope's sender (the null reverse path): the From does not stand in.
+    const nullSender = runAs(wrap('Sender: <>\nTo: bob@contoso.com\n'), 'whole').report;
+    expect(nullSender.warnings.map((w) => w.code)).toContain('ENVELOPE_NULL_SENDER');
+    expect(assignMailboxes(nullSender, policy).mailboxes).toEqual(['bob@contoso.com']);
+  });
+
   test('a global RegExp in journalSenders gives the same answer every time', () => {
     const senders = [/^microsoftexchange/gi];
     const trust = [1, 2, 3, 4].map(() => report('bcc-expanded-dl', { journalSenders: senders }).trust);
