@@ -56,11 +56,12 @@ function common(values: (string | null)[]): { value: string | null; conflict: bo
  * mailbox copy; the gateway copy) into one recipient set: each recipient once, with the union of
  * its types and group expansions and, per copy, where it came from. Keys that disagree set
  * `conflict` (a reused Message-ID, or different messages); the recipients are merged anyway, so
- * the caller decides. Pure.
+ * the caller decides. A null key is left out of the comparison: it says nothing, so the merged key
+ * is null only when no input has one. Pure.
  *
  * @example
  * const merged = mergeReports([reportFromCloud, reportFromOnPrem]);
- * if (!merged.conflict) store(merged.contentKey, merged.recipients);
+ * if (!merged.conflict && merged.contentKey !== null) store(merged.contentKey, merged.recipients);
  */
 export function mergeReports(reports: readonly JournalReport[]): MergedReport {
   if (!Array.isArray(reports as unknown)) throw new TypeError('mailjournal: mergeReports takes an array of reports');

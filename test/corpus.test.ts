@@ -83,6 +83,17 @@ describe.skipIf(!present)('real Office 365 journal reports (../shared/corpus/ace
         expect(head).toContain(`Message-ID: ${want.messageId}`);
       });
 
+      test("journalSenders as the README's Trust tells: the system mailbox (folded Sender) or the journal-NDR address (Return-Path)", async () => {
+        const trust = async (journalSenders: (string | RegExp)[]) => (await parseJournal(input, { journalSenders })).trust;
+        expect(await trust([/^MicrosoftExchange[0-9a-f]{32}@[a-z]+\.onmicrosoft\.com$/i])).toBe('trusted');
+        expect(await trust([/^journal\.?ndr@[a-z]+\.onmicrosoft\.com$/i])).toBe('trusted');
+        // Exchange Online writes the original's sender into the wrapper's From: naming an
+        // ordinary sender would trust anyone who mails as them; the system mailbox of another
+        // domain does not match.
+        expect(await trust([/^MicrosoftExchange[0-9a-f]{32}@contoso\.com$/i])).toBe('untrusted');
+        expect(await trust(['someone@example.com'])).toBe('untrusted');
+      });
+
       test('chunking does not matter', () => {
         const whole = runAs(input, 'whole');
         for (const how of [1, 2, 3] as const) {

@@ -119,6 +119,35 @@ describe('dedup keys across copies of one message', () => {
   });
 });
 
+describe('a null content key (documented in the README: dedup, Dedup keys)', () => {
+  const pad = `X-Pad: ${'a'.repeat(2000)}\n`;
+  const cases: [string, string, string][] = [
+    ['ORIGINAL_MISSING', 'X-MS-Journal-Report:\nContent-Type: multipart/mixed; boundary=B\n\n--B\nContent-Type: text/plain\n\nSender: a@x.com\nTo: b@x.com\n\n--B--\n', 'journal-report'],
+    ['MIME_NOT_MULTIPART', 'X-MS-Journal-Report:\nContent-Type: text/plain\n\nSender: a@x.com\n', 'journal-report'],
+    ['ORIGINAL_HEADER_LIMIT', `X-MS-Journal-Report:\nContent-Type: multipart/mixed; boundary=B\n\n--B\nContent-Type: text/plain\n\nSender: a@x.com\nTo: b@x.com\n\n--B\nContent-Type: message/rfc822\n\nFrom: a@x.com\n${pad}Message-ID: <m@x.com>\n\nbody\n--B--\n`, 'journal-report'],
+    ['HEADER_LIMIT', `X-MS-Journal-Report:\n${pad}Content-Type: text/plain\n\nbody\n`, 'message'],
+  ];
+  test.each(cases)('%s: the whole input is archived and has no content key', (code, input, kind) => {
+    const r = runAs(bytes(input), 'whole', { maxHeaderBytes: 1000 }).report;
+    expect(r.warnings.map((w) => w.code)).toContain(code);
+    expect(r.kind).toBe(kind);
+    expect(r.output.content).toBe('unchanged');
+    expect(r.dedup.contentKey).toBeNull();
+  });
+
+  test('mergeReports leaves null keys out of the comparison: the merged key is null only when no input has one', () => {
+    const keyed = report('q2-journal-report');
+    const missing = runAs(bytes(cases[0]![1]), 'whole').report;
+    expect(missing.dedup.contentKey).toBeNull();
+    const mixed = mergeReports([keyed, missing]);
+    expect(mixed.contentKey).toBe(keyed.dedup.contentKey);
+    expect(mixed.conflicts).not.toContain('contentKey');
+    const none = mergeReports([missing, missing]);
+    expect(none.contentKey).toBeNull();
+    expect(none.conflict).toBe(false);
+  });
+});
+
 describe('content key text normalisation does not depend on chunking', () => {
   const msg = (body: string) => bytes(`From: a@x\r\nTo: b@x\r\nSubject: s\r\nContent-Type: text/plain\r\n\r\n${body}`);
   const key = (b: Uint8Array, how: 'whole' | 'bytes' | number) => runAs(b, how).report.dedup.contentKey;

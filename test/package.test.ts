@@ -1,4 +1,7 @@
 import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { ROOT } from './helpers/fixtures.js';
 
@@ -12,6 +15,24 @@ describe('package entry points', () => {
     const r = node(['-e', "const m=require('mailjournal');const n=require('mailjournal/node');const w=require('mailjournal/web');console.log(typeof m.parseJournal, typeof m.isJournalError, typeof n.JournalTransform, typeof w.createJournalStream)"]);
     expect(r.stderr).toBe('');
     expect(r.stdout.trim()).toBe('function function function function');
+  });
+
+  test('TypeScript finds the types of every entry point under node10, nodenext and bundler resolution', () => {
+    // node10 ignores "exports": the subpaths' types come from "typesVersions".
+    const dir = mkdtempSync(path.join(tmpdir(), 'mj-types-'));
+    try {
+      mkdirSync(path.join(dir, 'node_modules'));
+      symlinkSync(ROOT, path.join(dir, 'node_modules', 'mailjournal'), 'dir');
+      const source = "import { parseJournal, type JournalReport } from 'mailjournal';\nimport { JournalTransform } from 'mailjournal/node';\nimport { createJournalStream } from 'mailjournal/web';\nexport const used: [typeof parseJournal, typeof JournalTransform, typeof createJournalStream] = [parseJournal, JournalTransform, createJournalStream];\nexport type R = JournalReport['kind'];\n";
+      writeFileSync(path.join(dir, 'use.ts'), source);
+      for (const [module, resolution] of [['commonjs', 'node10'], ['nodenext', 'nodenext'], ['esnext', 'bundler']]) {
+        const r = spawnSync(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '--strict', '--skipLibCheck', '--types', 'node', '--typeRoots', path.join(ROOT, 'node_modules', '@types'), '--module', module!, '--moduleResolution', resolution!, 'use.ts'], { cwd: dir, encoding: 'utf8' });
+        expect(r.stdout + r.stderr, resolution).toBe('');
+        expect(r.status, resolution).toBe(0);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('ESM import of mailjournal, mailjournal/node and mailjournal/web', () => {
