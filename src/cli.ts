@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, createReadStream, createWriteStream, fstatSync, type ReadStream, lstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fuzz } from './fuzz.js';
-import { enumerate, looksLikeMbox, runBatch } from './batch/run.js';
+import { enumerate, looksLikeMbox, prepareOutDir, runBatch } from './batch/run.js';
 import { parseJournal } from './parse.js';
 import { isJournalError } from './errors.js';
 import type { JournalReport } from './types.js';
@@ -50,6 +50,7 @@ Assignment (inspect adds an "assignment" object when --internal-domain is given)
 Batch (directories, mbox files, Maildir folders, or --out/--jobs):
   --out DIR          write each archived original as DIR/<content key>.eml (a key already there
                      is counted as a duplicate, not written again); extract requires it
+  A file named *.eml is one message, even when it starts with a "From " line.
   --jobs N           process up to N files at once in worker threads (default 1)
   inspect prints one JSON line per message (with "file", and "index" inside an mbox); a progress
   line on a terminal and a summary on stderr; a failed message is reported and counted, the
@@ -236,6 +237,15 @@ async function batch(args: Args, printReports: boolean): Promise<number> {
     process.stderr.write(`mailjournal: ${m}: no such file or directory\n`);
     if (printReports) printError(m, { code: 'ENOENT', message: 'no such file or directory' });
   }
+  if (args.out !== undefined) {
+    // Once, before any message: an output that cannot be written is one line, exit 1.
+    try {
+      prepareOutDir(args.out);
+    } catch (e) {
+      process.stderr.write(`mailjournal: cannot write ${args.out}: ${(e as NodeJS.ErrnoException).code ?? describe(e)}\n`);
+      return 1;
+    }
+  }
   const kinds = new Map<string, number>();
   const warnings = new Map<string, number>();
   const seen = new Set<string>();
@@ -263,14 +273,20 @@ async function batch(args: Args, printReports: boolean): Promise<number> {
         const r = item.report!;
         bump(kinds, `${r.kind}/${r.source}`);
         for (const w of r.warnings) bump(warnings, w.code);
-        const key = r.dedup.contentKey;
-        if (key !== null) {
-          if (seen.has(key)) totals.duplicates++;
-          else seen.add(key);
+        if (args.out !== undefined) {
+          // What the store says: the file was there already (this run or an earlier one).
+          if (item.duplicate === true) totals.duplicates++;
+        } else {
+          const key = r.dedup.contentKey;
+          if (key !== null) {
+            if (seen.has(key)) totals.duplicates++;
+            else seen.add(key);
+          }
         }
         if (printReports) {
           const withPolicy = args.policy ? { ...r, assignment: assignMailboxes(r, args.policy) } : r;
-          process.stdout.write(JSON.stringify({ file: item.file, ...(item.index ? { index: item.index } : {}), ...(item.stored ? { stored: item.stored } : {}), ...withPolicy }) + '\n');
+          const stored = item.stored !== undefined ? { stored: item.stored, duplicate: item.duplicate === true } : {};
+          process.stdout.write(JSON.stringify({ file: item.file, ...(item.index ? { index: item.index } : {}), ...stored, ...withPolicy }) + '\n');
         }
       }
       progress();
@@ -281,7 +297,7 @@ async function batch(args: Args, printReports: boolean): Promise<number> {
   const secs = (Date.now() - started) / 1000;
   const list = (m: Map<string, number>) => [...m.entries()].sort().map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
   process.stderr.write(
-    `summary: ${totals.messages} messages, ${(totals.bytes / 1e6).toFixed(1)} MB in ${secs.toFixed(1)} s; ${totals.errors} failed; ${totals.duplicates} duplicates (same content key)\n` +
+    `summary: ${totals.messages} messages, ${(totals.bytes / 1e6).toFixed(1)} MB in ${secs.toFixed(1)} s; ${totals.errors} failed; ${totals.duplicates} duplicates (${args.out !== undefined ? `already in ${args.out}` : 'same content key'})\n` +
       `  kinds: ${list(kinds)}\n  warnings: ${list(warnings)}\n`,
   );
   return totals.errors > 0 ? 1 : 0;

@@ -140,6 +140,47 @@ describe('batch CLI over directories, mbox files and Maildir folders', () => {
   test('extract of a directory without --out is a usage error', () => {
     expect(cli(['extract', tree]).status).toBe(2);
   });
+
+  test('--out: stored and duplicate per message; the summary counts what the store had, this run or an earlier one', () => {
+    const out = path.join(dir, 'store-twice', 'nested');
+    const first = cli(['inspect', tree, '--out', out]);
+    const firstLines = lines(first.stdout) as { stored?: string; duplicate?: boolean; error?: unknown }[];
+    // The copy of the report and the NDR's original are duplicates of the report stored first.
+    expect(firstLines.filter((l) => l.duplicate === true)).toHaveLength(2);
+    expect(firstLines.filter((l) => !l.error).every((l) => typeof l.stored === 'string' && l.stored.endsWith('.eml') && typeof l.duplicate === 'boolean')).toBe(true);
+    expect(first.stderr).toMatch(/2 duplicates \(already in /);
+    const second = cli(['inspect', tree, '--out', out]);
+    expect((lines(second.stdout) as { duplicate?: boolean; error?: unknown }[]).filter((l) => !l.error).every((l) => l.duplicate === true)).toBe(true);
+    expect(second.stderr).toMatch(/summary: 8 messages, .* 1 failed; 7 duplicates \(already in /);
+  });
+
+  test('--out that cannot be made or written: one line naming it, exit 1, no message read', () => {
+    const file = path.join(dir, 'a-file');
+    writeFileSync(file, 'x');
+    for (const out of [path.join(file, 'store'), '/proc/mailjournal-no-such/store']) {
+      const r = spawnSync(process.execPath, [CLI, 'inspect', tree, '--out', out], { encoding: 'latin1', timeout: 20_000 });
+      expect(r.status, out).toBe(1);
+      expect(r.stdout).toBe('');
+      expect(r.stderr.trim().split('\n'), out).toEqual([expect.stringMatching(new RegExp(`^mailjournal: cannot write ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: E[A-Z]+$`))]);
+    }
+  });
+
+  test('a file named *.eml is one message even when it starts with a From line; mbox files are split', () => {
+    const single = path.join(dir, 'from-line.eml');
+    const body = `From MAILER-DAEMON@example.jp Thu Apr 29 16:51:04 2007\n${plain}`;
+    writeFileSync(single, body, 'latin1');
+    const viaStdin = spawnSync(process.execPath, [CLI, 'extract', '-'], { input: Buffer.from(body, 'latin1'), encoding: 'latin1' });
+    const extracted = cli(['extract', single]);
+    expect(extracted.status).toBe(0);
+    expect(extracted.stdout).toBe(viaStdin.stdout);
+    const inspected = lines(cli(['inspect', '--jsonl', single]).stdout);
+    expect(inspected).toHaveLength(1);
+    expect(inspected[0]!.index).toBeUndefined();
+    // The same bytes under another name are an mbox of one message, its From line framing.
+    const mbox = path.join(dir, 'from-line.mbox');
+    writeFileSync(mbox, body, 'latin1');
+    expect(lines(cli(['inspect', mbox]).stdout).map((l) => l.index)).toEqual([1]);
+  });
 });
 
 describe('mbox splitting, review findings', () => {

@@ -23,6 +23,8 @@ export interface BatchItem {
   error?: { code: string; message: string };
   /** Where the archived original was written (with `outDir`). */
   stored?: string;
+  /** With `outDir`: the store had that file already (from this run or an earlier one), so it was not written again. */
+  duplicate?: boolean;
 }
 
 const READ_BYTES = 1024 * 1024;
@@ -35,8 +37,15 @@ function isDirectory(p: string): boolean {
   }
 }
 
-/** Whether a file starts like an mbox ("From " line); false when it cannot be read. */
+/**
+ * A file named `*.eml` holds one message, even when it starts with a `From ` line (some clients
+ * save one before the headers): it is read whole, that line included, as standard input is.
+ */
+const SINGLE_MESSAGE_NAME = /\.eml$/i;
+
+/** Whether a file starts like an mbox ("From " line); false when it cannot be read, and for `*.eml`. */
 export function looksLikeMbox(file: string): boolean {
+  if (SINGLE_MESSAGE_NAME.test(file)) return false;
   let fd: number;
   try {
     fd = openSync(file, 'r');
@@ -109,6 +118,40 @@ export function enumerate(paths: string[]): { units: WorkUnit[]; missing: string
     else addFile(p);
   }
   return { units, missing };
+}
+
+/**
+ * `mkdir -p` one level at a time. Not Node's `mkdirSync(dir, { recursive: true })`: given a path
+ * under /proc it never returns (Node 20), and a CLI must fail, not hang, on a bad --out.
+ */
+export function makeDirectory(dir: string): void {
+  try {
+    mkdirSync(dir);
+    return;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' && isDirectory(dir)) return;
+    const parent = path.dirname(dir);
+    if (code !== 'ENOENT' || parent === dir) throw e;
+    makeDirectory(parent);
+  }
+  try {
+    mkdirSync(dir);
+  } catch (e) {
+    // Made meanwhile by another worker: fine.
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || !isDirectory(dir)) throw e;
+  }
+}
+
+/**
+ * Make the store directory and check that a file can be written in it, once, before a batch:
+ * otherwise every message would fail on its own with the same error. Throws the error to report.
+ */
+export function prepareOutDir(dir: string): void {
+  makeDirectory(dir);
+  const probe = path.join(dir, `.tmp-probe-${process.pid}-${Math.random().toString(36).slice(2)}`);
+  closeSync(openSync(probe, 'wx'));
+  unlinkSync(probe);
 }
 
 function describeError(e: unknown): { code: string; message: string } {
@@ -225,7 +268,7 @@ export async function processUnit(unit: WorkUnit, parse: ParseOptions, outDir: s
     failed = undefined;
     try {
       if (outDir !== undefined && !dirMade) {
-        mkdirSync(outDir, { recursive: true });
+        makeDirectory(outDir);
         dirMade = true;
       }
       store = outDir ? new StoreWriter(outDir) : undefined;
@@ -250,7 +293,8 @@ export async function processUnit(unit: WorkUnit, parse: ParseOptions, outDir: s
       done.report = parser!.end();
       if (store) {
         const { file, duplicate } = store.commit(done.report);
-        done.stored = duplicate ? `${file} (duplicate)` : file;
+        done.stored = file;
+        if (duplicate) done.duplicate = true;
       }
     } catch (e) {
       store?.abort();
@@ -264,7 +308,7 @@ export async function processUnit(unit: WorkUnit, parse: ParseOptions, outDir: s
     let head: Uint8Array | undefined = new Uint8Array(0);
     let sink: { write(b: Uint8Array): void; end(): void } | undefined;
     const decide = (): void => {
-      mbox = startsWithFromLine(head!);
+      mbox = !SINGLE_MESSAGE_NAME.test(unit.file) && startsWithFromLine(head!);
       if (mbox) {
         const splitter = new MboxSplitter({ onMessageStart: start, onMessageData: data, onMessageEnd: finish });
         sink = { write: (b) => splitter.write(b), end: () => splitter.end() };
