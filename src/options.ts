@@ -1,4 +1,5 @@
 import type { WarningCode } from './types.js';
+import { checkOptionName } from './internal/arguments.js';
 
 /** Default header names removed from the archived original (Mimecast's "Remove Journal Headers"). */
 export const DEFAULT_REMOVE_HEADERS: readonly string[] = ['X-MS-Exchange-Organization-BCC', 'X-MS-Exchange-CrossPremises-BCC'];
@@ -152,11 +153,15 @@ export function resolveOptions(options: ParseOptions = {}): ResolvedOptions {
   // are resolved in full each time. Each option is read once, and a new combination is resolved
   // from the values read: a getter is never read twice.
   const proto: unknown = Object.getPrototypeOf(options);
-  if (proto !== Object.prototype && proto !== null) return resolve(options);
+  if (proto !== Object.prototype && proto !== null) {
+    for (const name of Object.getOwnPropertyNames(options)) checkOptionName(name, OPTION_NAMES, 'option');
+    return resolve(options);
+  }
   let node: CacheNode | undefined = cacheRoot;
   let count = 0;
   // Own properties, enumerable or not: resolve() reads them all by name.
   for (const name of Object.getOwnPropertyNames(options)) {
+    checkOptionName(name, OPTION_NAMES, 'option');
     if (SINK_KEYS.has(name)) continue;
     const value: unknown = (options as Record<string, unknown>)[name];
     if (value === undefined) continue;
@@ -178,6 +183,29 @@ export function resolveOptions(options: ParseOptions = {}): ResolvedOptions {
 
 /** Keys that ride along in the options of parseJournal, JournalParser and the adapters. */
 const SINK_KEYS = new Set(['onOutput', 'output', 'endOutput']);
+
+/** Every option name an entry point takes: any other is a TypeError, never silently ignored. */
+const OPTION_NAMES: ReadonlySet<string> = new Set([
+  'removeHeaders',
+  'maxHeaderBytes',
+  'maxEnvelopeBytes',
+  'maxBufferedBytes',
+  'maxDepth',
+  'maxLineBytes',
+  'trusted',
+  'journalSenders',
+  'archiveAddresses',
+  'mode',
+  'preferClearText',
+  'maxNesting',
+  'dedupKeys',
+  'maxRecipients',
+  'maxParts',
+  'onLimit',
+  'onOutput',
+  'output',
+  'endOutput',
+] satisfies (keyof ParseOptions | 'onOutput' | 'output' | 'endOutput')[]);
 
 /**
  * Resolved scalar combinations, as a tree: one level per option, by name and then by value (Map

@@ -1,4 +1,4 @@
-import { reportArgument, stringArgument } from './internal/arguments.js';
+import { reportArgument, stringArgument, checkOptionName } from './internal/arguments.js';
 import type { JournalReport } from './types.js';
 
 /** An archive's rules for which mailboxes see a message and whether it is kept. */
@@ -112,8 +112,19 @@ function domainMatcher(domains: readonly string[]): (address: string) => boolean
   };
 }
 
+const POLICY_NAMES: ReadonlySet<string> = new Set([
+  'internalDomains',
+  'isKnownMailbox',
+  'foldPlusAddressing',
+  'journalNonInternal',
+  'journalUnknownInternal',
+  'assignForwardedFrom',
+  'requireTrustedJournal',
+] satisfies (keyof ArchivePolicy)[]);
+
 function validate(policy: ArchivePolicy): void {
   if (typeof policy !== 'object' || policy === null) throw new TypeError('mailjournal: policy must be an object');
+  for (const name of Object.keys(policy)) checkOptionName(name, POLICY_NAMES, 'policy field');
   if (!Array.isArray(policy.internalDomains) || policy.internalDomains.some((d) => typeof d !== 'string' || d.trim() === '')) {
     throw new TypeError('mailjournal: policy.internalDomains must be an array of domain names');
   }

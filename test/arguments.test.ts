@@ -90,3 +90,53 @@ describe('address spellings across the API (review findings)', () => {
     expect((await parseJournal(sample, { journalSenders: ['someone@else.example'] })).trust).toBe('untrusted');
   });
 });
+
+describe('option names that no entry point takes', () => {
+  test('parseJournal, JournalParser and both adapters refuse a misspelt option, naming the one meant', async () => {
+    const { JournalParser } = await import('../src/parser.js');
+    const { createJournalTransform } = await import('../src/adapters/node.js');
+    const { createJournalStream } = await import('../src/adapters/web.js');
+    // Without the check, `ouptut` was ignored and nothing was written anywhere.
+    await expect(parseJournal(SAMPLE_REPORT, { ouptut: () => {} } as never)).rejects.toThrow(new TypeError('mailjournal: unknown option "ouptut" (did you mean "output"?)'));
+    expect(() => new JournalParser({ dedupkeys: false } as never)).toThrow(/unknown option "dedupkeys" \(did you mean "dedupKeys"\?\)/);
+    expect(() => createJournalTransform({ highWaterMark: 16 } as never)).toThrow(/unknown option "highWaterMark"$/);
+    expect(() => createJournalStream({ maxHeaderByte: 10 } as never)).toThrow(/did you mean "maxHeaderBytes"/);
+    // A class instance's own fields are checked too.
+    class Options {
+      trusted = true;
+      maxdepth = 3;
+    }
+    await expect(parseJournal(SAMPLE_REPORT, new Options() as never)).rejects.toThrow(/unknown option "maxdepth" \(did you mean "maxDepth"\?\)/);
+  });
+
+  test('every documented option and the sink keys are accepted', async () => {
+    let written = 0;
+    const r = await parseJournal(SAMPLE_REPORT, {
+      output: (b) => void (written += b.length),
+      endOutput: true,
+      removeHeaders: ['X-MS-Exchange-Organization-BCC'],
+      maxHeaderBytes: 1 << 20,
+      maxEnvelopeBytes: 1 << 20,
+      maxBufferedBytes: 1 << 20,
+      maxDepth: 10,
+      maxLineBytes: 998,
+      trusted: true,
+      journalSenders: ['a@b.com'],
+      archiveAddresses: ['archive@b.com'],
+      mode: 'endpoint',
+      preferClearText: false,
+      maxNesting: 3,
+      dedupKeys: true,
+      maxRecipients: 100,
+      maxParts: 100,
+      onLimit: 'warn',
+    });
+    expect(r.kind).toBe('journal-report');
+    expect(written).toBeGreaterThan(0);
+  });
+
+  test('assignMailboxes refuses a misspelt policy field', () => {
+    const report = { recipients: [], warnings: [], message: {} } as never;
+    expect(() => assignMailboxes(report, { internalDomain: ['contoso.com'] } as never)).toThrow(new TypeError('mailjournal: unknown policy field "internalDomain" (did you mean "internalDomains"?)'));
+  });
+});
