@@ -1,5 +1,5 @@
 import { LimitExceededError } from './errors.js';
-import { concatAll } from './internal/bytes.js';
+import { CharCode, concatAll, latin1 } from './internal/bytes.js';
 import { HeaderCollector, type HeaderBlock } from './mime/header-block.js';
 import { bytesArgument } from './internal/arguments.js';
 import { limit, removeHeaderSet } from './options.js';
@@ -17,6 +17,11 @@ export class HeaderStripper {
   readonly removed: string[] = [];
   /** The header block once complete. */
   block: HeaderBlock | undefined;
+  /**
+   * A field to remove that could not be, since the block breaks its lines with bare CRs (which
+   * RFC 5322 forbids, and which this parser does not take for line breaks): its name, as written.
+   */
+  behindBareCr: string | undefined;
 
   constructor(
     private readonly names: ReadonlySet<string>,
@@ -72,7 +77,25 @@ export class HeaderStripper {
       }
     }
     if (raw.length > runStart) this.output(raw.subarray(runStart));
+    this.behindBareCr = fieldBehindBareCr(raw, this.names);
   }
+}
+
+/**
+ * A field of `names` that starts right after a bare CR in the block, as written; undefined when
+ * there is none. The block's first CR decides whether to look: a CRLF or LF block (the first CR
+ * ends a CRLF, or there is none) costs one native search, and only a block that uses bare CRs is
+ * read as text.
+ */
+function fieldBehindBareCr(raw: Uint8Array, names: ReadonlySet<string>): string | undefined {
+  const cr = raw.indexOf(CharCode.CR);
+  if (cr === -1 || raw[cr + 1] === CharCode.LF || names.size === 0) return undefined;
+  const text = latin1(raw);
+  const at = /\r([!-9;-~]+)[ \t]*:/g;
+  for (let m = at.exec(text); m !== null; m = at.exec(text)) {
+    if (names.has(m[1]!.toLowerCase())) return m[1];
+  }
+  return undefined;
 }
 
 /**

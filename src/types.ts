@@ -208,6 +208,7 @@ export type WarningCode =
   | 'PART_LIMIT'
   | 'LINE_LIMIT'
   | 'ORIGINAL_HEADER_LIMIT'
+  | 'HEADER_NOT_REMOVED'
   | 'NESTING_LIMIT'
   | 'ORIGINAL_TNEF'
   | 'NO_CLEAR_TEXT'

@@ -562,3 +562,30 @@ describe('JournalParser', () => {
     expect(isJournalError(null)).toBe(false);
   });
 });
+
+describe('an original whose header lines end in bare CRs', () => {
+  const original = 'From: a@fabrikam.com\rTo: b@fabrikam.com\rX-MS-Exchange-Organization-BCC: dave@fabrikam.com\rSubject: hi\r\rbody\r';
+  const input = bytes(`X-MS-Journal-Report:\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n--B\r\nContent-Type: text/plain\r\n\r\nSender: a@fabrikam.com\r\nTo: b@fabrikam.com\r\nBcc: dave@fabrikam.com\r\n\r\n--B\r\nContent-Type: message/rfc822\r\n\r\n${original}\r\n--B--\r\n`);
+
+  test('the BCC field it keeps is named in a HEADER_NOT_REMOVED warning, in every chunking; the output is the original as it came', () => {
+    for (const how of ['whole', 'bytes', 5] as const) {
+      const { report, output } = runAs(input, how);
+      expect(report.warnings.map((w) => w.code), String(how)).toEqual(['HEADER_NOT_REMOVED']);
+      expect(report.warnings[0]!.message).toContain('X-MS-Exchange-Organization-BCC');
+      expect(report.message.removedHeaders).toEqual([]);
+      expect(text(output)).toBe(original);
+    }
+  });
+
+  test('CRLF and LF originals, and a bare CR inside a value, give no such warning', () => {
+    for (const eol of ['\r\n', '\n']) {
+      const r = runAs(bytes(text(input).replace(original, original.replace(/\r/g, eol))), 'whole').report;
+      expect(r.warnings, JSON.stringify(eol)).toEqual([]);
+      expect(r.message.removedHeaders).toEqual(['X-MS-Exchange-Organization-BCC']);
+    }
+    const strayCr = text(input).replace(original, 'From: a@fabrikam.com\nSubject: one\rtwo\nX-MS-Exchange-Organization-BCC: dave@fabrikam.com\n\nbody\n');
+    const r = runAs(bytes(strayCr), 'whole').report;
+    expect(r.warnings).toEqual([]);
+    expect(r.message.removedHeaders).toEqual(['X-MS-Exchange-Organization-BCC']);
+  });
+});
