@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { closeSync, createReadStream, createWriteStream, fstatSync, type ReadStream, lstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, createReadStream, createWriteStream, existsSync, fstatSync, type ReadStream, lstatSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fuzz } from './fuzz.js';
-import { enumerate, looksLikeMbox, prepareOutDir, runBatch } from './batch/run.js';
+import { checkInput, fuzz, SEED_BYTES_PER_INPUT } from './fuzz.js';
+import { enumerate, looksLikeMbox, makeDirectory, prepareOutDir, runBatch } from './batch/run.js';
 import { parseJournal } from './parse.js';
 import { isJournalError } from './errors.js';
 import type { JournalReport } from './types.js';
@@ -17,6 +17,7 @@ const USAGE = `Usage:
                                           files and Maildir folders; every message is processed
   mailjournal fuzz DIR... [--seconds N] [--seed N] [--out DIR]
                                           fuzz the parser with mutations of your own mail
+  mailjournal fuzz --replay FILE...       check failures a fuzz run wrote, again
   mailjournal --help | --version
 
 FILE may be "-" for standard input.
@@ -58,10 +59,15 @@ Batch (directories, mbox files, Maildir folders, or --out/--jobs):
 
 Fuzzing:
   --seconds N        how long to run (default 60)
-  --seed N           PRNG seed; the same seed gives the same inputs (default: time-based)
+  --seed N           PRNG seed, 0 to 4294967295; the same seed gives the same inputs
+                     (default: time-based)
   --out DIR          where failing inputs are written, minimised (default ./mailjournal-fuzz)
-  Seeds are every file under each DIR (golden .json files and .archived.eml are skipped). Each
-  failure is written as DIR/<hash>.eml and printed with a one-line reason.
+  --replay           run the given failure files again (with the options and chunking saved
+                     beside each), printing PASS or FAIL
+  Seeds are the files under each DIR as a batch reads them (names starting with a dot, .json,
+  .md, .txt and .archived.eml skipped); only the first 1 MiB of each is used. Each failure is
+  written as DIR/<hash>.eml with DIR/<hash>.replay.json, and printed with a one-line reason.
+  The parse options given (--remove-header, --trusted ...) apply to every run.
 
 Exit status: 0 when every file was parsed (fuzz: no failure), 1 when any failed, 2 on a usage
 error.
@@ -80,6 +86,8 @@ interface Args {
   knownMailboxes: string | undefined;
   seconds: number;
   seed: number | undefined;
+  /** fuzz --replay: check written failures again instead of fuzzing. */
+  replay: boolean;
   out: string | undefined;
   jobs: number | undefined;
 }
@@ -104,7 +112,7 @@ function addressOrPattern(value: string): string | RegExp {
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { command: '', files: [], jsonl: false, output: undefined, removeHeaders: undefined, parse: {}, policy: undefined, knownMailboxes: undefined, seconds: 60, seed: undefined, out: undefined, jobs: undefined };
+  const args: Args = { command: '', files: [], jsonl: false, output: undefined, removeHeaders: undefined, parse: {}, policy: undefined, knownMailboxes: undefined, seconds: 60, seed: undefined, replay: false, out: undefined, jobs: undefined };
   const number = (v: string, a: string): number => {
     if (!/^\d+$/.test(v)) throw new UsageError(`${a} takes a whole number, not ${v}`);
     return Number(v);
@@ -131,7 +139,12 @@ function parseArgs(argv: string[]): Args {
     if (a === '--jsonl') args.jsonl = true;
     else if (a === '--trusted') args.parse.trusted = true;
     else if (a === '--seconds') args.seconds = number(value(++i, a), a);
-    else if (a === '--seed') args.seed = number(value(++i, a), a);
+    else if (a === '--seed') {
+      args.seed = number(value(++i, a), a);
+      // The PRNG takes 32 bits: a larger seed would silently stand for another.
+      if (args.seed > 0xffffffff) throw new UsageError(`--seed takes a whole number up to ${0xffffffff}`);
+    }
+    else if (a === '--replay') args.replay = true;
     else if (a === '--out') args.out = value(++i, a);
     else if (a === '--jobs') {
       args.jobs = number(value(++i, a), a);
@@ -226,6 +239,18 @@ function printError(file: string, error: { code: string; message: string }, inde
   process.stdout.write(JSON.stringify({ file, ...(index ? { index } : {}), error }) + '\n');
 }
 
+/** Make and try `--out DIR` (when given); false after one line on stderr naming it. */
+function outDirUsable(dir: string | undefined): boolean {
+  if (dir === undefined) return true;
+  try {
+    prepareOutDir(dir);
+    return true;
+  } catch (e) {
+    process.stderr.write(`mailjournal: cannot write ${dir}: ${(e as NodeJS.ErrnoException).code ?? describe(e)}\n`);
+    return false;
+  }
+}
+
 async function batch(args: Args, printReports: boolean): Promise<number> {
   const { units, missing } = enumerate(args.files.filter((f) => f !== '-'));
   const tty = process.stderr.isTTY === true;
@@ -237,15 +262,8 @@ async function batch(args: Args, printReports: boolean): Promise<number> {
     process.stderr.write(`mailjournal: ${m}: no such file or directory\n`);
     if (printReports) printError(m, { code: 'ENOENT', message: 'no such file or directory' });
   }
-  if (args.out !== undefined) {
-    // Once, before any message: an output that cannot be written is one line, exit 1.
-    try {
-      prepareOutDir(args.out);
-    } catch (e) {
-      process.stderr.write(`mailjournal: cannot write ${args.out}: ${(e as NodeJS.ErrnoException).code ?? describe(e)}\n`);
-      return 1;
-    }
-  }
+  // Once, before any message: an output that cannot be written is one line, exit 1.
+  if (!outDirUsable(args.out)) return 1;
   const kinds = new Map<string, number>();
   const warnings = new Map<string, number>();
   const seen = new Set<string>();
@@ -388,20 +406,71 @@ function seedFiles(paths: string[]): { files: string[]; missing: string[] } {
   return { files: units.map((u) => u.file).filter((f) => !/\.actual\./.test(path.basename(f))), missing };
 }
 
+/** The largest input the fuzzer tries, and how much of each seed file it reads. */
+const FUZZ_MAX_BYTES = 256 * 1024;
+const SEED_BYTES = SEED_BYTES_PER_INPUT * FUZZ_MAX_BYTES;
+
+/** The first `max` bytes of a file, without reading the rest (a seed may be a 150 MB message). */
+function readHead(file: string, max: number): { bytes: Uint8Array; cut: boolean } {
+  const fd = openSync(file, 'r');
+  try {
+    const buf = new Uint8Array(max + 1);
+    let n = 0;
+    for (let got = 1; got > 0 && n < buf.length; n += got) got = readSync(fd, buf, n, buf.length - n, null);
+    return { bytes: buf.subarray(0, Math.min(n, max)), cut: n > max };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The `.replay.json` beside a failure's `.eml`: what `fuzz --replay` needs to run it again. */
+const replayFile = (eml: string): string => eml.replace(/\.eml$/, '') + '.replay.json';
+
+/** `fuzz --replay FILE...`: check each written failure again, with its options and chunking. */
+function replayFailures(args: Args): number {
+  if (args.files.length === 0) throw new UsageError('fuzz --replay needs the .eml files a fuzz run wrote');
+  let failing = 0;
+  for (const file of args.files) {
+    let input: Uint8Array;
+    let saved: { options?: ParseOptions; cuts?: number[] } = {};
+    try {
+      input = new Uint8Array(readFileSync(file));
+      if (existsSync(replayFile(file))) saved = JSON.parse(readFileSync(replayFile(file), 'utf8')) as typeof saved;
+    } catch (e) {
+      failing++;
+      process.stderr.write(`mailjournal: fuzz: ${file}: ${describe(e)}\n`);
+      continue;
+    }
+    const options = { ...args.parse, ...saved.options };
+    const reason = checkInput(input, saved.cuts ?? [], options);
+    if (reason !== undefined) failing++;
+    process.stdout.write(`${reason === undefined ? 'PASS' : 'FAIL'} ${file}${reason === undefined ? '' : `: ${reason}`}\n`);
+  }
+  return failing > 0 ? 1 : 0;
+}
+
 async function runFuzz(args: Args): Promise<number> {
+  if (args.replay) return replayFailures(args);
   if (args.files.length === 0) throw new UsageError('fuzz needs at least one DIR of seed messages');
   const { files, missing } = seedFiles(args.files);
   for (const m of missing) process.stderr.write(`mailjournal: fuzz: ${m} does not exist, skipped\n`);
   // A seed that cannot be read (a dangling link, no permission) is skipped, as a missing one is.
   const seeds: Uint8Array[] = [];
+  let cut = 0;
   for (const f of files) {
     try {
-      seeds.push(new Uint8Array(readFileSync(f)));
+      const head = readHead(f, SEED_BYTES);
+      seeds.push(head.bytes);
+      if (head.cut) cut++;
     } catch (e) {
       process.stderr.write(`mailjournal: fuzz: ${f}: ${describe(e)}, skipped\n`);
     }
   }
   if (seeds.length === 0) throw new UsageError(`fuzz found no seed messages in ${args.files.join(', ')}`);
+  if (cut > 0) process.stderr.write(`mailjournal: fuzz: ${cut} seed file(s) larger than ${SEED_BYTES / 1048576} MiB: only their first ${SEED_BYTES / 1048576} MiB are used\n`);
+  const dir = args.out ?? 'mailjournal-fuzz';
+  // Checked before the run: a failure found after minutes must have somewhere to go.
+  if (!outDirUsable(args.out)) return 1;
   const seed = args.seed ?? Date.now() % 1_000_000_000;
   process.stderr.write(`mailjournal: fuzzing for ${args.seconds}s with seed ${seed} from ${seeds.length} seed file(s)\n`);
   const tty = process.stderr.isTTY === true;
@@ -409,18 +478,26 @@ async function runFuzz(args: Args): Promise<number> {
     seeds,
     seconds: args.seconds,
     seed,
+    maxBytes: FUZZ_MAX_BYTES,
     parseOptions: args.parse,
     onProgress: (n, f) => {
       if (tty) process.stderr.write(`\r${n} inputs, ${f} failure(s)`);
     },
     onFailure: (failure) => {
-      const dir = args.out ?? 'mailjournal-fuzz';
-      mkdirSync(dir, { recursive: true });
       const name = createHash('sha256').update(failure.input).digest('hex').slice(0, 16);
       const file = path.join(dir, `${name}.eml`);
-      writeFileSync(file, failure.input);
       const opts = Object.keys(failure.options).length > 0 ? ` (with options ${JSON.stringify(failure.options)})` : '';
-      process.stdout.write(`FAIL ${file}: ${failure.reason}${opts}\n`);
+      let unwritten = '';
+      try {
+        makeDirectory(dir);
+        writeFileSync(file, failure.input);
+        // Everything a replay needs: every option of the run and the chunking that failed.
+        writeFileSync(replayFile(file), JSON.stringify({ reason: failure.reason, options: { ...args.parse, ...failure.options }, cuts: failure.cuts }, null, 2) + '\n');
+      } catch (e) {
+        // The failure is still printed and counted; only its input is missing.
+        unwritten = ` [input not written: ${(e as NodeJS.ErrnoException).code ?? describe(e)}]`;
+      }
+      process.stdout.write(`FAIL ${file}: ${failure.reason}${opts}${unwritten}\n`);
     },
   });
   if (tty) process.stderr.write('\n');

@@ -19,7 +19,15 @@ export interface FuzzFailure {
   input: Uint8Array;
   /** The options it fails with, beyond the caller's (a tiny-limit or mode variant); `{}` for none. */
   options: ParseOptions;
+  /** Where the chunked run cut the input (for a replay with {@link checkInput}). */
+  cuts: number[];
 }
+
+/**
+ * Seeds are cut to this many times the largest input tried: a mutation keeps at most that much
+ * of its input's start, and a 150 MB seed copied by every mutation exhausted the heap.
+ */
+export const SEED_BYTES_PER_INPUT = 4;
 
 /** Failures kept per kind of reason (digits ignored): one frequent failure must not hide the next. */
 const FAILURES_PER_REASON = 3;
@@ -223,7 +231,7 @@ export function checkInput(input: Uint8Array, cuts: number[], options: ParseOpti
     parseEnvelope2003(text);
     parseDeliveryStatus(text);
     htmlToText(text);
-    stripHeaders(input, DEFAULT_REMOVE_HEADERS);
+    stripHeaders(input, options.removeHeaders ?? DEFAULT_REMOVE_HEADERS);
   } catch (e) {
     return `sub-parser threw: ${(e as Error)?.message ?? String(e)}`;
   }
@@ -251,7 +259,8 @@ export function checkInput(input: Uint8Array, cuts: number[], options: ParseOpti
   if (input.length > 0 && whole.output.length === 0) return `empty output (${report.kind}, ${report.output.content})`;
   if (report.output.content === 'unchanged' && !equalBytes(whole.output, input)) return 'output.content is "unchanged" but the output differs from the input';
   if (report.output.content === 'original') {
-    const again = stripHeaders(whole.output, DEFAULT_REMOVE_HEADERS);
+    // The fields the run was asked to remove (--remove-header), not the default list.
+    const again = stripHeaders(whole.output, options.removeHeaders ?? DEFAULT_REMOVE_HEADERS);
     if (again.removed.length > 0) return `archived original still has ${again.removed.join(', ')}`;
   }
   const chunked = run(input, cuts, options);
@@ -285,7 +294,9 @@ function minimise(input: Uint8Array, cuts: (len: number) => number[], reason: st
 export async function fuzz(options: FuzzOptions): Promise<{ runs: number; failures: FuzzFailure[] }> {
   const rnd = prng(options.seed);
   const maxBytes = options.maxBytes ?? 256 * 1024;
-  const seeds = options.seeds.length > 0 ? options.seeds : [enc.encode('X-MS-Journal-Report:\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\nSender: a@b\r\n--b--\r\n')];
+  const seedCap = SEED_BYTES_PER_INPUT * maxBytes;
+  const given = options.seeds.map((s) => (s.length > seedCap ? s.subarray(0, seedCap) : s));
+  const seeds = given.length > 0 ? given : [enc.encode('X-MS-Journal-Report:\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\nSender: a@b\r\n--b--\r\n')];
   const parseOptions = options.parseOptions ?? {};
   const failures: FuzzFailure[] = [];
   const seen = new Map<string, number>();
@@ -320,7 +331,7 @@ export async function fuzz(options: FuzzOptions): Promise<{ runs: number; failur
         // Minimised under the options it failed with (a variant's tiny limits, say).
         const small = minimise(input, (len) => cutsFor(len, prng(cutSeed)), reason, { ...parseOptions, ...variant }, Date.now() + 10_000);
         if (!failures.some((f) => f.reason === reason && equalBytes(f.input, small))) {
-          const failure = { reason, input: small, options: variant };
+          const failure = { reason, input: small, options: variant, cuts: cutsFor(small.length, prng(cutSeed)) };
           failures.push(failure);
           options.onFailure?.(failure);
         }
