@@ -313,19 +313,8 @@ describe.skipIf(!canBind)('SMTP journal endpoint (examples/smtp-endpoint)', () =
       await stop(endpoint);
     });
 
-    test('a sender that disconnects in the middle of DATA leaves nothing behind', async () => {
-      const store = path.join(work, 'disconnect');
-      let failed: () => void = () => {};
-      const notStored = new Promise<void>((resolve) => (failed = resolve));
-      const { endpoint, port } = await start({
-        storeDir: store,
-        allowedNetworks: ['127.0.0.1/32'],
-        requireTls: false,
-        log: (level, message) => {
-          if (level === 'error' && message === 'delivery not stored') failed();
-        },
-      });
-      // A plain-text SMTP dialogue, cut off after part of the message.
+    /** A plain-text SMTP dialogue up to DATA, then part of a message and no more: the socket. */
+    async function stallInData(port: number): Promise<ReturnType<typeof connect>> {
       const socket = connect(port, '127.0.0.1');
       let received = '';
       socket.setEncoding('latin1');
@@ -345,12 +334,54 @@ describe.skipIf(!canBind)('SMTP journal endpoint (examples/smtp-endpoint)', () =
       }
       socket.write(onTheWire('exchange/bcc-expanded-dl.eml').subarray(0, 1500));
       await new Promise((r) => setTimeout(r, 50));
+      return socket;
+    }
+
+    test('a sender that disconnects in the middle of DATA leaves nothing behind', async () => {
+      const store = path.join(work, 'disconnect');
+      let failed: () => void = () => {};
+      const notStored = new Promise<void>((resolve) => (failed = resolve));
+      const { endpoint, port } = await start({
+        storeDir: store,
+        allowedNetworks: ['127.0.0.1/32'],
+        requireTls: false,
+        log: (level, message) => {
+          if (level === 'error' && message === 'delivery not stored') failed();
+        },
+      });
+      const socket = await stallInData(port);
       socket.destroy();
       await notStored;
       expect(stored(store)).toEqual([]);
       expect(tmpFiles(store)).toEqual([]);
       expect(readIndex(store)).toEqual([]);
       await stop(endpoint);
+    });
+
+    test('close() during a stalled DATA waits for that delivery to clean up before it resolves', async () => {
+      // Found by a user trial: SIGTERM, then the stalled sender drops; the process exited with
+      // the temporary file left behind and no "delivery not stored" line.
+      const store = path.join(work, 'close-mid-data');
+      let logged = false;
+      const { endpoint, port } = await start({
+        storeDir: store,
+        allowedNetworks: ['127.0.0.1/32'],
+        requireTls: false,
+        log: (level, message) => {
+          if (level === 'error' && message === 'delivery not stored') logged = true;
+        },
+      });
+      const socket = await stallInData(port);
+      expect(tmpFiles(store)).toHaveLength(1);
+      let closed = false;
+      const closing = endpoint.close().then(() => (closed = true));
+      await new Promise((r) => setTimeout(r, 100));
+      expect(closed).toBe(false);
+      socket.destroy();
+      await closing;
+      expect(logged).toBe(true);
+      expect(tmpFiles(store)).toEqual([]);
+      expect(stored(store)).toEqual([]);
     });
   });
 });

@@ -477,6 +477,8 @@ export function createJournalEndpoint(config) {
   if (!cfg.users) disabledCommands.push('AUTH');
 
   /** @type {import('smtp-server').SMTPServerOptions} */
+  /** DATA transactions still running (see onData). */
+  const inFlight = new Set();
   const options = {
     name: cfg.hostname,
     banner: 'mailjournal journal endpoint',
@@ -523,10 +525,15 @@ export function createJournalEndpoint(config) {
     },
 
     onData(stream, session, callback) {
-      receive(stream, session).then(
+      const delivery = receive(stream, session).then(
         (reply) => callback(null, reply),
         (err) => callback(err),
       );
+      // close() waits for it: a sender that drops mid-DATA during shutdown still gets its
+      // temporary file removed and its "not stored" log line before the process exits.
+      inFlight.add(delivery);
+      const done = () => inFlight.delete(delivery);
+      delivery.then(done, done);
     },
   };
 
@@ -548,6 +555,8 @@ export function createJournalEndpoint(config) {
     },
     async close() {
       if (server.server.listening) await new Promise((resolve) => server.close(() => resolve(undefined)));
+      // The sessions are gone, but a delivery whose sender dropped may still be cleaning up.
+      await Promise.allSettled([...inFlight]);
       await commit(async () => {}); // let a commit in progress finish
       if (ready) {
         await ready.catch(() => {});
