@@ -426,23 +426,43 @@ function readHead(file: string, max: number): { bytes: Uint8Array; cut: boolean 
 /** The `.replay.json` beside a failure's `.eml`: what `fuzz --replay` needs to run it again. */
 const replayFile = (eml: string): string => eml.replace(/\.eml$/, '') + '.replay.json';
 
+/** RegExp options (`--journal-sender /re/`) as JSON: `{ "regexp": source, "flags": flags }`. */
+const saveRegExp = (_key: string, value: unknown): unknown => (value instanceof RegExp ? { regexp: value.source, flags: value.flags } : value);
+const loadRegExp = (_key: string, value: unknown): unknown => {
+  const v = value as { regexp?: unknown; flags?: unknown } | null;
+  return typeof v === 'object' && v !== null && typeof v.regexp === 'string' && typeof v.flags === 'string' && Object.keys(v).length === 2 ? new RegExp(v.regexp, v.flags) : value;
+};
+
+/** A `.replay.json` as a fuzz run writes it; throws when it is something else. */
+function readReplay(file: string): { options: ParseOptions; cuts: number[] } {
+  const saved = JSON.parse(readFileSync(file, 'utf8'), loadRegExp) as { options?: unknown; cuts?: unknown } | null;
+  const options = saved?.options ?? {};
+  const cuts = saved?.cuts ?? [];
+  if (typeof saved !== 'object' || saved === null || Array.isArray(saved) || typeof options !== 'object' || options === null || Array.isArray(options) || !Array.isArray(cuts) || !cuts.every((c) => Number.isInteger(c) && c >= 0)) {
+    throw new Error(`${file} is not a replay file a fuzz run wrote ({ "options": {…}, "cuts": [numbers] })`);
+  }
+  return { options: options as ParseOptions, cuts: [...(cuts as number[])].sort((a, b) => a - b) };
+}
+
 /** `fuzz --replay FILE...`: check each written failure again, with its options and chunking. */
 function replayFailures(args: Args): number {
   if (args.files.length === 0) throw new UsageError('fuzz --replay needs the .eml files a fuzz run wrote');
   let failing = 0;
   for (const file of args.files) {
     let input: Uint8Array;
-    let saved: { options?: ParseOptions; cuts?: number[] } = {};
+    let saved: { options: ParseOptions; cuts: number[] } = { options: {}, cuts: [] };
     try {
       input = new Uint8Array(readFileSync(file));
-      if (existsSync(replayFile(file))) saved = JSON.parse(readFileSync(replayFile(file), 'utf8')) as typeof saved;
+      if (existsSync(replayFile(file))) saved = readReplay(replayFile(file));
+      else process.stderr.write(`mailjournal: fuzz: ${file}: no ${path.basename(replayFile(file))}: replayed with the options given, unchunked\n`);
     } catch (e) {
       failing++;
-      process.stderr.write(`mailjournal: fuzz: ${file}: ${describe(e)}\n`);
+      process.stdout.write(`FAIL ${file}: cannot replay: ${describe(e)}\n`);
       continue;
     }
+    // The saved options are those the failing run had, the command line's included.
     const options = { ...args.parse, ...saved.options };
-    const reason = checkInput(input, saved.cuts ?? [], options);
+    const reason = checkInput(input, saved.cuts, options);
     if (reason !== undefined) failing++;
     process.stdout.write(`${reason === undefined ? 'PASS' : 'FAIL'} ${file}${reason === undefined ? '' : `: ${reason}`}\n`);
   }
@@ -492,7 +512,7 @@ async function runFuzz(args: Args): Promise<number> {
         makeDirectory(dir);
         writeFileSync(file, failure.input);
         // Everything a replay needs: every option of the run and the chunking that failed.
-        writeFileSync(replayFile(file), JSON.stringify({ reason: failure.reason, options: { ...args.parse, ...failure.options }, cuts: failure.cuts }, null, 2) + '\n');
+        writeFileSync(replayFile(file), JSON.stringify({ reason: failure.reason, options: { ...args.parse, ...failure.options }, cuts: failure.cuts }, saveRegExp, 2) + '\n');
       } catch (e) {
         // The failure is still printed and counted; only its input is missing.
         unwritten = ` [input not written: ${(e as NodeJS.ErrnoException).code ?? describe(e)}]`;

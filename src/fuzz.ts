@@ -331,7 +331,9 @@ export async function fuzz(options: FuzzOptions): Promise<{ runs: number; failur
         // Minimised under the options it failed with (a variant's tiny limits, say).
         const small = minimise(input, (len) => cutsFor(len, prng(cutSeed)), reason, { ...parseOptions, ...variant }, Date.now() + 10_000);
         if (!failures.some((f) => f.reason === reason && equalBytes(f.input, small))) {
-          const failure = { reason, input: small, options: variant, cuts: cutsFor(small.length, prng(cutSeed)) };
+          // The cuts it failed with: minimise checked a shorter input with cuts from cutSeed; an
+          // input it could not shorten failed with the run's own cuts.
+          const failure = { reason, input: small, options: variant, cuts: small === input ? cuts : cutsFor(small.length, prng(cutSeed)) };
           failures.push(failure);
           options.onFailure?.(failure);
         }

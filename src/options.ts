@@ -154,7 +154,10 @@ export function resolveOptions(options: ParseOptions = {}): ResolvedOptions {
   // from the values read: a getter is never read twice.
   const proto: unknown = Object.getPrototypeOf(options);
   if (proto !== Object.prototype && proto !== null) {
-    for (const name of Object.getOwnPropertyNames(options)) checkOptionName(name, OPTION_NAMES, 'option');
+    // resolve() reads inherited options too (a class's getters): every name on the way up is checked.
+    for (let o: object | null = options; o !== null && o !== Object.prototype; o = Object.getPrototypeOf(o) as object | null) {
+      for (const name of Object.getOwnPropertyNames(o)) if (name !== 'constructor') checkOptionName(name, OPTION_NAMES, 'option');
+    }
     return resolve(options);
   }
   let node: CacheNode | undefined = cacheRoot;

@@ -36,8 +36,8 @@ export interface ParseJournalOptions extends ParseOptions {
 export async function parseJournal(input: JournalInput, options: ParseJournalOptions = {}): Promise<JournalReport> {
   const queue: Uint8Array[] = [];
   // The parser validates the options (a TypeError here rejects the promise) before any sink is
-  // touched. `output` and `endOutput` ride along unread: the parser ignores keys it does not know;
-  // an `onOutput` key is ignored too (the queue below takes its place).
+  // touched. `output` and `endOutput` ride along unread (the parser accepts them, and refuses
+  // names it does not know); an `onOutput` key is ignored (the queue below takes its place).
   const parser = new JournalParser(options, undefined, (b) => queue.push(b));
   // null too is refused (a TypeError naming the option), not taken for "unset".
   const endOutput = booleanOption('endOutput', options.endOutput) ?? true;

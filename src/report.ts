@@ -236,9 +236,9 @@ function journalReport(s: ParseState, warnings: JournalReport['warnings']): Jour
   const inner = shown?.stripper.block;
   const message = messageInfo(inner);
   message.removedHeaders = s.selected !== undefined && s.outputContent === 'original' ? [...shown!.stripper.removed] : [];
-  const hidden = s.selected !== undefined && s.outputContent === 'original' ? shown!.stripper.behindBareCr : undefined;
-  if (hidden !== undefined) {
-    s.warn('HEADER_NOT_REMOVED', `the original breaks its header lines with bare CRs, which are no line breaks: ${hidden} could not be removed and is in the archived output`);
+  const kept = s.selected !== undefined && s.outputContent === 'original' ? shown!.stripper.notRemoved : undefined;
+  if (kept !== undefined) {
+    s.warn('HEADER_NOT_REMOVED', `the original breaks header lines with bare CRs, which are no line breaks: ${kept} could not be removed on its own and is in the archived output`);
   }
   message.transferEncoding = shown?.transferEncoding ?? null;
   const renditions = renditionsOf(s);

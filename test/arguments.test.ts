@@ -107,6 +107,8 @@ describe('option names that no entry point takes', () => {
       maxdepth = 3;
     }
     await expect(parseJournal(SAMPLE_REPORT, new Options() as never)).rejects.toThrow(/unknown option "maxdepth" \(did you mean "maxDepth"\?\)/);
+    // And inherited ones, which resolve() would read.
+    await expect(parseJournal(SAMPLE_REPORT, Object.create({ ouptut: () => {} }) as never)).rejects.toThrow(/unknown option "ouptut"/);
   });
 
   test('every documented option and the sink keys are accepted', async () => {

@@ -52,12 +52,6 @@ describe('fuzzer', () => {
     expect(checkInput(input, [], {})).toBeUndefined();
   });
 
-  test('a failure carries the cuts of its chunked run', async () => {
-    // fuzz() reports no failure on this code base; the field is checked by type and by replay below.
-    const a = await fuzz({ seeds: [new Uint8Array(readFileSync(path.join(FIXTURES, 'exchange', 'bcc-expanded-dl.eml')))], seconds: 0.3, seed: 5 });
-    for (const f of a.failures) expect(Array.isArray(f.cuts)).toBe(true);
-  });
-
   const cli = (args: string[]) => spawnSync(process.execPath, [path.join(ROOT, 'dist', 'cli.js'), ...args], { encoding: 'utf8', timeout: 60_000 });
 
   test('mailjournal fuzz: a seed larger than 1 MiB is cut, said once; --out that cannot be written and a --seed past 32 bits are refused at once', () => {
@@ -93,6 +87,18 @@ describe('fuzzer', () => {
     const fail = cli(['fuzz', '--replay', path.join(dir, 'a.eml'), path.join(dir, 'b.eml')]);
     expect(fail.stdout.trim().split('\n')).toEqual([`PASS ${path.join(dir, 'a.eml')}`, expect.stringMatching(/^FAIL .*b\.eml: untyped exception: .*maxDepth/)]);
     expect(fail.status).toBe(1);
+    // RegExp options are saved as { regexp, flags } and come back as RegExps.
+    writeFileSync(path.join(dir, 'c.eml'), report);
+    writeFileSync(path.join(dir, 'c.replay.json'), JSON.stringify({ options: { journalSenders: [{ regexp: '^microsoftexchange', flags: 'i' }] }, cuts: [10] }));
+    expect(cli(['fuzz', '--replay', path.join(dir, 'c.eml')]).stdout.trim()).toBe(`PASS ${path.join(dir, 'c.eml')}`);
+    // A replay file of the wrong shape fails that file only; a missing one is said.
+    writeFileSync(path.join(dir, 'd.eml'), report);
+    writeFileSync(path.join(dir, 'd.replay.json'), 'null');
+    writeFileSync(path.join(dir, 'e.eml'), report);
+    const mixed = cli(['fuzz', '--replay', path.join(dir, 'd.eml'), path.join(dir, 'e.eml')]);
+    expect(mixed.stdout.trim().split('\n')).toEqual([expect.stringMatching(/^FAIL .*d\.eml: cannot replay: .*is not a replay file/), `PASS ${path.join(dir, 'e.eml')}`]);
+    expect(mixed.stderr).toMatch(/e\.eml: no e\.replay\.json: replayed with the options given, unchunked/);
+    expect(mixed.status).toBe(1);
   });
 
   test('mailjournal fuzz without a DIR is a usage error', () => {

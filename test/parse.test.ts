@@ -577,6 +577,21 @@ describe('an original whose header lines end in bare CRs', () => {
     }
   });
 
+  test('a BCC field whose own line ends in a bare CR is kept, never removed with the fields it runs on into', () => {
+    // Found by review: removing it dropped From, To and Subject from the archived original.
+    const own = 'X-MS-Exchange-Organization-BCC: dave@fabrikam.com\rFrom: a@fabrikam.com\rTo: b@fabrikam.com\rSubject: hi\r\n\r\nbody\r\n';
+    const { report, output } = runAs(bytes(text(input).replace(original, own)), 'whole');
+    expect(report.warnings.map((w) => w.code)).toEqual(['HEADER_NOT_REMOVED']);
+    expect(report.message.removedHeaders).toEqual([]);
+    expect(text(output)).toBe(own);
+  });
+
+  test('bare CRs between CRLF lines (a relay put a CRLF field on top) are found too', () => {
+    const mixed = `Received: from mx by ex\r\n${original.replace('\r\rbody\r', '\r\n\r\nbody\r\n')}`;
+    const r = runAs(bytes(text(input).replace(original, mixed)), 'whole').report;
+    expect(r.warnings.map((w) => w.code)).toEqual(['HEADER_NOT_REMOVED']);
+  });
+
   test('CRLF and LF originals, and a bare CR inside a value, give no such warning', () => {
     for (const eol of ['\r\n', '\n']) {
       const r = runAs(bytes(text(input).replace(original, original.replace(/\r/g, eol))), 'whole').report;

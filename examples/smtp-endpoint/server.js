@@ -476,9 +476,9 @@ export function createJournalEndpoint(config) {
   if (!cfg.tls) disabledCommands.push('STARTTLS');
   if (!cfg.users) disabledCommands.push('AUTH');
 
-  /** @type {import('smtp-server').SMTPServerOptions} */
   /** DATA transactions still running (see onData). */
   const inFlight = new Set();
+  /** @type {import('smtp-server').SMTPServerOptions} */
   const options = {
     name: cfg.hostname,
     banner: 'mailjournal journal endpoint',
