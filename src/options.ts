@@ -187,28 +187,30 @@ export function resolveOptions(options: ParseOptions = {}): ResolvedOptions {
 /** Keys that ride along in the options of parseJournal, JournalParser and the adapters. */
 const SINK_KEYS = new Set(['onOutput', 'output', 'endOutput']);
 
-/** Every option name an entry point takes: any other is a TypeError, never silently ignored. */
-const OPTION_NAMES: ReadonlySet<string> = new Set([
-  'removeHeaders',
-  'maxHeaderBytes',
-  'maxEnvelopeBytes',
-  'maxBufferedBytes',
-  'maxDepth',
-  'maxLineBytes',
-  'trusted',
-  'journalSenders',
-  'archiveAddresses',
-  'mode',
-  'preferClearText',
-  'maxNesting',
-  'dedupKeys',
-  'maxRecipients',
-  'maxParts',
-  'onLimit',
-  'onOutput',
-  'output',
-  'endOutput',
-] satisfies (keyof ParseOptions | 'onOutput' | 'output' | 'endOutput')[]);
+/**
+ * Every option name an entry point takes: any other is a TypeError, never silently ignored. A
+ * record over `keyof ParseOptions`, so that an option added to the interface and not here (which
+ * would then be refused) does not compile.
+ */
+const PARSE_OPTION_KEYS: Record<keyof ParseOptions, true> = {
+  removeHeaders: true,
+  maxHeaderBytes: true,
+  maxEnvelopeBytes: true,
+  maxBufferedBytes: true,
+  maxDepth: true,
+  maxLineBytes: true,
+  trusted: true,
+  journalSenders: true,
+  archiveAddresses: true,
+  mode: true,
+  preferClearText: true,
+  maxNesting: true,
+  dedupKeys: true,
+  maxRecipients: true,
+  maxParts: true,
+  onLimit: true,
+};
+const OPTION_NAMES: ReadonlySet<string> = new Set([...Object.keys(PARSE_OPTION_KEYS), ...SINK_KEYS]);
 
 /**
  * Resolved scalar combinations, as a tree: one level per option, by name and then by value (Map

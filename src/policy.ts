@@ -112,15 +112,17 @@ function domainMatcher(domains: readonly string[]): (address: string) => boolean
   };
 }
 
-const POLICY_NAMES: ReadonlySet<string> = new Set([
-  'internalDomains',
-  'isKnownMailbox',
-  'foldPlusAddressing',
-  'journalNonInternal',
-  'journalUnknownInternal',
-  'assignForwardedFrom',
-  'requireTrustedJournal',
-] satisfies (keyof ArchivePolicy)[]);
+/** The policy fields, as a record over `keyof ArchivePolicy` so that a new field cannot be left out. */
+const POLICY_KEYS: Record<keyof ArchivePolicy, true> = {
+  internalDomains: true,
+  isKnownMailbox: true,
+  foldPlusAddressing: true,
+  journalNonInternal: true,
+  journalUnknownInternal: true,
+  assignForwardedFrom: true,
+  requireTrustedJournal: true,
+};
+const POLICY_NAMES: ReadonlySet<string> = new Set(Object.keys(POLICY_KEYS));
 
 function validate(policy: ArchivePolicy): void {
   if (typeof policy !== 'object' || policy === null) throw new TypeError('mailjournal: policy must be an object');

@@ -235,8 +235,10 @@ function journalReport(s: ParseState, warnings: JournalReport['warnings']): Jour
   const shown = s.embedded[s.selected ?? 0];
   const inner = shown?.stripper.block;
   const message = messageInfo(inner);
-  message.removedHeaders = s.selected !== undefined && s.outputContent === 'original' ? [...shown!.stripper.removed] : [];
-  const kept = s.selected !== undefined && s.outputContent === 'original' ? shown!.stripper.notRemoved : undefined;
+  // The header removal applies only when the output is the shown original.
+  const stripped = s.selected !== undefined && s.outputContent === 'original' ? shown!.stripper : undefined;
+  message.removedHeaders = stripped !== undefined ? [...stripped.removed] : [];
+  const kept = stripped?.notRemoved;
   if (kept !== undefined) {
     s.warn('HEADER_NOT_REMOVED', `the original breaks header lines with bare CRs, which are no line breaks: ${kept} could not be removed on its own and is in the archived output`);
   }
