@@ -175,7 +175,10 @@ describe('assignMailboxes at scale', () => {
       return Number(process.hrtime.bigint() - t) / 1e9;
     };
     const best = (r: typeof small) => Math.min(time(r), time(r), time(r));
-    // 4x the recipients: linear gives about 4x, the old scan gave 16x.
-    expect(best(large) / best(small)).toBeLessThan(8);
+    // 4x the recipients: linear gives about 4x, the old scan gave 16x. A busy machine stretches
+    // single samples of a few milliseconds: the ratio is judged up to three times, the best counts.
+    let ratio = Infinity;
+    for (let attempt = 0; attempt < 3 && ratio >= 8; attempt++) ratio = Math.min(ratio, best(large) / best(small));
+    expect(ratio).toBeLessThan(8);
   });
 });
