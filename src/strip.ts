@@ -140,8 +140,12 @@ function crNeedles(names: ReadonlySet<string>): Uint8Array[] {
 
 /**
  * Remove header fields from a whole message held in memory, byte-exactly (see the streaming
- * parser for large input). Returns the new bytes and the names removed. `names` defaults to
- * {@link DEFAULT_REMOVE_HEADERS}; a string is encoded as UTF-8 (pass bytes for 8-bit mail).
+ * parser for large input). Returns the new bytes, the names removed, and `notRemoved`: the name
+ * of a field to remove that was kept because bare CRs (CR without LF, which RFC 5322 forbids)
+ * hide it inside another field or end its own line, so that removing it would take the fields
+ * after it too (the parser's `HEADER_NOT_REMOVED` warning); `undefined` otherwise. `names`
+ * defaults to {@link DEFAULT_REMOVE_HEADERS}; a string is encoded as UTF-8 (pass bytes for 8-bit
+ * mail).
  *
  * @throws {TypeError} for a message that is not bytes or a string, names that are not header
  *   names, or a `maxHeaderBytes` that is not a positive integer
@@ -149,12 +153,13 @@ function crNeedles(names: ReadonlySet<string>): Uint8Array[] {
  *
  * @example
  * stripHeaders(bytes).removed // ['X-MS-Exchange-Organization-BCC']
+ * stripHeaders(bytes).notRemoved // undefined, or the name of a field kept behind a bare CR
  */
 export function stripHeaders(
   message: Uint8Array | ArrayBuffer | string,
   names?: readonly string[],
   maxHeaderBytes?: number,
-): { bytes: Uint8Array; removed: string[] } {
+): { bytes: Uint8Array; removed: string[]; notRemoved: string | undefined } {
   const bytes = bytesArgument(message, 'stripHeaders: message');
   const set = removeHeaderSet(names, 'stripHeaders: names');
   const headerLimit = limit('maxHeaderBytes', maxHeaderBytes, bytes.length + 1);
@@ -162,5 +167,5 @@ export function stripHeaders(
   const s = new HeaderStripper(set, headerLimit, (b) => parts.push(b));
   s.write(bytes);
   s.end();
-  return { bytes: concatAll(parts), removed: s.removed };
+  return { bytes: concatAll(parts), removed: s.removed, notRemoved: s.notRemoved };
 }

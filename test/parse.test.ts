@@ -592,6 +592,20 @@ describe('an original whose header lines end in bare CRs', () => {
     expect(r.warnings.map((w) => w.code)).toEqual(['HEADER_NOT_REMOVED']);
   });
 
+  test('stripHeaders says the same in notRemoved, for both cases; a proper field gives undefined', () => {
+    // Found by the session-19 note: the in-memory API kept the field without saying so.
+    const own = 'X-MS-Exchange-Organization-BCC: dave@fabrikam.com\rFrom: a@fabrikam.com\rSubject: hi\r\n\r\nbody\r\n';
+    for (const message of [original, own]) {
+      const r = stripHeaders(bytes(message));
+      expect(r.notRemoved).toBe('X-MS-Exchange-Organization-BCC');
+      expect(r.removed).toEqual([]);
+      expect(text(r.bytes)).toBe(message);
+    }
+    const proper = stripHeaders(bytes(original.replace(/\r/g, '\r\n')));
+    expect(proper.notRemoved).toBeUndefined();
+    expect(proper.removed).toEqual(['X-MS-Exchange-Organization-BCC']);
+  });
+
   test('CRLF and LF originals, and a bare CR inside a value, give no such warning', () => {
     for (const eol of ['\r\n', '\n']) {
       const r = runAs(bytes(text(input).replace(original, original.replace(/\r/g, eol))), 'whole').report;
