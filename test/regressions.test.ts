@@ -110,6 +110,30 @@ describe('review findings', () => {
     expect(htmlToText('<pre>Cc: c@x\nCc: d@x</pre>e\nf')).toBe('\nCc: c@x\nCc: d@x\ne f');
   });
 
+  test('11c: a ">" inside an HTML comment or a quoted attribute value does not end it (a Bcc line after one was lost)', () => {
+    // Found by an edge-case audit (session 20): the comment or tag ended at its first ">", the
+    // rest became the start of the next envelope line, which was then an unknown line.
+    expect(htmlToText('a<br><!-- hidden > comment -->Bcc: d@x')).toBe('a\nBcc: d@x');
+    expect(htmlToText('<!--[if gte mso 9]><xml><o:x v:ext="edit" /></xml><![endif]-->To: b@x')).toBe('To: b@x');
+    expect(htmlToText('a<!-->b<!--->c')).toBe('abc');
+    expect(htmlToText('a<!-- never closed <br>Bcc: d@x')).toBe('a');
+    expect(htmlToText('<span title="x>y">Bcc: d@x</span><br><b class=\'p>q\' id = "r>">Cc: e@x</b>')).toBe('Bcc: d@x\nCc: e@x');
+    // A quote that never closes is a plain character: the tag ends at its first ">".
+    expect(htmlToText('<span title="x>Bcc: d@x')).toBe('Bcc: d@x');
+    // Hostile: many unclosed quotes and comment openers stay linear.
+    // (No ">" at all: no tag ends, the input is text, as before.)
+    expect(htmlToText('<a title="'.repeat(100000)).length).toBe(1_000_000);
+    expect(htmlToText('<a t="x>'.repeat(100000))).toBe('');
+    expect(htmlToText(`x${'<a t=\'>'.repeat(100000)}`)).toBe('x');
+    expect(htmlToText('<!--'.repeat(100000))).toBe('');
+    expect(htmlToText(`${'<a =  '.repeat(100000)}>x`)).toBe('x');
+
+    const envelope = '<html><head><!--[if gte mso 9]><xml><o:x v:ext="edit" /></xml><![endif]--></head>\n<body>Sender: a@x<br>\n<!-- a > b -->Bcc: d@x<br><span title="1>2">To: b@x</span></body></html>';
+    const r = invariant(`${W}--B\nContent-Type: text/html\n\n${envelope}\n--B\nContent-Type: message/rfc822\n\nTo: b@x\n\nbody\n--B--\n`);
+    expect(r.report.recipients.map((x) => [x.address, x.type])).toEqual([['d@x', 'bcc'], ['b@x', 'to']]);
+    expect(r.report.warnings).toEqual([]);
+  }, QUADRATIC_WOULD_TIME_OUT);
+
   test('12: held bytes from 1-byte chunks are kept in one buffer and still come out right', () => {
     const input = bytes(`${W}--B\nContent-Type: text/plain\n\n${'Sender: a@x\n'.repeat(20000)}\n--B\nContent-Type: message/rfc822\n\nA: b\n\nbody\n--B--\n`);
     expect(text(runAs(input, 'bytes').output)).toBe('A: b\n\nbody');

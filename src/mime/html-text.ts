@@ -20,6 +20,8 @@ export function htmlToText(html: string): string {
   const out: string[] = [];
   // Where a closing tag was last looked for and not found: no need to look again before there.
   const missingCloser = new Map<string, number>();
+  // Per quote character, a position after which it does not occur (see tagEnd).
+  const quoteMissingFrom = { '"': Infinity, "'": Infinity };
   // Inside <pre> the source's line breaks are the text's.
   let preDepth = 0;
   const text = (t: string): void => {
@@ -33,7 +35,16 @@ export function htmlToText(html: string): string {
       break;
     }
     text(html.slice(pos, lt));
-    const gt = html.indexOf('>', lt + 1);
+    if (html.startsWith('<!--', lt)) {
+      // A comment ends at `-->` (`<!-->` and `<!--->` too), not at its first `>`: Outlook's
+      // conditional comments hold `>`, and an envelope line after one must stay a line start. A
+      // comment that never ends hides the rest, as in a browser.
+      const end = html.indexOf('-->', lt + 2);
+      if (end === -1) break;
+      pos = end + 3;
+      continue;
+    }
+    const gt = tagEnd(html, lt, quoteMissingFrom);
     if (gt === -1) {
       // No tag closes: the rest is text.
       text(html.slice(lt));
@@ -62,6 +73,36 @@ export function htmlToText(html: string): string {
     .split('\n')
     .map((line) => line.trim())
     .join('\n');
+}
+
+/**
+ * The `>` that ends the tag opened at `lt`, -1 when none does. A `>` inside a quoted attribute
+ * value (`title="a>b"`) does not end it, as in a browser. A quote that never closes is taken for
+ * a plain character and the tag ends at its first `>` (a browser would hide the rest of the part:
+ * here the envelope lines after it stay readable). `missingFrom` remembers, per quote character,
+ * a position after which it does not occur, so hostile markup full of unclosed quotes is not
+ * searched to its end again and again.
+ */
+function tagEnd(html: string, lt: number, missingFrom: { '"': number; "'": number }): number {
+  for (let i = lt + 1; i < html.length; i++) {
+    const c = html[i];
+    if (c === '>') return i;
+    if (c !== '=') continue;
+    let j = i + 1;
+    while (j < html.length && (html[j] === ' ' || html[j] === '\t' || html[j] === '\r' || html[j] === '\n')) j++;
+    const q = html[j];
+    if (q !== '"' && q !== "'") {
+      i = j - 1;
+      continue;
+    }
+    const close = j + 1 >= missingFrom[q] ? -1 : html.indexOf(q, j + 1);
+    if (close === -1) {
+      missingFrom[q] = Math.min(missingFrom[q], j + 1);
+      return html.indexOf('>', i + 1);
+    }
+    i = close;
+  }
+  return -1;
 }
 
 /** Line breaks in the source: white space in rendered HTML (one space per run). */
