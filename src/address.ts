@@ -142,26 +142,77 @@ const BARE_ADDRESS = /^[^\s@]+@[^\s@]+$/;
 const isBlank = (c: number): boolean => c === 0x20 || c === 0x09 || c === 0x0d || c === 0x0a;
 
 /**
- * Comparison key for an address: trimmed, angle brackets removed, lower-cased.
- * Exchange and practically every mail system treat local parts case-insensitively, and the
- * envelope and the headers of one message often differ only in case.
+ * Comparison key for an address: trimmed, angle brackets removed, lower-cased, the domain without
+ * a final dot and in its ASCII (punycode) form. Exchange and practically every mail system treat
+ * local parts case-insensitively, and the envelope and the headers of one message often differ
+ * only in case; an envelope may carry `xn--bcher-kva.example` where the header has
+ * `bücher.example`. The same as `normaliseAddress` without plus-folding, so that a report and
+ * `mergeReports` / `assignMailboxes` count the same recipients.
  * @internal
  */
 export function addressKey(address: string): string {
-  // Already bare (no blanks or brackets at either end): the common case, no RegExp needed.
-  if (isBareAddress(address)) return address.toLowerCase();
-  return address.trim().replace(/^<|>$/g, '').trim().toLowerCase();
+  // Bare, with an ASCII domain and no final dot: the common case, only lower-cased.
+  if (isPlainAddress(address)) return address.toLowerCase();
+  const a = address.trim().replace(/^<|>$/g, '').trim();
+  const at = a.lastIndexOf('@');
+  if (at <= 0) return a.toLowerCase();
+  return `${a.slice(0, at).toLowerCase()}@${toAsciiDomain(a.slice(at + 1))}`;
 }
 
 /**
- * No blank, angle bracket or non-ASCII character at either end: {@link addressKey} only
- * lower-cases such an address (and leaves a lower-cased one as it is).
+ * {@link addressKey} of an address from text known to be ASCII: its domain needs no scan for
+ * non-ASCII characters (which cost about as much as the rest of the key for the dozens of
+ * addresses of a report).
  * @internal
  */
-export function isBareAddress(address: string): boolean {
+export function asciiAddressKey(address: string): string {
+  return isPlainAscii(address) ? address.toLowerCase() : addressKey(address);
+}
+
+/** {@link isPlainAddress} for an address known to be ASCII: its ends only. @internal */
+export function isPlainAscii(address: string): boolean {
+  return isBareAddress(address) && address.charCodeAt(address.length - 1) !== 0x2e;
+}
+
+/**
+ * Whether {@link addressKey} only lower-cases this address: no blank, angle bracket or non-ASCII
+ * character at either end, no final dot, and an ASCII domain (only the part after the last `@`
+ * is scanned).
+ * @internal
+ */
+export function isPlainAddress(address: string): boolean {
+  if (!isPlainAscii(address)) return false;
+  for (let i = address.length - 1; i >= 0; i--) {
+    const c = address.charCodeAt(i);
+    if (c === 0x40) return true;
+    if (c > 0x7e) return false;
+  }
+  return true;
+}
+
+/** No blank, angle bracket or non-ASCII character at either end. */
+function isBareAddress(address: string): boolean {
   const first = address.charCodeAt(0);
   const last = address.charCodeAt(address.length - 1);
   return first > 0x20 && first < 0x7f && first !== 0x3c && last > 0x20 && last < 0x7f && last !== 0x3e;
+}
+
+/**
+ * A domain for comparison: trimmed, lower-cased, without a final dot, in its ASCII (punycode)
+ * form when it is a valid internationalised name.
+ * @internal
+ */
+export function toAsciiDomain(domain: string): string {
+  const d = domain.trim().toLowerCase().replace(/\.$/, '');
+  // ASCII needs no IDNA; nor does a malformed domain: the URL parser would cut it at the first
+  // delimiter ("contoso.com/ü" gave "contoso.com", another, valid address).
+  if (/^[\x21-\x7e]*$/.test(d) || /[/\\?#@:%\s]/.test(d)) return d;
+  try {
+    // The WHATWG URL parser applies IDNA (UTS #46) in Node and in browsers alike.
+    return new URL(`http://${d}/`).hostname;
+  } catch {
+    return d;
+  }
 }
 
 /**

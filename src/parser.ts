@@ -377,7 +377,7 @@ export class JournalParser {
   private envelopeSink(ct: ContentType, cte: string): BodySink {
     return this.bufferedSink(cte, this.opts.maxEnvelopeBytes, (bytes, truncated) => {
       if (!this.seekingEnvelope()) return;
-      const { text, known } = decodeCharset(bytes, ct.charset);
+      const { text, known, ascii } = decodeCharset(bytes, ct.charset);
       let plain = ct.subtype === 'html' ? htmlToText(text) : text;
       // Cut at maxEnvelopeBytes: the last line is whatever part of it fitted (`eve@contoso.com`
       // of `eve@contoso.com.au`), so it is dropped rather than read as an address.
@@ -388,6 +388,8 @@ export class JournalParser {
         part: { contentType: `${ct.type}/${ct.subtype}`, charset: ct.charset ?? null, transferEncoding: cte },
         truncated,
         charsetKnown: known,
+        // HTML entities may stand for any character: only a plain-text part is known ASCII.
+        ascii: ascii && ct.subtype !== 'html',
       };
       const found = this.envelopes;
       if (parsed.sender !== undefined) {

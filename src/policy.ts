@@ -1,4 +1,5 @@
 import { reportArgument, stringArgument, checkOptionName } from './internal/arguments.js';
+import { addressKey, toAsciiDomain } from './address.js';
 import type { JournalReport } from './types.js';
 
 /** An archive's rules for which mailboxes see a message and whether it is kept. */
@@ -71,29 +72,11 @@ export interface Assignment {
 export function normaliseAddress(address: string, options: { foldPlusAddressing?: boolean } = {}): string {
   stringArgument(address, 'normaliseAddress: address');
   if (typeof options !== 'object' || options === null) throw new TypeError('mailjournal: normaliseAddress: options must be an object');
-  const a = address.trim().replace(/^<|>$/g, '').trim();
-  const at = a.lastIndexOf('@');
-  if (at <= 0) return a.toLowerCase();
-  let local = a.slice(0, at).toLowerCase();
-  const domain = toAsciiDomain(a.slice(at + 1));
-  if (options.foldPlusAddressing) {
-    const plus = local.indexOf('+');
-    if (plus > 0) local = local.slice(0, plus);
-  }
-  return `${local}@${domain}`;
-}
-
-function toAsciiDomain(domain: string): string {
-  const d = domain.trim().toLowerCase().replace(/\.$/, '');
-  // ASCII needs no IDNA; nor does a malformed domain: the URL parser would cut it at the first
-  // delimiter ("contoso.com/ü" gave "contoso.com", another, valid address).
-  if (/^[\x21-\x7e]*$/.test(d) || /[/\\?#@:%\s]/.test(d)) return d;
-  try {
-    // The WHATWG URL parser applies IDNA (UTS #46) in Node and in browsers alike.
-    return new URL(`http://${d}/`).hostname;
-  } catch {
-    return d;
-  }
+  const key = addressKey(address);
+  if (!options.foldPlusAddressing) return key;
+  const at = key.lastIndexOf('@');
+  const plus = key.indexOf('+');
+  return at > 0 && plus > 0 && plus < at ? `${key.slice(0, plus)}${key.slice(at)}` : key;
 }
 
 function domainMatcher(domains: readonly string[]): (address: string) => boolean {

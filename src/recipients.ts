@@ -1,4 +1,4 @@
-import { addressKey, isBareAddress } from './address.js';
+import { addressKey, isPlainAddress, isPlainAscii } from './address.js';
 import type { HeaderBlock } from './mime/header-block.js';
 import type { JournalRecipient, RecipientFact, RecipientSource, RecipientType } from './types.js';
 
@@ -6,7 +6,7 @@ const TYPE_RANK: Record<RecipientType, number> = { to: 0, cc: 1, bcc: 2 };
 const SOURCE_RANK: Record<RecipientSource, number> = { envelope: 0, 'delivery-header': 1, header: 2 };
 
 /**
- * Recipients in order of first appearance, one per address (compared case-insensitively), each
+ * Recipients in order of first appearance, one per address (compared as {@link addressKey} does), each
  * keeping every fact that named it. Type and source are the strongest over its facts.
  * @internal
  */
@@ -68,11 +68,12 @@ export class RecipientList {
 
 /**
  * The {@link addressKey}s of a block's lower-cased list (the content key made it already): most
- * entries are keys as they are, and lower-casing them again cost as much as the look-ups.
+ * entries are keys as they are, and lower-casing them again cost as much as the look-ups. In an
+ * ASCII block no domain needs the scan for non-ASCII characters.
  */
-function keySet(lower: readonly string[] | undefined): Set<string> {
+function keySet(lower: readonly string[] | undefined, ascii: boolean): Set<string> {
   const set = new Set<string>();
-  if (lower !== undefined) for (const a of lower) set.add(isBareAddress(a) ? a : addressKey(a));
+  if (lower !== undefined) for (const a of lower) set.add((ascii ? isPlainAscii(a) : isPlainAddress(a)) ? a : addressKey(a));
   return set;
 }
 
@@ -115,7 +116,8 @@ export class VisibleTypes {
 
   /** {@link of} for an address already turned into its {@link addressKey}. */
   ofKey(key: string): RecipientType | undefined {
-    this.sets ??= { to: keySet(this.headers?.lowerAddresses('to')), cc: keySet(this.headers?.lowerAddresses('cc')) };
+    const ascii = this.headers?.ascii === true;
+    this.sets ??= { to: keySet(this.headers?.lowerAddresses('to'), ascii), cc: keySet(this.headers?.lowerAddresses('cc'), ascii) };
     return this.sets.to.has(key) ? 'to' : this.sets.cc.has(key) ? 'cc' : undefined;
   }
 

@@ -20,6 +20,8 @@ export interface EnvelopeCandidate {
   truncated: boolean;
   /** The part's charset was known (else it was decoded as UTF-8/Latin-1: CHARSET_UNKNOWN). */
   charsetKnown: boolean;
+  /** The envelope text is ASCII (see decodeCharset): its addresses have ASCII domains. */
+  ascii: boolean;
 }
 
 /** The text parts of a journal report that may be its envelope part. @internal */
@@ -310,7 +312,7 @@ function journalReport(s: ParseState, warnings: JournalReport['warnings']): Jour
     if (p.unknownLines.length > 0) s.warn('ENVELOPE_UNKNOWN_LINE', `${p.unknownLines.length} envelope line(s) not understood, e.g. ${JSON.stringify(p.unknownLines[0]!.slice(0, 80))}`);
     if (p.duplicateFields.length > 0) s.warn('ENVELOPE_DUPLICATE_FIELD', `envelope field(s) repeated, first kept: ${[...new Set(p.duplicateFields)].join(', ')}`);
     const visible = new VisibleTypes(inner);
-    const dropped = addEnvelopeRecipients(list, p.recipients, visible);
+    const dropped = addEnvelopeRecipients(list, p.recipients, visible, chosen.ascii);
     if (dropped > 0) s.warn('ENVELOPE_NULL_RECIPIENT', `${dropped} envelope recipient line(s) with the null address <> were dropped`);
     if (list.size === 0) {
       defective = true;
@@ -367,8 +369,11 @@ function trustOf(opts: ResolvedOptions, outer: HeaderBlock | undefined): TrustLe
   if (opts.trusted !== undefined) return opts.trusted ? 'trusted' : 'untrusted';
   if (opts.journalSenders === undefined) return 'unverified';
   const candidates = ['from', 'sender', 'return-path'].flatMap((h) => (outer ? outer.getAll(h).flatMap((v) => parseAddressList(v)) : [])).map((m) => m.address.toLowerCase());
-  // A string entry is compared as archiveAddresses entries are: trimmed, brackets removed, any case.
-  const match = opts.journalSenders.some((p) => candidates.some((a) => (typeof p === 'string' ? a === addressKey(p) : testPattern(p, a))));
+  // A string entry is compared as archiveAddresses entries are (addressKey: trimmed, brackets
+  // removed, any case, the domain's Unicode and ASCII forms alike); a pattern sees the address
+  // lower-cased, as written.
+  const keys = candidates.map((a) => addressKey(a));
+  const match = opts.journalSenders.some((p) => (typeof p === 'string' ? keys.includes(addressKey(p)) : candidates.some((a) => testPattern(p, a))));
   return match ? 'trusted' : 'untrusted';
 }
 

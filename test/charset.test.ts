@@ -14,14 +14,26 @@ describe('decodeCharset', () => {
     );
     fc.assert(
       fc.property(input, fc.constantFrom('utf-8', 'UTF-8', ' "utf8" '), (bytes, name) => {
-        expect(decodeCharset(bytes, name)).toEqual({ text: iconv.decode(Buffer.from(bytes), 'utf-8'), known: true });
+        const text = iconv.decode(Buffer.from(bytes), 'utf-8');
+        // ascii: true only when it is so (the envelope's addresses then skip the non-ASCII scan).
+        expect(decodeCharset(bytes, name)).toEqual({ text, known: true, ascii: bytes.every((b) => b < 0x80) });
+        if (decodeCharset(bytes, name).ascii) expect(/^[\x00-\x7f]*$/.test(text)).toBe(true);
       }),
       { numRuns: 3000 },
     );
   });
 
   test('an unknown charset is decoded as UTF-8/Latin-1 and says so', () => {
-    expect(decodeCharset(new Uint8Array(Buffer.from('café')), 'x-unknown')).toEqual({ text: 'café', known: false });
-    expect(decodeCharset(new Uint8Array([0x63, 0xe9]), 'x-unknown')).toEqual({ text: 'cé', known: false });
+    expect(decodeCharset(new Uint8Array(Buffer.from('café')), 'x-unknown')).toEqual({ text: 'café', known: false, ascii: false });
+    expect(decodeCharset(new Uint8Array([0x63, 0xe9]), 'x-unknown')).toEqual({ text: 'cé', known: false, ascii: false });
+  });
+
+  test('ascii is claimed only for undeclared, ASCII and UTF-8 parts: UTF-16 and UTF-7 read ASCII bytes as other characters', () => {
+    const ab = new Uint8Array([0x41, 0x42]);
+    expect(decodeCharset(ab, undefined)).toEqual({ text: 'AB', known: true, ascii: true });
+    expect(decodeCharset(ab, 'US-ASCII')).toEqual({ text: 'AB', known: true, ascii: true });
+    expect(decodeCharset(ab, 'utf-16be')).toEqual({ text: '\u4142', known: true, ascii: false });
+    expect(decodeCharset(new Uint8Array(Buffer.from('+AOQ-')), 'utf-7')).toEqual({ text: 'ä', known: true, ascii: false });
+    expect(decodeCharset(ab, 'iso-8859-1')).toEqual({ text: 'AB', known: true, ascii: false });
   });
 });

@@ -9,6 +9,7 @@ import { isJournalError, InvalidInputError, LimitExceededError, OutputError, Par
 import { bytes, chunk, concat, run, runAs, text } from './helpers/run.js';
 import { stripHeaders } from '../src/strip.js';
 import { SAMPLE_ARCHIVED, SAMPLE_REPORT } from './helpers/sample.js';
+import { normaliseAddress } from '../src/policy.js';
 import { FIXTURES } from './helpers/fixtures.js';
 
 const input = bytes(SAMPLE_REPORT);
@@ -616,5 +617,77 @@ describe('an original whose header lines end in bare CRs', () => {
     const r = runAs(bytes(strayCr), 'whole').report;
     expect(r.warnings).toEqual([]);
     expect(r.message.removedHeaders).toEqual(['X-MS-Exchange-Organization-BCC']);
+  });
+});
+
+describe('one address written two ways is one recipient (found by an edge-case audit, session 20)', () => {
+  // The report compared addresses by case only, mergeReports and assignMailboxes also by the
+  // domain's Unicode/ASCII form and a final dot: a report disagreed with its own merge, and a
+  // Recipient: line whose domain the header spelt in Unicode was taken for a Bcc.
+  const report = [
+    'X-MS-Journal-Report:',
+    'Content-Type: multipart/mixed; boundary="B"',
+    '',
+    '--B',
+    'Content-Type: text/plain',
+    '',
+    'Sender: alice@contoso.com',
+    'Recipient: m@xn--bcher-kva.example',
+    'To: bob@contoso.com',
+    'Cc: Bob@Contoso.com.',
+    '--B',
+    'Content-Type: message/rfc822',
+    '',
+    'From: alice@contoso.com',
+    'To: m@bücher.example, bob@contoso.com',
+    '',
+    'Hi',
+    '--B--',
+    '',
+  ].join('\n');
+
+  test('an IDN domain in its two forms, and a final dot, in every chunking and with CRLF', () => {
+    for (const input of [report, report.replace(/\n/g, '\r\n')]) {
+      for (const how of ['whole', 'bytes', 7] as const) {
+        const r = runAs(bytes(input), how).report;
+        expect(r.recipients.map((x) => [x.address, x.type, x.typeInferred]), String(how)).toEqual([
+          ['m@xn--bcher-kva.example', 'to', true],
+          ['bob@contoso.com', 'to', false],
+        ]);
+        expect(r.recipients[1]!.lines.map((l) => l.field)).toEqual(['To', 'Cc']);
+      }
+    }
+  });
+
+  test('the other way round: the Unicode form in a UTF-8 envelope, the ASCII form in the header', () => {
+    const swapped = report
+      .replace('Recipient: m@xn--bcher-kva.example', 'Recipient: M@Bücher.example')
+      .replace('To: m@bücher.example', 'To: m@xn--bcher-kva.example')
+      .replace('Content-Type: text/plain', 'Content-Type: text/plain; charset=utf-8');
+    const r = runAs(bytes(swapped), 'whole').report;
+    expect(r.recipients.map((x) => [x.address, x.type, x.typeInferred])).toEqual([
+      ['M@Bücher.example', 'to', true],
+      ['bob@contoso.com', 'to', false],
+    ]);
+  });
+
+  test('a delivery header naming the ASCII form takes the type of the Unicode form in To', () => {
+    const copy = 'Delivered-To: archive@journal.example\nX-Gm-Original-To: m@xn--bcher-kva.example\nFrom: alice@contoso.com\nTo: m@bücher.example\n\nHi\n';
+    const r = runAs(bytes(copy), 'whole').report;
+    expect(r.recipients.map((x) => [x.address, x.type, x.source])).toEqual([['m@bücher.example', 'to', 'delivery-header']]);
+  });
+
+  test('journalSenders: a string entry matches the wrapper sender in the other form of its domain', () => {
+    const wrapped = `From: journal@xn--bcher-kva.example\n${report}`;
+    expect(runAs(bytes(wrapped), 'whole', { journalSenders: ['Journal@Bücher.example'] }).report.trust).toBe('trusted');
+    expect(runAs(bytes(wrapped), 'whole', { journalSenders: ['journal@other.example'] }).report.trust).toBe('untrusted');
+  });
+
+  test('normaliseAddress is unchanged: punycode, no final dot, optional plus-folding', () => {
+    expect(normaliseAddress('<Bob+News@Bücher.Example.>', { foldPlusAddressing: true })).toBe('bob@xn--bcher-kva.example');
+    expect(normaliseAddress(' Bob+News@Contoso.COM ')).toBe('bob+news@contoso.com');
+    expect(normaliseAddress('+tag@x.example', { foldPlusAddressing: true })).toBe('+tag@x.example');
+    expect(normaliseAddress('EX:/O=ORG/CN=BOB')).toBe('ex:/o=org/cn=bob');
+    expect(normaliseAddress('bob@contoso.com/ü')).toBe('bob@contoso.com/ü');
   });
 });

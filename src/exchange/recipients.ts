@@ -1,4 +1,4 @@
-import { addressKey } from '../address.js';
+import { addressKey, asciiAddressKey } from '../address.js';
 import { RecipientList, VisibleTypes } from '../recipients.js';
 import type { RecipientFact, RecipientType } from '../types.js';
 import type { EnvelopeRecipientLine } from './envelope.js';
@@ -12,13 +12,15 @@ import type { EnvelopeRecipientLine } from './envelope.js';
  *   address's own; an address in neither To nor Cc is bcc.
  * - Groups and forwarded-from addresses are not recipients; they are listed on the member.
  * - Lines whose delivered address is empty (the null path `<>`) are dropped; the count is returned.
+ *
+ * `ascii`: the envelope text is known to be ASCII, so no address needs the non-ASCII domain scan.
  * @internal
  */
-export function addEnvelopeRecipients(list: RecipientList, lines: EnvelopeRecipientLine[], visible: VisibleTypes): number {
+export function addEnvelopeRecipients(list: RecipientList, lines: EnvelopeRecipientLine[], visible: VisibleTypes, ascii = false): number {
   let dropped = 0;
   for (const line of lines) {
     // One key per line, shared by the type look-up and the list (each is a lower-cased copy).
-    const key = addressKey(line.address);
+    const key = ascii ? asciiAddressKey(line.address) : addressKey(line.address);
     let fact: RecipientFact;
     const explicit = EXPLICIT_TYPE.get(line.field);
     if (explicit === undefined) {

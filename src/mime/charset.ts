@@ -1,26 +1,32 @@
 import iconv from 'iconv-lite';
-import { decodeStrictUtf8, decodeUndeclared } from '../internal/bytes.js';
+import { asciiRange, decodeStrictUtf8, decodeUndeclared, isAsciiBytes } from '../internal/bytes.js';
 
 /**
  * Decode text in a declared charset with iconv-lite. Unknown charset names fall back to
- * UTF-8/Latin-1 detection and report that they did, so the caller can warn.
+ * UTF-8/Latin-1 detection and report that they did, so the caller can warn. `ascii`: the text is
+ * known to be ASCII (ASCII bytes in an undeclared, ASCII or UTF-8 part), so that addresses read
+ * from it need no check for non-ASCII domains; false when unknown.
  * @internal
  */
-export function decodeCharset(bytes: Uint8Array, charset: string | undefined): { text: string; known: boolean } {
+export function decodeCharset(bytes: Uint8Array, charset: string | undefined): { text: string; known: boolean; ascii: boolean } {
   const name = (charset ?? '').trim().replace(/^"|"$/g, '').toLowerCase();
-  if (name === '' || name === 'us-ascii' || name === 'ascii') return { text: decodeUndeclared(bytes), known: true };
+  const undeclared = name === '' || name === 'us-ascii' || name === 'ascii';
+  // Other charsets are not assumed ASCII-compatible (UTF-16, UTF-7 and EBCDIC read ASCII bytes
+  // as other characters): only these three are trusted to give ASCII text for ASCII bytes.
+  if ((undeclared || name === 'utf-8' || name === 'utf8') && isAsciiBytes(bytes)) return { text: asciiRange(bytes, 0, bytes.length), known: true, ascii: true };
+  if (undeclared) return { text: decodeUndeclared(bytes), known: true, ascii: false };
   if (name === 'utf-8' || name === 'utf8') {
     // Valid UTF-8 decodes the same in every decoder (a leading BOM dropped, as iconv-lite drops
     // it); the native one costs a fraction of iconv-lite's set-up per call. Invalid bytes are
     // left to iconv-lite, whose replacement characters are what users have seen so far.
     const text = decodeStrictUtf8(bytes);
-    if (text !== undefined) return { text, known: true };
+    if (text !== undefined) return { text, known: true, ascii: false };
   }
-  if (!iconv.encodingExists(name)) return { text: decodeUndeclared(bytes), known: false };
+  if (!iconv.encodingExists(name)) return { text: decodeUndeclared(bytes), known: false, ascii: false };
   try {
-    return { text: iconv.decode(toBuffer(bytes), name), known: true };
+    return { text: iconv.decode(toBuffer(bytes), name), known: true, ascii: false };
   } catch {
-    return { text: decodeUndeclared(bytes), known: false };
+    return { text: decodeUndeclared(bytes), known: false, ascii: false };
   }
 }
 

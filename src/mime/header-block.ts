@@ -59,6 +59,8 @@ export class HeaderBlock {
     readonly fields: RawHeaderField[],
     /** Where the terminating empty line starts (raw.length when the block ended at end of input). */
     readonly bodyOffset: number,
+    /** Every field byte is ASCII (so are the addresses read from them); false when not known. */
+    readonly ascii = false,
   ) {}
 
   /** First value of a field (case-insensitive name), or undefined. */
@@ -200,7 +202,7 @@ export function parseHeaderBlock(raw: Uint8Array, bodyOffset: number): HeaderBlo
     }
     pos = end;
   }
-  return new HeaderBlock(raw, fields, bodyOffset);
+  return new HeaderBlock(raw, fields, bodyOffset, ascii);
 }
 
 /**
