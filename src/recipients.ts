@@ -116,8 +116,10 @@ export class VisibleTypes {
 
   /** {@link of} for an address already turned into its {@link addressKey}. */
   ofKey(key: string): RecipientType | undefined {
-    const ascii = this.headers?.ascii === true;
-    this.sets ??= { to: keySet(this.headers?.lowerAddresses('to'), ascii), cc: keySet(this.headers?.lowerAddresses('cc'), ascii) };
+    if (this.sets === undefined) {
+      const ascii = this.headers?.ascii === true;
+      this.sets = { to: keySet(this.headers?.lowerAddresses('to'), ascii), cc: keySet(this.headers?.lowerAddresses('cc'), ascii) };
+    }
     return this.sets.to.has(key) ? 'to' : this.sets.cc.has(key) ? 'cc' : undefined;
   }
 

@@ -218,11 +218,6 @@ function isAscii(bytes: Uint8Array, start: number, end: number): boolean {
   return true;
 }
 
-/** Whether every byte is below 0x80 (native where it can). @internal */
-export function isAsciiBytes(bytes: Uint8Array): boolean {
-  return isAscii(bytes, 0, bytes.length);
-}
-
 /**
  * Whether a whole array is ASCII, by Node's SIMD check in one call; undefined where that check
  * does not exist (callers then check the ranges they decode). For a header block: one call per

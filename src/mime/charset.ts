@@ -1,5 +1,5 @@
 import iconv from 'iconv-lite';
-import { asciiRange, decodeStrictUtf8, decodeUndeclared, isAsciiBytes } from '../internal/bytes.js';
+import { allAscii, asciiRange, decodeStrictUtf8, decodeUndeclared } from '../internal/bytes.js';
 
 /**
  * Decode text in a declared charset with iconv-lite. Unknown charset names fall back to
@@ -11,11 +11,13 @@ import { asciiRange, decodeStrictUtf8, decodeUndeclared, isAsciiBytes } from '..
 export function decodeCharset(bytes: Uint8Array, charset: string | undefined): { text: string; known: boolean; ascii: boolean } {
   const name = (charset ?? '').trim().replace(/^"|"$/g, '').toLowerCase();
   const undeclared = name === '' || name === 'us-ascii' || name === 'ascii';
+  const utf8 = name === 'utf-8' || name === 'utf8';
   // Other charsets are not assumed ASCII-compatible (UTF-16, UTF-7 and EBCDIC read ASCII bytes
-  // as other characters): only these three are trusted to give ASCII text for ASCII bytes.
-  if ((undeclared || name === 'utf-8' || name === 'utf8') && isAsciiBytes(bytes)) return { text: asciiRange(bytes, 0, bytes.length), known: true, ascii: true };
+  // as other characters): only these are trusted to give ASCII text for ASCII bytes. Without the
+  // native check (allAscii undefined) the text is decoded as before and not claimed ASCII.
+  if ((undeclared || utf8) && allAscii(bytes) === true) return { text: asciiRange(bytes, 0, bytes.length), known: true, ascii: true };
   if (undeclared) return { text: decodeUndeclared(bytes), known: true, ascii: false };
-  if (name === 'utf-8' || name === 'utf8') {
+  if (utf8) {
     // Valid UTF-8 decodes the same in every decoder (a leading BOM dropped, as iconv-lite drops
     // it); the native one costs a fraction of iconv-lite's set-up per call. Invalid bytes are
     // left to iconv-lite, whose replacement characters are what users have seen so far.
