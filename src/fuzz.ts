@@ -235,7 +235,7 @@ export function checkInput(input: Uint8Array, cuts: number[], options: ParseOpti
   } catch (e) {
     return `sub-parser threw: ${(e as Error)?.message ?? String(e)}`;
   }
-  for (const make of [() => new Base64Decoder(), () => new QuotedPrintableDecoder()]) {
+  for (const make of [() => new Base64Decoder(), () => new QuotedPrintableDecoder(), () => new QuotedPrintableDecoder(true)]) {
     if (!equalBytes(decodeAll(make(), input, []), decodeAll(make(), input, cuts))) return `${make().constructor.name} depends on chunking`;
   }
   // The content key's decoder (transient: the SIMD module takes its regular lines) reads the

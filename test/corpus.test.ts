@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { CORPUS } from './helpers/fixtures.js';
 import { referenceOriginal, referenceStrip } from './helpers/reference.js';
-import { runAs, text } from './helpers/run.js';
+import { runAs, text, toCRLF, toLF } from './helpers/run.js';
 import { parseJournal } from '../src/parse.js';
 import { DEFAULT_REMOVE_HEADERS } from '../src/options.js';
 
@@ -114,5 +114,23 @@ describe.skipIf(!existsSync(path.join(CORPUS, 'enkive')))('base64-wrapped messag
       expect(report.kind).toBe('message');
       expect(Buffer.compare(output, input)).toBe(0);
     }
+  });
+});
+
+// The journal copy travels with CRLF, an mbox or Maildir export of the same message with LF:
+// both must give one key (a quoted-printable part with "=0D" before its line breaks once did not).
+describe.skipIf(!existsSync(CORPUS))('every corpus file keys the same stored with LF and with CRLF', () => {
+  const files = existsSync(CORPUS)
+    ? readdirSync(CORPUS, { withFileTypes: true })
+        .filter((d) => d.isDirectory())
+        .flatMap((d) => readdirSync(path.join(CORPUS, d.name)).map((f) => path.join(d.name, f)))
+    : [];
+  test.each(files)('%s', (file) => {
+    const input = new Uint8Array(readFileSync(path.join(CORPUS, file)));
+    const asLf = toLF(input);
+    const lf = runAs(asLf, 'whole').report.dedup;
+    expect(lf.contentKey).not.toBeNull();
+    expect(runAs(toCRLF(asLf), 'whole').report.dedup).toEqual(lf);
+    expect(runAs(toCRLF(asLf), 7).report.dedup).toEqual(lf);
   });
 });

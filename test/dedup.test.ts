@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { mergeReports } from '../src/merge.js';
 import { FIXTURES } from './helpers/fixtures.js';
-import { bytes, runAs, toCRLF } from './helpers/run.js';
+import { bytes, runAs, toCRLF, toLF } from './helpers/run.js';
 
 const read = (name: string) => new Uint8Array(readFileSync(path.join(FIXTURES, 'dedup', `${name}.eml`)));
 const report = (name: string, how: 'whole' | number = 'whole') => runAs(read(name), how).report;
@@ -220,4 +220,32 @@ test('multiparts whose boundary never appears do not all share one key', () => {
   const b = runAs(msg('completely different'), 'whole').report.dedup.contentKey;
   expect(a).not.toBe(b);
   for (const how of ['bytes', 3] as const) expect(runAs(msg('hello'), how).report.dedup.contentKey).toBe(a);
+});
+
+describe('quoted-printable is decoded to the content it stands for (RFC 2045 §6.7)', () => {
+  const msg = (type: string, cte: string, body: string) =>
+    bytes(`From: a@x\r\nTo: b@x\r\nSubject: s\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nhi\r\n--b\r\nContent-Type: ${type}\r\nContent-Transfer-Encoding: ${cte}\r\n\r\n${body}\r\n--b--\r\n`);
+  const key = (b: Uint8Array, how: 'whole' | number = 'whole') => runAs(b, how).report.dedup.contentKey;
+  const asLf = (b: Uint8Array) => toLF(b);
+
+  test('a binary attachment: the LF copy, the CRLF copy and the base64 form agree', () => {
+    const rtf = '{\\rtf1 caf\xe9}\r\n{\\par line two}\r\n';
+    const crlf = msg('application/rtf', 'quoted-printable', '{\\rtf1 caf=E9}\r\n{\\par line two}\r\n');
+    const b64 = msg('application/rtf', 'base64', Buffer.from(rtf, 'latin1').toString('base64'));
+    const expected = key(crlf);
+    expect(key(b64)).toBe(expected);
+    for (const how of ['whole', 3, 40] as const) expect(key(asLf(crlf), how)).toBe(expected);
+  });
+
+  test('a text part with "=0D" before its line breaks keys the same as LF and as CRLF', () => {
+    const crlf = msg('text/plain', 'quoted-printable', 'line one=0D\r\nline two=0D\r\n');
+    expect(key(asLf(crlf))).toBe(key(crlf));
+    for (const how of [2, 9] as const) expect(key(asLf(crlf), how)).toBe(key(crlf));
+  });
+
+  test('blanks a relay added at the end of encoded lines do not count; encoded ones do', () => {
+    const clean = key(msg('application/octet-stream', 'quoted-printable', 'a=20\r\nb\r\n'));
+    expect(key(msg('application/octet-stream', 'quoted-printable', 'a=20  \r\nb\t\r\n'))).toBe(clean);
+    expect(key(msg('application/octet-stream', 'quoted-printable', 'a\r\nb\r\n'))).not.toBe(clean);
+  });
 });

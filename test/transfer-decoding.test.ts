@@ -170,3 +170,55 @@ describe('QuotedPrintableDecoder edge cases (chunking-independent)', () => {
     );
   });
 });
+
+describe('QuotedPrintableDecoder, canonical (the content key decodes to the content)', () => {
+  const canonical = (input: string, how: 'whole' | 'bytes' | number) => text(decodeAll(new QuotedPrintableDecoder(true), bytes(input), how));
+  const table: [string, string, string][] = [
+    ['a hard break written as LF is a CRLF', 'one\ntwo\n', 'one\r\ntwo\r\n'],
+    ['a hard break written as CRLF stays one', 'one\r\ntwo\r\n', 'one\r\ntwo\r\n'],
+    ['=0D before an LF break and before a CRLF break give the same', 'a=0D\nb=0D\r\nc', 'a\r\r\nb\r\r\nc'],
+    ['blanks that end a line were added on the way', 'a \t \r\nb  \nc', 'a\r\nb\r\nc'],
+    ['blanks at the very end of the body go too', 'a\r\nb   ', 'a\r\nb'],
+    ['=20 before a break is content', 'a=20\r\nb =20\n', 'a \r\nb  \r\n'],
+    ['blanks before a soft break are content', 'a  =\r\nb', 'a  b'],
+    ['blanks inside a line are content', 'a  b\r\n', 'a  b\r\n'],
+    ['a bare CR is kept', 'a\rb\r\n', 'a\rb\r\n'],
+    ['a CR after blanks is not a break, the blanks stay', 'a  \rb', 'a  \rb'],
+    [`a run of more than 76 blanks is kept whole`, `a${' '.repeat(77)}\r\nb`, `a${' '.repeat(77)}\r\nb`],
+    ['a run of 76 blanks goes', `a${' '.repeat(76)}\r\nb`, 'a\r\nb'],
+  ];
+  for (const [what, input, expected] of table) {
+    test(what, () => {
+      for (const how of ['whole', 'bytes', 2, 3, 5, 40] as const) expect(canonical(input, how), `chunking ${how}`).toBe(expected);
+    });
+  }
+
+  test('the default decoder keeps line breaks and blanks as written (the archived original)', () => {
+    expect(text(decodeAll(new QuotedPrintableDecoder(), bytes('one\ntwo  \r\n'), 'whole'))).toBe('one\ntwo  \r\n');
+  });
+
+  const qpUnit = fc.constantFrom('=', ' ', '\t', '\r', '\n', 'A', '3', 'd', 'x');
+
+  test('property: the LF and the CRLF copy decode to the same bytes', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: qpUnit, maxLength: 80 }), (s) => {
+        const lf = s.replace(/\r\n/g, '\n').replace(/\r/g, '');
+        expect(canonical(lf.replace(/\n/g, '\r\n'), 'whole')).toBe(canonical(lf, 'whole'));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  test('property: any chunking gives the same bytes, decodeWhole too', () => {
+    const long = fc.oneof(fc.string({ unit: qpUnit, maxLength: 60 }), fc.tuple(fc.nat(200), fc.nat(200)).map(([a, b]) => `x${' '.repeat(a)}\r\ny${'\t'.repeat(b)}\nz`));
+    fc.assert(
+      fc.property(long, fc.integer({ min: 1, max: 1000 }), (s, seed) => {
+        const whole = canonical(s, 'whole');
+        expect(canonical(s, seed)).toBe(whole);
+        expect(canonical(s, 'bytes')).toBe(whole);
+        expect(text(new QuotedPrintableDecoder(true).decodeWhole(bytes(s)))).toBe(whole);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});

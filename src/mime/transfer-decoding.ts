@@ -32,12 +32,14 @@ export function normaliseTransferEncoding(value: string | undefined): string {
 
 /**
  * The decoder for an encoding, or undefined for identity encodings (7bit, 8bit, binary, unknown).
- * `transient`: see {@link Base64Decoder}; only for a sink that never keeps a piece it is given.
+ * `forContentKey`: the content key's decoder, whose sink never keeps a piece it is given (base64:
+ * transient, see {@link Base64Decoder}) and wants the content, not its stored form
+ * (quoted-printable: canonical, see {@link QuotedPrintableDecoder}).
  * @internal
  */
-export function createTransferDecoder(encoding: string, transient = false): TransferDecoder | undefined {
-  if (encoding === 'base64') return new Base64Decoder(transient);
-  if (encoding === 'quoted-printable') return new QuotedPrintableDecoder();
+export function createTransferDecoder(encoding: string, forContentKey = false): TransferDecoder | undefined {
+  if (encoding === 'base64') return new Base64Decoder(forContentKey);
+  if (encoding === 'quoted-printable') return new QuotedPrintableDecoder(forContentKey);
   return undefined;
 }
 
@@ -281,11 +283,24 @@ function hexValue(c: number): number {
 /**
  * Streaming quoted-printable decoder (RFC 2045 §6.7). Soft line breaks (`=` before CRLF/LF,
  * with optional trailing white space) are removed; an `=` not followed by two hex digits is
- * kept literally, as most decoders do. Up to three bytes are held back across chunks.
+ * kept literally, as most decoders do. An undecided "=" sequence (and, canonical, a final CR or
+ * blank run) is held back across chunks.
+ *
+ * `canonical` (the content key's decoder): the result is the content the encoding stands for,
+ * whatever line endings the copy was stored with. Every hard line break, LF or CRLF, becomes
+ * CRLF (§6.7 rule 4: a line break of the encoded text is a CRLF of the content), and blanks that
+ * end an encoded line are dropped (rule 3: an encoder writes them as `=20`, so written ones were
+ * added on the way), up to MAX_TRAILING_BLANKS: a longer run is kept whole, a rule that depends
+ * on the run, never on the chunking. Without it the bytes stay as written (a quoted-printable
+ * original is archived as its decoded bytes, line endings as the copy had them).
  * @internal
  */
 export class QuotedPrintableDecoder implements TransferDecoder {
+  constructor(private readonly canonical = false) {}
+
   private held: Uint8Array = EMPTY_BYTES;
+  /** Canonical: the blank run that ends what was decoded outgrew MAX_TRAILING_BLANKS (kept). */
+  private longRun = false;
   irregular = false;
 
   write(chunk: Uint8Array, sink: ByteSink): void {
@@ -303,23 +318,68 @@ export class QuotedPrintableDecoder implements TransferDecoder {
     const data = this.held;
     this.held = EMPTY_BYTES;
     emit(sink, this.decode(data, true));
+    this.longRun = false;
   }
 
   decodeWhole(body: Uint8Array): Uint8Array {
-    return this.decode(body, true);
+    const out = this.decode(body, true);
+    this.longRun = false;
+    return out;
   }
 
   private decode(data: Uint8Array, final: boolean): Uint8Array {
-    const out = new Uint8Array(data.length);
+    const canonical = this.canonical;
+    // A hard break written as LF grows by its CR.
+    const out = new Uint8Array(canonical ? data.length + countLf(data) : data.length);
     let o = 0;
     let i = 0;
+    // Canonical: where the literal blanks that end the output so far start (in the output and
+    // in the input); -1 when the output does not end with such blanks.
+    let blankOut = -1;
+    let blankIn = -1;
+    let longRun = this.longRun;
     while (i < data.length) {
       const c = data[i]!;
       if (c !== CharCode.Equals) {
+        if (canonical) {
+          const brk = c === CharCode.LF ? 1 : c === CharCode.CR && data[i + 1] === CharCode.LF ? 2 : 0;
+          if (brk > 0) {
+            if (blankOut !== -1) o = blankOut;
+            out[o++] = CharCode.CR;
+            out[o++] = CharCode.LF;
+            i += brk;
+            blankOut = -1;
+            longRun = false;
+            continue;
+          }
+          if (c === CharCode.CR && i + 1 >= data.length && !final) {
+            // A CR that ends the chunk: the next one tells whether it is a line break.
+            this.hold(data, blankOut === -1 ? i : blankIn);
+            if (blankOut !== -1) o = blankOut;
+            blankOut = -1;
+            break;
+          }
+          if (c === CharCode.Space || c === CharCode.Tab) {
+            if (blankOut === -1 && !longRun) {
+              blankOut = o;
+              blankIn = i;
+            } else if (blankOut !== -1 && o - blankOut >= MAX_TRAILING_BLANKS) {
+              // Too long a run to be transport padding: kept, whatever follows.
+              blankOut = -1;
+              longRun = true;
+            }
+          } else {
+            blankOut = -1;
+            longRun = false;
+          }
+        }
         out[o++] = c;
         i++;
         continue;
       }
+      // Blanks before "=" are content (the "=" shields them, or ends an escape after them).
+      blankOut = -1;
+      longRun = false;
       // Soft line break: "=", at most MAX_SOFT_BREAK_PADDING blanks, then CRLF or LF. The padding
       // limit is a property of the input, not of the chunk, so chunking cannot change the result.
       let j = i + 1;
@@ -337,7 +397,7 @@ export class QuotedPrintableDecoder implements TransferDecoder {
         // Not enough bytes yet to tell (a soft break or "=XY" may complete in the next chunk).
         const undecided = j >= data.length || (data[j] === CharCode.CR && j + 1 >= data.length) || (padding === 0 && i + 2 >= data.length);
         if (undecided && !final) {
-          this.held = data.slice(i);
+          this.hold(data, i);
           break;
         }
         // "=" (and blanks) at the very end: a soft break with nothing after it.
@@ -355,6 +415,27 @@ export class QuotedPrintableDecoder implements TransferDecoder {
         i++;
       }
     }
+    if (blankOut !== -1) {
+      // Blanks end the chunk: whether they end a line is known only later; at the very end of
+      // the body they end its last line and go.
+      if (!final) this.hold(data, blankIn);
+      o = blankOut;
+    }
+    this.longRun = longRun;
     return out.subarray(0, o);
   }
+
+  /** Keep the input from `from` on for the next chunk (it is decoded again in front of it). */
+  private hold(data: Uint8Array, from: number): void {
+    this.held = data.slice(from);
+  }
+}
+
+/** Longest run of blanks at the end of a quoted-printable line that canonical decoding drops. */
+const MAX_TRAILING_BLANKS = 76;
+
+function countLf(data: Uint8Array): number {
+  let n = 0;
+  for (let p = data.indexOf(CharCode.LF); p !== -1; p = data.indexOf(CharCode.LF, p + 1)) n++;
+  return n;
 }

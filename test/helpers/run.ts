@@ -26,6 +26,11 @@ export function toCRLF(b: Uint8Array): Uint8Array {
   return Uint8Array.from(out);
 }
 
+/** Every CRLF becomes LF (bare CRs stay). */
+export function toLF(b: Uint8Array): Uint8Array {
+  return b.filter((c, i) => !(c === 0x0d && b[i + 1] === 0x0a));
+}
+
 /** Split into chunks: 'whole', 1-byte, or random sizes from a seed. */
 export function chunk(b: Uint8Array, how: 'whole' | 'bytes' | number): Uint8Array[] {
   if (how === 'whole') return [b];
