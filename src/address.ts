@@ -156,8 +156,24 @@ export function addressKey(address: string): string {
   const a = address.trim().replace(/^<|>$/g, '').trim();
   const at = a.lastIndexOf('@');
   if (at <= 0) return a.toLowerCase();
-  return `${a.slice(0, at).toLowerCase()}@${toAsciiDomain(a.slice(at + 1))}`;
+  return `${unquoteLocalPart(a.slice(0, at)).toLowerCase()}@${toAsciiDomain(a.slice(at + 1))}`;
 }
+
+/**
+ * A quoted local part whose text is a dot-atom is the same mailbox written without the quotes
+ * (RFC 5321 §4.1.2), and addressparser gives one address both ways (`"bob+x"@x` bare loses its
+ * quotes, in angle brackets keeps them): such a part loses its quotes, any other stays as
+ * written.
+ * @internal
+ */
+export function unquoteLocalPart(local: string): string {
+  if (local.length < 2 || local.charCodeAt(0) !== 0x22 || local.charCodeAt(local.length - 1) !== 0x22) return local;
+  const inner = local.slice(1, -1).replace(/\\([\s\S])/g, '$1');
+  return DOT_ATOM.test(inner) ? inner : local;
+}
+
+/** RFC 5322 dot-atom, with RFC 6532's non-ASCII characters. */
+const DOT_ATOM = /^[\w!#$%&'*+/=?^`{|}~\u0080-\uffff-]+(?:\.[\w!#$%&'*+/=?^`{|}~\u0080-\uffff-]+)*$/;
 
 /**
  * {@link addressKey} of an address from text known to be ASCII: its domain needs no scan for
@@ -190,11 +206,11 @@ export function isPlainAddress(address: string): boolean {
   return true;
 }
 
-/** No blank, angle bracket or non-ASCII character at either end. */
+/** No blank, angle bracket or non-ASCII character at either end, no quote at the start. */
 function isBareAddress(address: string): boolean {
   const first = address.charCodeAt(0);
   const last = address.charCodeAt(address.length - 1);
-  return first > 0x20 && first < 0x7f && first !== 0x3c && last > 0x20 && last < 0x7f && last !== 0x3e;
+  return first > 0x20 && first < 0x7f && first !== 0x3c && first !== 0x22 && last > 0x20 && last < 0x7f && last !== 0x3e;
 }
 
 /**

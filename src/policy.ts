@@ -1,5 +1,5 @@
 import { reportArgument, stringArgument, checkOptionName } from './internal/arguments.js';
-import { addressKey, toAsciiDomain } from './address.js';
+import { addressKey, toAsciiDomain, unquoteLocalPart } from './address.js';
 import type { JournalReport } from './types.js';
 
 /** An archive's rules for which mailboxes see a message and whether it is kept. */
@@ -63,8 +63,9 @@ export interface Assignment {
 /**
  * Normalise an address for policy decisions: brackets and white space removed, lower-cased, the
  * domain converted to punycode (so `bücher.example` and `xn--bcher-kva.example` agree), and
- * optionally `+tag` removed from the local part. Non-SMTP addresses (`EX:/O=…`) are only
- * lower-cased.
+ * the quotes removed from a quoted local part that does not need them (`"bob"@x` is `bob@x`),
+ * and optionally `+tag` removed from the local part (inside the quotes of one that needs them).
+ * Non-SMTP addresses (`EX:/O=…`) are only lower-cased.
  *
  * @example
  * normaliseAddress('<Bob+News@Bücher.Example>', { foldPlusAddressing: true }) // 'bob@xn--bcher-kva.example'
@@ -75,8 +76,15 @@ export function normaliseAddress(address: string, options: { foldPlusAddressing?
   const key = addressKey(address);
   if (!options.foldPlusAddressing) return key;
   const at = key.lastIndexOf('@');
-  const plus = key.indexOf('+');
-  return at > 0 && plus > 0 && plus < at ? `${key.slice(0, plus)}${key.slice(at)}` : key;
+  if (at <= 0) return key;
+  const local = key.slice(0, at);
+  // A quoted local part that is not a dot-atom keeps its quotes (addressKey drops the others):
+  // the tag is cut inside them, and what is left loses them if it is a dot-atom now.
+  const quoted = local.length >= 2 && local.startsWith('"') && local.endsWith('"');
+  const start = quoted ? 1 : 0;
+  const plus = local.indexOf('+', start);
+  if (plus <= start || plus >= local.length - start) return key;
+  return `${quoted ? unquoteLocalPart(`${local.slice(0, plus)}"`) : local.slice(0, plus)}${key.slice(at)}`;
 }
 
 function domainMatcher(domains: readonly string[]): (address: string) => boolean {

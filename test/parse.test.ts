@@ -9,7 +9,7 @@ import { isJournalError, InvalidInputError, LimitExceededError, OutputError, Par
 import { bytes, chunk, concat, run, runAs, text } from './helpers/run.js';
 import { stripHeaders } from '../src/strip.js';
 import { SAMPLE_ARCHIVED, SAMPLE_REPORT } from './helpers/sample.js';
-import { normaliseAddress } from '../src/policy.js';
+import { assignMailboxes, normaliseAddress } from '../src/policy.js';
 import { FIXTURES } from './helpers/fixtures.js';
 
 const input = bytes(SAMPLE_REPORT);
@@ -689,5 +689,67 @@ describe('one address written two ways is one recipient (found by an edge-case a
     expect(normaliseAddress('+tag@x.example', { foldPlusAddressing: true })).toBe('+tag@x.example');
     expect(normaliseAddress('EX:/O=ORG/CN=BOB')).toBe('ex:/o=org/cn=bob');
     expect(normaliseAddress('bob@contoso.com/ü')).toBe('bob@contoso.com/ü');
+  });
+});
+
+describe('a quoted local part (found by an audit, session 20)', () => {
+  // addressparser gives "bob+x"@x without its quotes when bare and with them in angle brackets,
+  // and plus-folding cut at the "+" whatever came after it: '"bob+x"@x' became '"bob@x'.
+  test('normaliseAddress: quotes a dot-atom does not need go; the tag is cut inside needed ones', () => {
+    const fold = (a: string) => normaliseAddress(a, { foldPlusAddressing: true });
+    expect(fold('"bob+x"@contoso.com')).toBe('bob@contoso.com');
+    expect(fold('<"Bob+x"@Contoso.com>')).toBe('bob@contoso.com');
+    expect(normaliseAddress('"bob+x"@contoso.com')).toBe('bob+x@contoso.com');
+    expect(normaliseAddress('"Bob.Smith"@contoso.com')).toBe('bob.smith@contoso.com');
+    expect(fold('"bob smith+x"@contoso.com')).toBe('"bob smith"@contoso.com');
+    expect(fold('"bob+x y"@contoso.com')).toBe('bob@contoso.com');
+    expect(normaliseAddress('"bob smith"@contoso.com')).toBe('"bob smith"@contoso.com');
+    expect(normaliseAddress('"a..b"@contoso.com')).toBe('"a..b"@contoso.com');
+    expect(fold('"+x"@contoso.com')).toBe('+x@contoso.com');
+    expect(fold('""@contoso.com')).toBe('""@contoso.com');
+  });
+
+  const report = (recipient: string, to: string) =>
+    bytes(
+      [
+        'X-MS-Journal-Report:',
+        'Content-Type: multipart/mixed; boundary="B"',
+        '',
+        '--B',
+        'Content-Type: text/plain',
+        '',
+        'Sender: alice@contoso.com',
+        `Recipient: ${recipient}`,
+        '--B',
+        'Content-Type: message/rfc822',
+        '',
+        'From: alice@contoso.com',
+        `To: ${to}`,
+        '',
+        'Hi',
+        '--B--',
+        '',
+      ].join('\r\n'),
+    );
+
+  test('the envelope and the header naming one mailbox with and without quotes are one recipient', () => {
+    const r = runAs(report('"bob.smith"@contoso.com', 'Bob <bob.smith@contoso.com>'), 'whole').report;
+    expect(r.recipients.map((x) => [x.address, x.type, x.typeInferred])).toEqual([['"bob.smith"@contoso.com', 'to', true]]);
+  });
+
+  test('assignMailboxes asks isKnownMailbox for the folded address', () => {
+    const asked: string[] = [];
+    const r = runAs(report('"bob+news"@contoso.com', 'Bob <"bob+news"@contoso.com>'), 'whole').report;
+    const a = assignMailboxes(r, {
+      internalDomains: ['contoso.com'],
+      foldPlusAddressing: true,
+      isKnownMailbox: (x) => {
+        asked.push(x);
+        return x === 'bob@contoso.com' || x === 'alice@contoso.com';
+      },
+    });
+    expect(asked).toContain('bob@contoso.com');
+    expect(asked.some((x) => x.includes('"'))).toBe(false);
+    expect(a.mailboxes).toEqual(['alice@contoso.com', 'bob@contoso.com']);
   });
 });
