@@ -313,9 +313,11 @@ export class JournalParser {
       this.role = 'journal';
       this.resolveContent('journal');
       if (ct.type !== 'multipart' || ct.boundary === undefined) {
-        this.warn('MIME_NOT_MULTIPART', 'the journal report is not a multipart message: no envelope or original can be found; archived unchanged');
+        this.warn('MIME_NOT_MULTIPART', 'the journal report is not a multipart message: no original can be taken out of it (a text body is read as the envelope); archived unchanged');
         this.startPassthrough();
-        return NULL_SINK;
+        // A body that is text may be the envelope on its own (a report whose original was
+        // dropped, flattened on the way): its Sender and recipients are still the facts.
+        return ct.type === 'text' && (ct.subtype === 'plain' || ct.subtype === 'html') ? this.envelopeSink(ct, normaliseTransferEncoding(block.get('content-transfer-encoding'))) : NULL_SINK;
       }
       return this.multipartSink(ct, 0, bodyOffset);
     }

@@ -87,6 +87,17 @@ export function normaliseAddress(address: string, options: { foldPlusAddressing?
   return `${quoted ? unquoteLocalPart(`${local.slice(0, plus)}"`) : local.slice(0, plus)}${key.slice(at)}`;
 }
 
+/**
+ * The sender as the headers tell it: the original's From, or, for a journal report with no
+ * original (archived whole: the wrapper is then the message kept), the wrapper's From, as the
+ * wrapper's To and Cc already stand in for the recipients of such a report. Without it an
+ * internal sender's report whose recipients are all external was dropped as `no-internal`.
+ */
+function headerSender(report: JournalReport): string | undefined {
+  if (report.message.from) return report.message.from.address;
+  return report.renditions.length === 0 ? report.wrapper?.from?.address : undefined;
+}
+
 function domainMatcher(domains: readonly string[]): (address: string) => boolean {
   const exact = new Set<string>();
   const suffixes: string[] = [];
@@ -137,8 +148,10 @@ function validate(policy: ArchivePolicy): void {
  * - a journal report whose envelope may be used (not `untrusted`, or `trusted` when
  *   `requireTrustedJournal`): the envelope sender, `On-Behalf-Of`, every recipient (expanded
  *   group members and forwarding targets included; header-derived ones added for a defective
- *   report), and `Forwarded:` originals only with `assignForwardedFrom`;
- * - a journal report whose envelope may not be used: the original's From, To and Cc headers;
+ *   report, and the original's From, else the wrapper's, when no Sender line was read), and
+ *   `Forwarded:` originals only with `assignForwardedFrom`;
+ * - a journal report whose envelope may not be used: the original's From, To and Cc headers
+ *   (without an original, the wrapper's: the report is then archived whole);
  * - a routing or delivered copy (`google`, `delivery-header`): only the recipients its delivery
  *   headers name, since the other recipients get copies of their own;
  * - a plain message (`headers`): From and every header recipient.
@@ -183,14 +196,17 @@ export function assignMailboxes(report: JournalReport, policy: ArchivePolicy): A
     // A defective report whose envelope gave no Sender line (none read, or none in it): the
     // original's From stands in, as the header To/Cc already stand in for its recipients, so the
     // sender's mailbox does not lose the message. `Sender: <>` is a sender: nothing stands in.
-    if (!report.envelope?.sender && !report.warnings.some((w) => w.code === 'ENVELOPE_NULL_SENDER')) add(report.message.from?.address, 'sender');
+    if (!report.envelope?.sender && !report.warnings.some((w) => w.code === 'ENVELOPE_NULL_SENDER')) add(headerSender(report), 'sender');
     add(report.envelope?.onBehalfOf, 'on-behalf-of');
     for (const r of report.recipients) add(r.address, 'recipient');
     if (policy.assignForwardedFrom) for (const r of report.recipients) for (const f of r.forwardedFrom) add(f, 'forwarded-from');
   } else if (journal) {
     basis = 'header';
-    add(report.message.from?.address, 'sender');
+    add(headerSender(report), 'sender');
     for (const m of [...report.message.to, ...report.message.cc]) add(m.address, 'recipient');
+    // No original: the report archived whole is the message, its header recipients those of the
+    // wrapper (what a defective report's recipients were filled from).
+    if (report.renditions.length === 0) for (const r of report.recipients) if (r.source === 'header') add(r.address, 'recipient');
   } else if (report.source === 'google' || report.source === 'delivery-header') {
     basis = 'delivery-header';
     for (const r of report.recipients) if (r.source === 'delivery-header') add(r.address, 'recipient');

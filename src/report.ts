@@ -320,9 +320,13 @@ function journalReport(s: ParseState, warnings: JournalReport['warnings']): Jour
     }
     checkMessageId(s, message, inner !== undefined, envelope.messageId, wrapper.parentMessageId);
   }
-  if (defective) {
+  // The envelope itself read whole: a Sender, recipients, nothing cut or skipped.
+  const envelopeWhole = chosen !== undefined && !cutUnread && chosen.parsed.sender !== undefined && !chosen.truncated && (chosen.parsed.badEntries ?? 0) === 0 && list.size > 0;
+  if (defective && (inner !== undefined || !envelopeWhole)) {
     // Step down: keep what the envelope gave and add the visible recipients from the headers of
-    // the original (or, without one, of the wrapper), marked as header-derived.
+    // the original, marked as header-derived. Without an original the wrapper's stand in, but
+    // only for an envelope that is itself broken: the wrapper's To is the journal mailbox,
+    // which a whole envelope would only gain as a false recipient.
     const headers = inner ?? outer;
     if (headers) addHeaderRecipients(list, headers, [['To', 'to'], ['Cc', 'cc']]);
   }

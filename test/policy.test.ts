@@ -7,7 +7,8 @@ import { FIXTURES } from './helpers/fixtures.js';
 import { bytes, runAs } from './helpers/run.js';
 
 function report(name: string, options: Omit<JournalParserOptions, 'onOutput'> = {}) {
-  return runAs(new Uint8Array(readFileSync(path.join(FIXTURES, 'exchange', `${name}.eml`))), 'whole', options).report;
+  const file = name.includes('/') ? `${name}.eml` : path.join('exchange', `${name}.eml`);
+  return runAs(new Uint8Array(readFileSync(path.join(FIXTURES, file))), 'whole', options).report;
 }
 
 const GOOGLE_COPY = [
@@ -69,6 +70,12 @@ const table: { what: string; input: () => ReturnType<typeof report>; policy: Arc
     basis: 'envelope',
   },
   { what: 'routing copy: only its delivery-header recipients', input: () => runAs(bytes(GOOGLE_COPY), 'whole').report, policy: { internalDomains: ['contoso.com'] }, keep: true, reason: 'internal-mailbox', mailboxes: ['dave@contoso.com'], basis: 'delivery-header' },
+  // Reports without an original (found by an audit, session 20): an internal sender's report to
+  // external recipients only was dropped as no-internal.
+  { what: 'not multipart: its text body is the envelope', input: () => report('envelope-only-not-multipart'), policy: { internalDomains: ['contoso.com'] }, keep: true, reason: 'internal-mailbox', mailboxes: ['alice@contoso.com'], basis: 'envelope' },
+  { what: 'no original, no envelope: the wrapper From stands in for the sender', input: () => report('sources/defect-not-multipart'), policy: { internalDomains: ['contoso.com'] }, keep: true, reason: 'internal-mailbox', mailboxes: ['alice@contoso.com', 'bob@contoso.com'], basis: 'envelope' },
+  { what: 'no original, untrusted: the wrapper headers are the message', input: () => report('sources/defect-not-multipart', { trusted: false }), policy: { internalDomains: ['fabrikam.com'] }, keep: true, reason: 'internal-mailbox', mailboxes: ['carol@fabrikam.com'], basis: 'header' },
+  { what: 'no original, untrusted, sender only internal', input: () => report('sources/defect-not-multipart', { trusted: false }), policy: { internalDomains: ['contoso.com'], isKnownMailbox: (a) => a === 'alice@contoso.com' }, keep: true, reason: 'internal-mailbox', mailboxes: ['alice@contoso.com'], unknown: ['bob@contoso.com'], basis: 'header' },
   { what: 'plain sent copy: From and every header recipient', input: () => runAs(bytes(SENT_COPY), 'whole').report, policy: { internalDomains: ['contoso.com'] }, keep: true, reason: 'internal-mailbox', mailboxes: ['alice@contoso.com', 'bob@contoso.com', 'dave@contoso.com'], basis: 'header' },
 ];
 
