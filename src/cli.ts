@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { closeSync, createReadStream, createWriteStream, existsSync, fstatSync, type ReadStream, lstatSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { once } from 'node:events';
 import path from 'node:path';
 import { checkInput, fuzz, SEED_BYTES_PER_INPUT } from './fuzz.js';
 import { enumerate, looksLikeMbox, makeDirectory, prepareOutDir, runBatch } from './batch/run.js';
@@ -252,7 +253,10 @@ function outDirUsable(dir: string | undefined): boolean {
 }
 
 async function batch(args: Args, printReports: boolean): Promise<number> {
-  const { units, missing } = enumerate(args.files.filter((f) => f !== '-'));
+  // Standard input is one message, read by the single-file commands; in a batch it was left out
+  // without a word (found by an audit).
+  if (args.files.includes('-')) throw new UsageError('"-" (standard input) cannot be part of a batch (directories, mbox files, --out, --jobs): pass files, or pipe one message without them');
+  const { units, missing, unreadable } = enumerate(args.files);
   const tty = process.stderr.isTTY === true;
   const started = Date.now();
   // A path that does not exist is a failure like a file that cannot be read: a JSON line with
@@ -261,6 +265,12 @@ async function batch(args: Args, printReports: boolean): Promise<number> {
   for (const m of missing) {
     process.stderr.write(`mailjournal: ${m}: no such file or directory\n`);
     if (printReports) printError(m, { code: 'ENOENT', message: 'no such file or directory' });
+  }
+  // A folder that cannot be listed fails like a file that cannot be read; the rest goes on.
+  totals.errors += unreadable.length;
+  for (const u of unreadable) {
+    process.stderr.write(`mailjournal: ${u.path}: ${u.code}: ${u.message}\n`);
+    if (printReports) printError(u.path, { code: u.code, message: u.message });
   }
   // Once, before any message: an output that cannot be written is one line, exit 1.
   if (!outDirUsable(args.out)) return 1;
@@ -304,10 +314,14 @@ async function batch(args: Args, printReports: boolean): Promise<number> {
         if (printReports) {
           const withPolicy = args.policy ? { ...r, assignment: assignMailboxes(r, args.policy) } : r;
           const stored = item.stored !== undefined ? { stored: item.stored, duplicate: item.duplicate === true } : {};
-          process.stdout.write(JSON.stringify({ file: item.file, ...(item.index ? { index: item.index } : {}), ...stored, ...withPolicy }) + '\n');
+          const line = JSON.stringify({ file: item.file, ...(item.index ? { index: item.index } : {}), ...stored, ...withPolicy }) + '\n';
+          progress();
+          // A full pipe: read no further until it drains (the lines would pile up in memory).
+          if (!process.stdout.write(line)) return once(process.stdout, 'drain');
         }
       }
       progress();
+      return undefined;
     },
   });
   progress(true);
@@ -402,8 +416,8 @@ async function extract(args: Args): Promise<number> {
  * names), minus the `.actual.` files a failed golden test leaves behind.
  */
 function seedFiles(paths: string[]): { files: string[]; missing: string[] } {
-  const { units, missing } = enumerate(paths);
-  return { files: units.map((u) => u.file).filter((f) => !/\.actual\./.test(path.basename(f))), missing };
+  const { units, missing, unreadable } = enumerate(paths);
+  return { files: units.map((u) => u.file).filter((f) => !/\.actual\./.test(path.basename(f))), missing: [...missing, ...unreadable.map((u) => u.path)] };
 }
 
 /** The largest input the fuzzer tries, and how much of each seed file it reads. */

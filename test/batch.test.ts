@@ -319,3 +319,103 @@ describe('looksLikeMbox', () => {
     expect(looksLikeMbox(path.join(dir, 'm'))).toBe(true);
   });
 });
+
+describe('batch defects found by an audit (session 21)', () => {
+  test('mbox: a From line right after a From line frames an empty message, not content', () => {
+    for (const eol of ['\n', '\r\n']) {
+      const box = ['From a x', 'From b x', 'Subject: second', '', 'body', ''].join(eol);
+      for (const how of ['whole', 'bytes', 2, 3, 7] as const) {
+        expect(split(box, how), `${JSON.stringify(eol)} ${how}`).toEqual(['', `Subject: second${eol}${eol}body${eol}`]);
+        expect(split(['From a', 'From b', 'From c', ''].join(eol), how)).toEqual(['', '', '']);
+      }
+    }
+  });
+
+  test('mbox: the blank line after the last message is framing, as the one before a From line', () => {
+    for (const eol of ['\n', '\r\n']) {
+      const message = ['Subject: same', '', 'body', ''].join(eol);
+      const box = `From a x${eol}${message}${eol}From a x${eol}${message}${eol}`;
+      for (const how of ['whole', 'bytes', 2, 3, 5, 40] as const) expect(split(box, how), `${JSON.stringify(eol)} ${how}`).toEqual([message, message]);
+    }
+    // Only a blank line goes: a message's own last line break stays, and a file that ends without
+    // a blank line keeps everything.
+    expect(split('From a\nS: x\n\nbody\n', 'whole')).toEqual(['S: x\n\nbody\n']);
+    expect(split('From a\nS: x\n\nbody', 'whole')).toEqual(['S: x\n\nbody']);
+  });
+
+  test('a file that starts with "From " but has no line break in its first KiB is one message', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'mailjournal-cr-'));
+    const content = 'From a@b Mon Jun  3 09:00:00 2024\rSubject: cr only\r\rbody\r'.padEnd(2000, 'x');
+    writeFileSync(path.join(dir, 'old-mac.mbox'), content, 'latin1');
+    expect(looksLikeMbox(path.join(dir, 'old-mac.mbox'))).toBe(false);
+    const items: BatchItem[] = [];
+    await runBatch(enumerate([dir]).units, { parse: {}, outDir: undefined, jobs: 1, onItem: (i) => items.push(i) });
+    expect(items.map((i) => [i.index ?? null, i.bytes])).toEqual([[null, 2000]]);
+    // A real mbox still splits, its From line well within the first KiB.
+    writeFileSync(path.join(dir, 'old-mac.mbox'), 'From a@b Mon Jun  3 09:00:00 2024\nSubject: one\n\nbody\n', 'latin1');
+    expect(looksLikeMbox(path.join(dir, 'old-mac.mbox'))).toBe(true);
+  });
+
+  test('standard input in a batch is a usage error, not left out', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'mailjournal-stdin-'));
+    const input = readFileSync(path.join(FIXTURES, 'exchange', 'bcc-expanded-dl.eml'));
+    for (const args of [['extract', '-', '--out', path.join(dir, 'out')], ['inspect', '-', dir], ['inspect', '--jobs', '2', '-']]) {
+      const r = spawnSync(process.execPath, [CLI, ...args], { input, encoding: 'latin1' });
+      expect(r.status, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(/standard input.*cannot be part of a batch/);
+    }
+  });
+
+  test('a folder reached again through a symbolic link is walked once (a link up the tree looped)', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'mailjournal-loop-'));
+    mkdirSync(path.join(dir, 'sub'));
+    writeFileSync(path.join(dir, 'sub', 'a.eml'), 'Subject: a\n\nbody\n');
+    symlinkSync('..', path.join(dir, 'sub', 'up'));
+    symlinkSync('.', path.join(dir, 'self1'));
+    symlinkSync('.', path.join(dir, 'self2'));
+    const { units, unreadable } = enumerate([dir]);
+    expect(units.map((u) => path.relative(dir, u.file))).toEqual([path.join('sub', 'a.eml')]);
+    expect(unreadable).toEqual([]);
+  });
+
+  test('a Maildir: cur/, new/ and every subfolder (Maildir++ and fs layout), not tmp/ or metadata', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'mailjournal-maildir-'));
+    const box = (p: string) => ['cur', 'new', 'tmp'].forEach((d) => mkdirSync(path.join(dir, p, d), { recursive: true }));
+    box('Maildir');
+    box('Maildir/.Sent');
+    box('Maildir/Sent');
+    mkdirSync(path.join(dir, 'Maildir', 'exports'));
+    mkdirSync(path.join(dir, 'Maildir', 'courierimapkeywords'));
+    const files = ['Maildir/cur/1:2,S', 'Maildir/new/2', 'Maildir/tmp/3', 'Maildir/.Sent/cur/4:2,S', 'Maildir/Sent/new/5', 'Maildir/exports/r.eml', 'Maildir/courierimapkeywords/:list', 'Maildir/dovecot-uidlist'];
+    for (const f of files) writeFileSync(path.join(dir, f), 'Subject: x\n\nbody\n');
+    expect(enumerate([path.join(dir, 'Maildir')]).units.map((u) => path.relative(dir, u.file)).sort()).toEqual(
+      ['Maildir/.Sent/cur/4:2,S', 'Maildir/Sent/new/5', 'Maildir/cur/1:2,S', 'Maildir/exports/r.eml', 'Maildir/new/2'].sort(),
+    );
+  });
+
+  test.each([1, 2])('a consumer that asks to wait holds back reading (jobs %i): a slow output cannot make results pile up', async (jobs) => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'mailjournal-slow-'));
+    // About 3 MiB of small messages per file: three or four reads of 1 MiB each.
+    const message = `From a@b Mon Jun  3 09:00:00 2024\nSubject: m\n\n${'x'.repeat(1000)}\n\n`;
+    for (const name of ['a.mbox', 'b.mbox']) writeFileSync(path.join(dir, name), message.repeat(3000), 'latin1');
+    let seen = 0;
+    let release: () => void = () => {};
+    const blocked = new Promise<void>((r) => (release = r));
+    // Every result asks to wait, released only after both files could long have been read: until
+    // then no more than one read's messages per file (and, with workers, the results a worker
+    // posts before it waits for their acknowledgement) may come.
+    const onItem = (): Promise<void> => {
+      seen++;
+      return blocked;
+    };
+    // The built worker (the one the CLI runs), as the worker tests above use.
+    const workerFile = new URL('../dist/batch-worker.js', import.meta.url);
+    const done = runBatch(enumerate([dir]).units, { parse: { dedupKeys: false }, outDir: undefined, jobs, onItem, workerFile });
+    await new Promise((r) => setTimeout(r, 700));
+    // One read of 1 MiB holds about 1,000 of these messages; without the wait all 6,000 came.
+    expect(seen).toBeLessThan(jobs * 1200);
+    release();
+    await done;
+    expect(seen).toBe(6000);
+  });
+});

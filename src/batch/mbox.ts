@@ -35,6 +35,13 @@ function isPartialEscape(data: Uint8Array, pos: number): boolean {
   return true;
 }
 
+/** data[pos..] is a proper prefix of "From " (the rest may come in the next chunk). */
+function isPartialFromWord(data: Uint8Array, pos: number): boolean {
+  if (data.length - pos >= FROM_WORD.length) return false;
+  for (let k = 0; pos + k < data.length; k++) if (data[pos + k] !== FROM_WORD[k]) return false;
+  return true;
+}
+
 /**
  * Streaming mbox splitter. A line that starts with `From ` begins a message (the line itself is
  * mbox framing, not message content). The blank line mbox writers put before the next `From `
@@ -121,15 +128,18 @@ export class MboxSplitter {
         continue;
       }
       // Next "\nFrom " (a new message) or "\n>…From " (a line to un-escape), whichever comes first.
-      if (from !== -1 && from < pos) from = indexOfBytes(data, FROM_LINE, pos);
+      // From pos - 1 when that is the LF that ended a From line: a From line right after it frames
+      // an empty message (it was taken for the first line of the message's content).
+      if (from !== -1 && from < pos) from = indexOfBytes(data, FROM_LINE, pos > start && data[pos - 1] === CharCode.LF ? pos - 1 : pos);
       // From pos - 1: the LF that ends the From line (or the previous line) starts the first
       // line of what follows, which may itself be an escaped ">From ".
       if (gt !== -1 && gt < pos - 1) gt = this.findEscaped(data, pos > start ? pos - 1 : pos);
       const next = from === -1 ? gt : gt === -1 ? from : Math.min(from, gt);
       if (next === -1) {
         // At the start of a line whose LF is already handled, a partial ">…>From " is held with
-        // that LF (skipped on the next write), so that it can still be un-escaped.
-        if (pos > start && data[pos - 1] === CharCode.LF && isPartialEscape(data, pos)) {
+        // that LF (skipped on the next write), so that it can still be un-escaped; so is a
+        // partial "From " (a From line right after a From line).
+        if (pos > start && data[pos - 1] === CharCode.LF && (isPartialEscape(data, pos) || isPartialFromWord(data, pos))) {
           this.carry = data.slice(pos - 1);
           this.skipCarriedLf = true;
           return;
@@ -174,7 +184,10 @@ export class MboxSplitter {
     this.skipCarriedLf = false;
     if (rest.length > 0) {
       if (!this.inMessage) this.startMessage();
-      this.emit(rest);
+      // mbox writers end the file as they end every message, with a blank line: framing, as the
+      // one before a From line is (a message kept it only when it came last). The bytes held
+      // back reach far enough to see it (see tailToKeep).
+      this.emit(withoutFinalBlankLine(rest));
     }
     this.carry = EMPTY_BYTES;
     if (this.inMessage) this.endMessage();
@@ -220,4 +233,12 @@ export class MboxSplitter {
     if (!this.inMessage) this.startMessage();
     if (bytes.length > 0) this.handler.onMessageData(bytes);
   }
+}
+
+/** `bytes` without a final blank line (LF or CRLF) when the line before it ends in it too. */
+function withoutFinalBlankLine(bytes: Uint8Array): Uint8Array {
+  let k = bytes.length - 1;
+  if (k < 0 || bytes[k] !== CharCode.LF) return bytes;
+  if (k > 0 && bytes[k - 1] === CharCode.CR) k--;
+  return k > 0 && bytes[k - 1] === CharCode.LF ? bytes.subarray(0, k) : bytes;
 }

@@ -5,7 +5,7 @@ import { threadId, Worker } from 'node:worker_threads';
 import type { ParseOptions } from '../options.js';
 import { JournalParser } from '../parser.js';
 import type { JournalReport } from '../types.js';
-import { concatBytes } from '../internal/bytes.js';
+import { CharCode, concatBytes } from '../internal/bytes.js';
 import { MboxSplitter, startsWithFromLine } from './mbox.js';
 
 /** One file to process: a single message, or an mbox holding many (decided by its first bytes). */
@@ -43,6 +43,20 @@ function isDirectory(p: string): boolean {
  */
 const SINGLE_MESSAGE_NAME = /\.eml$/i;
 
+/**
+ * An mbox's first line is a short `From sender date` line. A file that starts with "From " but
+ * has no line break within this many bytes (a file with CR line ends, say) is one message: read
+ * as an mbox, its whole content would be one framing line, dropped.
+ */
+const MBOX_HEAD_BYTES = 1024;
+
+/** Whether the first bytes of a file are an mbox's: a "From " line that ends within MBOX_HEAD_BYTES. */
+function isMboxHead(head: Uint8Array): boolean {
+  if (!startsWithFromLine(head)) return false;
+  const lf = head.indexOf(CharCode.LF);
+  return lf !== -1 && lf < MBOX_HEAD_BYTES;
+}
+
 /** Whether a file starts like an mbox ("From " line); false when it cannot be read, and for `*.eml`. */
 export function looksLikeMbox(file: string): boolean {
   if (SINGLE_MESSAGE_NAME.test(file)) return false;
@@ -54,8 +68,8 @@ export function looksLikeMbox(file: string): boolean {
     return false;
   }
   try {
-    const head = Buffer.alloc(5);
-    return readSync(fd, head, 0, 5, 0) === 5 && startsWithFromLine(head);
+    const head = Buffer.alloc(MBOX_HEAD_BYTES);
+    return isMboxHead(head.subarray(0, readSync(fd, head, 0, MBOX_HEAD_BYTES, 0)));
   } catch {
     // A read error (EIO, say) likewise: reading the file again when it is processed reports it
     // for that file, instead of stopping the whole run here.
@@ -68,38 +82,60 @@ export function looksLikeMbox(file: string): boolean {
 const SKIP = /(^|[/\\])\.|\.(json|md|txt)$|\.archived\.eml$/;
 
 /**
- * The work units under some paths: files as they are; directories recursively; a Maildir
- * (a folder with cur/, new/ and tmp/) contributes the files in cur/ and new/ only (tmp/ holds
- * deliveries in progress). Files starting with "From " are read as mbox.
+ * Folders inside a Maildir that hold no mail: Courier's keyword and ACL stores. (`tmp/` holds
+ * deliveries in progress; the Maildir's own files are metadata: dovecot-uidlist and the like.)
  */
-export function enumerate(paths: string[]): { units: WorkUnit[]; missing: string[] } {
+const MAILDIR_METADATA = new Set(['tmp', 'courierimapkeywords', 'courierimaphieracl', 'courierimapacl']);
+
+/** A folder that could not be listed: it fails like a file that cannot be read. */
+export interface UnreadableFolder {
+  path: string;
+  code: string;
+  message: string;
+}
+
+/**
+ * The work units under some paths: files as they are; directories recursively, each folder once
+ * however many symbolic links lead to it (a link back up the tree would repeat it for ever); a
+ * Maildir (a folder with cur/, new/ and tmp/) contributes the files in cur/ and new/ and its
+ * subfolders — Maildir++ `.Sent`, a `Sent/` of Dovecot's fs layout, any other folder — but not
+ * tmp/ (deliveries in progress), its metadata files or Courier's metadata folders. Files
+ * starting with "From " are read as mbox. A folder that cannot be listed is in `unreadable`.
+ */
+export function enumerate(paths: string[]): { units: WorkUnit[]; missing: string[]; unreadable: UnreadableFolder[] } {
   const units: WorkUnit[] = [];
   const missing: string[] = [];
+  const unreadable: UnreadableFolder[] = [];
+  const walked = new Set<string>();
   // One stat per entry; whether a file is an mbox is seen in its first chunk when it is read, so
   // that a tree of many small files is not opened twice.
   const addFile = (file: string) => units.push({ file });
-  const walk = (dir: string): void => {
-    const names = readdirSync(dir).sort();
+  const walk = (dir: string, st: { dev: number; ino: number }): void => {
+    const id = `${st.dev}:${st.ino}`;
+    if (walked.has(id)) return;
+    walked.add(id);
+    let names: string[];
+    try {
+      names = readdirSync(dir).sort();
+    } catch (e) {
+      unreadable.push({ path: dir, ...describeError(e) });
+      return;
+    }
     const maildir = ['cur', 'new', 'tmp'].every((d) => names.includes(d));
     for (const name of names) {
       const full = path.join(dir, name);
-      // A Maildir holds messages in cur/ and new/, and Maildir++ folders (.Sent, .Drafts …);
-      // tmp/ (deliveries in progress) and its metadata files (dovecot-uidlist …) are not mail.
-      if (maildir) {
-        if (name === 'cur' || name === 'new' || (name.startsWith('.') && name.length > 1 && isDirectory(full))) walk(full);
-        continue;
-      }
-      if (SKIP.test(name)) continue;
-      let st: ReturnType<typeof statSync>;
+      if (maildir ? MAILDIR_METADATA.has(name) : SKIP.test(name)) continue;
+      let entry: ReturnType<typeof statSync>;
       try {
-        st = statSync(full);
+        entry = statSync(full);
       } catch {
         // A dangling link or a vanished file: keep it, so that its failure is reported and counted.
-        addFile(full);
+        if (!maildir) addFile(full);
         continue;
       }
-      if (st.isDirectory()) walk(full);
-      else if (st.isFile()) addFile(full);
+      if (entry.isDirectory()) walk(full, entry);
+      // A Maildir's own files are metadata (dovecot-uidlist, maildirfolder …), not mail.
+      else if (entry.isFile() && !maildir) addFile(full);
     }
   };
   for (const p of paths) {
@@ -114,10 +150,10 @@ export function enumerate(paths: string[]): { units: WorkUnit[]; missing: string
       continue;
     }
     if (st === undefined) missing.push(p);
-    else if (st.isDirectory()) walk(p);
+    else if (st.isDirectory()) walk(p, st);
     else addFile(p);
   }
-  return { units, missing };
+  return { units, missing, unreadable };
 }
 
 /**
@@ -254,7 +290,21 @@ class StoreWriter {
  * Process one work unit in this thread; calls `emit` for every message. Errors on one message
  * are reported for that message; the rest of an mbox goes on.
  */
-export async function processUnit(unit: WorkUnit, parse: ParseOptions, outDir: string | undefined, emit: (item: BatchItem) => void): Promise<void> {
+export async function processUnit(unit: WorkUnit, parse: ParseOptions, outDir: string | undefined, onItem: ItemSink): Promise<void> {
+  // What the consumer of the items asked to wait for (its output is full): the next chunk is
+  // read only after that, so a slow consumer bounds what is held to one chunk's items.
+  let waiting: PromiseLike<unknown> | undefined;
+  const emit = (item: BatchItem): void => {
+    const wait = waitOf(onItem(item));
+    if (wait !== undefined) waiting = wait;
+  };
+  const settle = async (): Promise<void> => {
+    while (waiting !== undefined) {
+      const w = waiting;
+      waiting = undefined;
+      await w;
+    }
+  };
   let parser: JournalParser | undefined;
   let store: StoreWriter | undefined;
   let item: BatchItem | undefined;
@@ -304,11 +354,11 @@ export async function processUnit(unit: WorkUnit, parse: ParseOptions, outDir: s
   };
   try {
     // The first bytes decide: a file that starts with a "From " line is an mbox. They are held
-    // until there are five of them (a first read that short is rare, but possible).
+    // until its first line ends (a first read that short is rare, but possible).
     let head: Uint8Array | undefined = new Uint8Array(0);
     let sink: { write(b: Uint8Array): void; end(): void } | undefined;
     const decide = (): void => {
-      mbox = !SINGLE_MESSAGE_NAME.test(unit.file) && startsWithFromLine(head!);
+      mbox = !SINGLE_MESSAGE_NAME.test(unit.file) && isMboxHead(head!);
       if (mbox) {
         const splitter = new MboxSplitter({ onMessageStart: start, onMessageData: data, onMessageEnd: finish });
         sink = { write: (b) => splitter.write(b), end: () => splitter.end() };
@@ -322,10 +372,11 @@ export async function processUnit(unit: WorkUnit, parse: ParseOptions, outDir: s
     for await (const chunk of createReadStream(unit.file, { highWaterMark: READ_BYTES })) {
       if (sink !== undefined) {
         sink.write(chunk as Buffer);
-        continue;
+      } else {
+        head = concatBytes(head!, chunk as Buffer);
+        if (head.length >= MBOX_HEAD_BYTES || head.indexOf(CharCode.LF) !== -1) decide();
       }
-      head = concatBytes(head!, chunk as Buffer);
-      if (head.length >= 5) decide();
+      await settle();
     }
     if (sink === undefined) decide();
     sink!.end();
@@ -334,6 +385,18 @@ export async function processUnit(unit: WorkUnit, parse: ParseOptions, outDir: s
     store?.abort();
     emit({ file: unit.file, bytes: item?.bytes ?? 0, error: describeError(e), ...(mbox && index > 0 ? { index } : {}) });
   }
+  await settle();
+}
+
+/**
+ * Takes each message's result; may return a promise to say "read no further until this
+ * settles" (its output is full).
+ */
+export type ItemSink = (item: BatchItem) => unknown;
+
+/** The promise an {@link ItemSink} returned, if it returned one. */
+function waitOf(value: unknown): PromiseLike<unknown> | undefined {
+  return typeof (value as PromiseLike<unknown> | null)?.then === 'function' ? (value as PromiseLike<unknown>) : undefined;
 }
 
 /** Options of {@link runBatch}. */
@@ -342,7 +405,8 @@ export interface BatchOptions {
   outDir: string | undefined;
   /** Worker threads; 1 processes in this thread. */
   jobs: number;
-  onItem: (item: BatchItem) => void;
+  /** Each message's result; a returned promise holds back further reading until it settles. */
+  onItem: ItemSink;
   /** @internal The worker script (tests substitute one that fails on purpose). */
   workerFile?: URL;
 }
@@ -399,7 +463,11 @@ function runUnit(worker: Worker, unit: WorkUnit, onItem: (item: BatchItem) => vo
     const onMessage = (msg: { item?: BatchItem; done?: boolean }): void => {
       if (msg.item) {
         items++;
-        onItem(msg.item);
+        // Acknowledged once the output took it (see ACK_WINDOW).
+        const wait = waitOf(onItem(msg.item));
+        const ack = (): void => worker.postMessage({ ack: true });
+        if (wait === undefined) ack();
+        else wait.then(ack, ack);
       }
       if (msg.done) settle(undefined);
     };
@@ -410,6 +478,9 @@ function runUnit(worker: Worker, unit: WorkUnit, onItem: (item: BatchItem) => vo
     worker.on('message', onMessage);
     worker.once('error', onError);
     worker.once('exit', onExit);
-    worker.postMessage(unit);
+    worker.postMessage({ unit });
   });
 }
+
+/** Results a batch worker posts before it waits for the main thread to acknowledge them. @internal */
+export const ACK_WINDOW = 64;

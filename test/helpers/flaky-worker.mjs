@@ -6,7 +6,9 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parentPort, threadId, workerData } from 'node:worker_threads';
 
-parentPort.on('message', (unit) => {
+parentPort.on('message', (msg) => {
+  if (msg.ack) return;
+  const { unit } = msg;
   if (unit.file.includes('midwrite')) {
     writeFileSync(path.join(workerData.outDir, `.tmp-${process.pid}-${threadId}-partial`), 'half a message');
     process.exit(4);
