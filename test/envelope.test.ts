@@ -6,6 +6,7 @@ import { addEnvelopeRecipients } from '../src/exchange/recipients.js';
 import type { EnvelopeRecipientLine } from '../src/exchange/envelope.js';
 import { RecipientList, VisibleTypes } from '../src/recipients.js';
 import { parseHeaderBlock } from '../src/mime/header-block.js';
+import { bytes, runAs } from './helpers/run.js';
 
 function resolveRecipients(lines: EnvelopeRecipientLine[], to: string[], cc: string[]) {
   const list = new RecipientList();
@@ -220,5 +221,58 @@ describe('parseEnvelope2003: values wrapped over several lines', () => {
     // A native (EX) address has blanks of its own: wrapped at one, it keeps it.
     expect(env.recipients.map((r) => r.address)).toEqual(['bob@contoso.com', 'carol@fabrikam.com', 'EX:/O=CONTOSO/OU=FIRST ADMINISTRATIVE GROUP/CN=RECIPIENTS/CN=BOB']);
     expect(env.badEntries).toBe(0);
+  });
+});
+
+describe('parseEnvelope2003: an entry that never closes, followed by another (found by an audit, session 21)', () => {
+  // Bob's entry lacks its ">": the next line was joined to it as a wrapped piece, Dave's address
+  // was read from the joined text, and Bob vanished with no warning and no step-down.
+  test.each([
+    ['first of two', ['"Bob" <SMTP:bob@contoso.com,', '"Dave" <SMTP:dave@contoso.com>'], ['dave@contoso.com']],
+    ['middle of three', ['"Ann" <SMTP:ann@contoso.com>,', '"Bob" <SMTP:bob@contoso.com,', '"Dave" <SMTP:dave@contoso.com>'], ['ann@contoso.com', 'dave@contoso.com']],
+    ['followed by a wrapped entry', ['<SMTP:bob@contoso.com', '<SMTP:dave@', 'contoso.com>'], ['dave@contoso.com']],
+  ])('%s: counted as a bad entry, the next entry read on its own', (_what, entries, addresses) => {
+    const env = parseEnvelope2003(['Sender: alice@contoso.com', 'Message-ID: <m1@contoso.com>', 'Recipients:', ...entries, ''].join('\r\n'));
+    expect(env.recipients.map((r) => r.address)).toEqual(addresses);
+    expect(env.badEntries).toBe(1);
+  });
+
+  test('a wrapped display name before its address is still one entry', () => {
+    const env = parseEnvelope2003(['Sender: alice@contoso.com', 'Recipients:', '"Robert', 'Jones" <SMTP:bob@contoso.com>', ''].join('\n'));
+    expect(env.recipients.map((r) => r.address)).toEqual(['bob@contoso.com']);
+    expect(env.badEntries).toBe(0);
+  });
+
+  test('the report steps down: defective, ENVELOPE_BAD_ENTRY, the header recipients added', () => {
+    const report = [
+      'Content-Identifier: ExJournalReport',
+      'Content-Type: multipart/mixed; boundary="B"',
+      '',
+      '--B',
+      'Content-Type: text/plain',
+      '',
+      'Sender: alice@contoso.com',
+      'Message-ID: <m1@contoso.com>',
+      'Recipients:',
+      '"Bob" <SMTP:bob@contoso.com,',
+      '"Dave" <SMTP:dave@contoso.com>',
+      '--B',
+      'Content-Type: message/rfc822',
+      '',
+      'From: alice@contoso.com',
+      'To: bob@contoso.com',
+      'Message-ID: <m1@contoso.com>',
+      '',
+      'Hi',
+      '--B--',
+      '',
+    ].join('\r\n');
+    const r = runAs(bytes(report), 'whole').report;
+    expect(r.defective).toBe(true);
+    expect(r.warnings.map((w) => w.code)).toContain('ENVELOPE_BAD_ENTRY');
+    expect(r.recipients.map((x) => [x.address, x.source])).toEqual([
+      ['dave@contoso.com', 'envelope'],
+      ['bob@contoso.com', 'header'],
+    ]);
   });
 });

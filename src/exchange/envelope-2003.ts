@@ -116,6 +116,13 @@ export function parseEnvelope2003(text: string): ParsedEnvelope & { badEntries: 
       }
       pending = line.trim();
       continuations = mode === 'recipients' ? 0 : 1;
+    } else if (mode === 'recipients' && line.includes('<') && pending.lastIndexOf('<') > pending.lastIndexOf('>')) {
+      // A new entry opens its <…> while the last one is still open: that one never closed (an
+      // address has no "<", so this is no wrapped piece of it). Joined, the new entry's address
+      // was read and the unclosed one vanished without a word (found by an audit).
+      env.badEntries++;
+      pending = line.trim();
+      continuations = 0;
     } else {
       continuations++;
       // Exchange wraps at a fixed width, inside a token if need be: a Message-ID and an SMTP
