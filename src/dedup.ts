@@ -338,6 +338,7 @@ class Entity {
     if (this.depth === 0) this.owner.record(`H\n${canonicalHeaders(block)}`);
     const ct = block.contentType();
     const kind = `${ct.type}/${ct.subtype}`;
+    if (ct.type === 'multipart' && ct.boundary !== undefined && this.depth >= this.owner.maxDepth) this.owner.depthLimited = true;
     if (ct.type === 'multipart' && ct.boundary !== undefined && this.depth < this.owner.maxDepth) {
       this.body = new MultipartBody(this.owner, this.depth, kind, ct.boundary);
       return;
@@ -489,6 +490,8 @@ export class ContentHasher {
   partLimited = false;
   /** A line that starts like a delimiter was read as content: its padding passed maxLineBytes. */
   lineLimited = false;
+  /** A multipart nested deeper than maxDepth was hashed as a leaf. */
+  depthLimited = false;
 
   constructor(
     readonly maxHeaderBytes: number,

@@ -42,7 +42,7 @@ async function* readInput(input: JournalInput): AsyncGenerator<Uint8Array> {
   }
   if (input === null || typeof input !== 'object') throw new InvalidInputError(`cannot read input of type ${input === null ? 'null' : typeof input}`);
   if (typeof (input as ReadableStream).getReader === 'function' && !(Symbol.asyncIterator in input)) {
-    const reader = (input as ReadableStream<Uint8Array>).getReader();
+    const reader = opening(() => (input as ReadableStream<Uint8Array>).getReader());
     try {
       yield* readIterator({ next: () => reader.read(), return: () => reader.cancel() });
     } finally {
@@ -52,10 +52,23 @@ async function* readInput(input: JournalInput): AsyncGenerator<Uint8Array> {
   }
   if (Symbol.asyncIterator in input || Symbol.iterator in input) {
     const iterable = input as AsyncIterable<unknown>;
-    yield* readIterator((Symbol.asyncIterator in input ? iterable[Symbol.asyncIterator]() : (input as Iterable<unknown>)[Symbol.iterator]()) as AsyncIterator<unknown> | Iterator<unknown>);
+    yield* readIterator(opening(() => (Symbol.asyncIterator in input ? iterable[Symbol.asyncIterator]() : (input as Iterable<unknown>)[Symbol.iterator]()) as AsyncIterator<unknown> | Iterator<unknown>));
     return;
   }
   throw new InvalidInputError('input must be a string, Uint8Array, ArrayBuffer, (async) iterable of chunks, or ReadableStream');
+}
+
+/**
+ * Open the input for reading: a failure (a web stream another reader has locked, found by an
+ * audit; a throwing iterator method) is an InvalidInputError, as a failure to read it is.
+ */
+function opening<T>(open: () => T): T {
+  try {
+    return open();
+  } catch (e) {
+    if (e instanceof JournalError) throw e;
+    throw new InvalidInputError(`the input cannot be read: ${messageOf(e)}`, { cause: e });
+  }
 }
 
 /** The chunks an iterator yields; it gets a return() if the consumer stops before its end. */

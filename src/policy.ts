@@ -73,8 +73,18 @@ export interface Assignment {
 export function normaliseAddress(address: string, options: { foldPlusAddressing?: boolean } = {}): string {
   stringArgument(address, 'normaliseAddress: address');
   if (typeof options !== 'object' || options === null) throw new TypeError('mailjournal: normaliseAddress: options must be an object');
+  // A misspelt option is never ignored (found by an audit: { foldPlus: true } folded nothing).
+  for (const name of Object.keys(options)) checkOptionName(name, NORMALISE_OPTIONS, 'normaliseAddress option');
+  if (options.foldPlusAddressing !== undefined && typeof options.foldPlusAddressing !== 'boolean') {
+    throw new TypeError(`mailjournal: normaliseAddress: foldPlusAddressing must be a boolean, got ${typeof options.foldPlusAddressing}`);
+  }
+  return normalised(address, options.foldPlusAddressing === true);
+}
+
+/** {@link normaliseAddress} on checked arguments (assignMailboxes calls it once per address). */
+function normalised(address: string, foldPlus: boolean): string {
   const key = addressKey(address);
-  if (!options.foldPlusAddressing) return key;
+  if (!foldPlus) return key;
   const at = key.lastIndexOf('@');
   if (at <= 0) return key;
   const local = key.slice(0, at);
@@ -97,6 +107,8 @@ function headerSender(report: JournalReport): string | undefined {
   if (report.message.from) return report.message.from.address;
   return report.renditions.length === 0 ? report.wrapper?.from?.address : undefined;
 }
+
+const NORMALISE_OPTIONS: ReadonlySet<string> = new Set(['foldPlusAddressing']);
 
 function domainMatcher(domains: readonly string[]): (address: string) => boolean {
   const exact = new Set<string>();
@@ -169,14 +181,14 @@ export function assignMailboxes(report: JournalReport, policy: ArchivePolicy): A
   reportArgument(report, 'assignMailboxes: report');
   validate(policy);
   const isInternal = domainMatcher(policy.internalDomains);
-  const fold = { foldPlusAddressing: policy.foldPlusAddressing === true };
+  const fold = policy.foldPlusAddressing === true;
   const participants: Participant[] = [];
   // Address and role pairs already listed: a look-up, not a scan of the list (a scan per add made
   // 16,000 recipients take 2.6 s).
   const seen = new Set<string>();
   const add = (address: string | null | undefined, role: ParticipantRole): void => {
     if (!address) return;
-    const a = normaliseAddress(address, fold);
+    const a = normalised(address, fold);
     if (a === '') return;
     const pair = `${role}\n${a}`;
     if (seen.has(pair)) return;

@@ -140,6 +140,9 @@ function buildUnsorted(s: ParseState, warnings: JournalReport['warnings']): Jour
     s.warn('PART_LIMIT', `a message has more than maxParts=${s.opts.maxParts} MIME parts; the content key hashed the rest as raw bytes`);
   }
   if (hashers.some((h) => h?.lineLimited)) s.warn('LINE_LIMIT', lineLimitMessage(s.opts.maxLineBytes));
+  if (hashers.some((h) => h?.depthLimited)) {
+    s.warn('DEPTH_LIMIT', `a message nests multiparts deeper than maxDepth=${s.opts.maxDepth}; the content key hashed the deeper ones as leaves`);
+  }
   for (const e of s.embedded) {
     if (e.decoder?.irregular) s.warn('TRANSFER_ENCODING_IRREGULAR', `an embedded message's ${e.transferEncoding} encoding had invalid bytes; they were skipped`);
   }
@@ -347,7 +350,9 @@ function journalReport(s: ParseState, warnings: JournalReport['warnings']): Jour
     wrapper,
     renditions,
     ndr: null,
-    dedup: keysOf(s, message.messageId, renditions[s.selected ?? 0]?.contentKey ?? null),
+    // An empty original is archived as the whole report: the empty message's key would be shared
+    // by every such report (found by an audit), so there is none, as for ORIGINAL_MISSING.
+    dedup: keysOf(s, message.messageId, s.hasWarning('EMBEDDED_EMPTY') ? null : (renditions[s.selected ?? 0]?.contentKey ?? null)),
     output: { content: s.outputContent },
     warnings,
   };

@@ -142,3 +142,19 @@ describe('option names that no entry point takes', () => {
     expect(() => assignMailboxes(report, { internalDomain: ['contoso.com'] } as never)).toThrow(new TypeError('mailjournal: unknown policy field "internalDomain" (did you mean "internalDomains"?)'));
   });
 });
+
+describe('found by a README audit (session 21)', () => {
+  test('normaliseAddress: a misspelt or mistyped option is a TypeError, never ignored', () => {
+    expect(() => normaliseAddress('bob+x@contoso.com', { foldPlus: true } as never)).toThrow(/unknown normaliseAddress option "foldPlus"/);
+    expect(() => normaliseAddress('bob+x@contoso.com', { foldPlusAddressing: 'yes' } as never)).toThrow(/foldPlusAddressing must be a boolean, got string/);
+    expect(normaliseAddress('bob+x@contoso.com', { foldPlusAddressing: false })).toBe('bob+x@contoso.com');
+    expect(normaliseAddress('bob+x@contoso.com', {})).toBe('bob+x@contoso.com');
+  });
+
+  test('a web stream another reader has locked is an InvalidInputError', async () => {
+    const stream = new ReadableStream<Uint8Array>({ start: (c) => c.enqueue(bytes('Subject: x\n\nbody\n')) });
+    stream.getReader();
+    await expect(parseJournal(stream)).rejects.toMatchObject({ name: 'InvalidInputError', code: 'ERR_INVALID_INPUT' });
+    await expect(parseJournal(stream)).rejects.toThrow(/the input cannot be read/);
+  });
+});

@@ -525,7 +525,21 @@ describe('JournalParser', () => {
       expect(report.output.content).toBe('unchanged');
       expect(report.warnings.map((w) => w.code)).toContain('EMBEDDED_EMPTY');
       expect(text(output)).toBe(empty);
+      // Archived whole: no content key (that of an empty message was shared by every such
+      // report and merged unrelated ones; found by an audit). The Message-ID key stays.
+      expect(report.dedup.contentKey).toBeNull();
+      expect(report.dedup.messageIdKey).not.toBeNull();
     }
+  });
+
+  test('maxDepth: multiparts nested deeper are hashed as leaves, with DEPTH_LIMIT (found by an audit)', async () => {
+    // The content key changed without a word, and onLimit 'throw' did not throw.
+    const nested = 'From: a@x\nTo: b@x\nContent-Type: multipart/mixed; boundary=o\n\n--o\nContent-Type: multipart/alternative; boundary=i\n\n--i\nContent-Type: text/plain\n\nhi\n--i--\n--o--\n';
+    const deep = await parseJournal(bytes(nested), { maxDepth: 1 });
+    expect(deep.warnings.map((w) => w.code)).toEqual(['BCC_UNKNOWN', 'DEPTH_LIMIT']);
+    expect(deep.dedup.contentKey).not.toBe((await parseJournal(bytes(nested))).dedup.contentKey);
+    expect((await parseJournal(bytes(nested))).warnings.map((w) => w.code)).toEqual(['BCC_UNKNOWN']);
+    await expect(parseJournal(bytes(nested), { maxDepth: 1, onLimit: 'throw' })).rejects.toMatchObject({ code: 'ERR_LIMIT_EXCEEDED', limit: 'maxDepth' });
   });
 
   test('stripHeaders with an explicit limit throws LimitExceededError', () => {
