@@ -269,7 +269,7 @@ async function batch(args: Args, printReports: boolean): Promise<number> {
   // A folder that cannot be listed fails like a file that cannot be read; the rest goes on.
   totals.errors += unreadable.length;
   for (const u of unreadable) {
-    process.stderr.write(`mailjournal: ${u.path}: ${u.code}: ${u.message}\n`);
+    process.stderr.write(`mailjournal: ${u.path}: ${u.message.startsWith(u.code) ? u.message : `${u.code}: ${u.message}`}\n`);
     if (printReports) printError(u.path, { code: u.code, message: u.message });
   }
   // Once, before any message: an output that cannot be written is one line, exit 1.
@@ -277,6 +277,7 @@ async function batch(args: Args, printReports: boolean): Promise<number> {
   const kinds = new Map<string, number>();
   const warnings = new Map<string, number>();
   const seen = new Set<string>();
+  let drained: Promise<unknown> | undefined;
   const bump = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
   let lastProgress = 0;
   const progress = (force = false): void => {
@@ -317,7 +318,9 @@ async function batch(args: Args, printReports: boolean): Promise<number> {
           const line = JSON.stringify({ file: item.file, ...(item.index ? { index: item.index } : {}), ...stored, ...withPolicy }) + '\n';
           progress();
           // A full pipe: read no further until it drains (the lines would pile up in memory).
-          if (!process.stdout.write(line)) return once(process.stdout, 'drain');
+          // One wait shared by every line written meanwhile: a listener per line made a run
+          // quadratic (found by review).
+          if (!process.stdout.write(line)) return (drained ??= once(process.stdout, 'drain').finally(() => (drained = undefined)));
         }
       }
       progress();

@@ -320,6 +320,41 @@ describe('looksLikeMbox', () => {
   });
 });
 
+describe('backpressure details found by review (session 21)', () => {
+  const workerFile = new URL('../dist/batch-worker.js', import.meta.url);
+
+  test.each([1, 2])('tiny messages: a wait holds back within one read too, not only between reads (jobs %i)', async (jobs) => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'mailjournal-tiny-'));
+    // 150,000 empty messages in one 1 MiB read: the wait was looked at only after all of them.
+    for (const name of ['a.mbox', 'b.mbox']) writeFileSync(path.join(dir, name), 'From x\n'.repeat(150_000));
+    let seen = 0;
+    let release: () => void = () => {};
+    const blocked = new Promise<void>((r) => (release = r));
+    const done = runBatch(enumerate([dir]).units, { parse: { dedupKeys: false }, outDir: undefined, jobs, workerFile, onItem: () => (seen++, blocked) });
+    await new Promise((r) => setTimeout(r, 700));
+    // A 16 KiB slice holds about 2,300 of them (per file with workers, plus the ack window).
+    expect(seen).toBeLessThan(jobs * 2500);
+    release();
+    await done;
+    expect(seen).toBe(300_000);
+  });
+
+  test.each([1, 2])('a rejected wait counts as settled, the same with and without workers (jobs %i)', async (jobs) => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'mailjournal-reject-'));
+    for (const name of ['a.mbox', 'b.mbox']) writeFileSync(path.join(dir, name), 'From x\nSubject: s\n\nb\n'.repeat(3000));
+    const items: BatchItem[] = [];
+    await runBatch(enumerate([dir]).units, {
+      parse: { dedupKeys: false },
+      outDir: undefined,
+      jobs,
+      workerFile,
+      onItem: (i) => (items.push(i), items.length % 500 === 5 ? Promise.reject(new Error('sink failed')) : undefined),
+    });
+    expect(items).toHaveLength(6000);
+    expect(items.filter((i) => i.error !== undefined)).toEqual([]);
+  });
+});
+
 describe('batch defects found by an audit (session 21)', () => {
   test('mbox: a From line right after a From line frames an empty message, not content', () => {
     for (const eol of ['\n', '\r\n']) {

@@ -293,10 +293,12 @@ class StoreWriter {
 export async function processUnit(unit: WorkUnit, parse: ParseOptions, outDir: string | undefined, onItem: ItemSink): Promise<void> {
   // What the consumer of the items asked to wait for (its output is full): the next chunk is
   // read only after that, so a slow consumer bounds what is held to one chunk's items.
-  let waiting: PromiseLike<unknown> | undefined;
+  let waiting: Promise<unknown> | undefined;
   const emit = (item: BatchItem): void => {
     const wait = waitOf(onItem(item));
-    if (wait !== undefined) waiting = wait;
+    // A rejection counts as settled (the consumer's own failure, which it reports itself), the
+    // same with worker threads; every promise is handled, not only the last one awaited.
+    if (wait !== undefined) waiting = Promise.resolve(wait).then(noop, noop);
   };
   const settle = async (): Promise<void> => {
     while (waiting !== undefined) {
@@ -357,29 +359,41 @@ export async function processUnit(unit: WorkUnit, parse: ParseOptions, outDir: s
     // until its first line ends (a first read that short is rare, but possible).
     let head: Uint8Array | undefined = new Uint8Array(0);
     let sink: { write(b: Uint8Array): void; end(): void } | undefined;
-    const decide = (): void => {
+    const decide = (): { write(b: Uint8Array): void; end(): void } => {
       mbox = !SINGLE_MESSAGE_NAME.test(unit.file) && isMboxHead(head!);
+      head = undefined;
       if (mbox) {
         const splitter = new MboxSplitter({ onMessageStart: start, onMessageData: data, onMessageEnd: finish });
-        sink = { write: (b) => splitter.write(b), end: () => splitter.end() };
-      } else {
-        start();
-        sink = { write: data, end: finish };
+        return { write: (b) => splitter.write(b), end: () => splitter.end() };
       }
-      if (head!.length > 0) sink.write(head!);
-      head = undefined;
+      start();
+      return { write: data, end: finish };
+    };
+    // In slices, waiting between them when the consumer asks to: a 1 MiB read of tiny mbox
+    // messages is thousands of results, too many to hold at once for a full pipe.
+    const feed = async (bytes: Uint8Array): Promise<void> => {
+      for (let at = 0; at < bytes.length; at += SINK_SLICE) {
+        sink!.write(bytes.subarray(at, at + SINK_SLICE));
+        if (waiting !== undefined) await settle();
+      }
     };
     for await (const chunk of createReadStream(unit.file, { highWaterMark: READ_BYTES })) {
       if (sink !== undefined) {
-        sink.write(chunk as Buffer);
-      } else {
-        head = concatBytes(head!, chunk as Buffer);
-        if (head.length >= MBOX_HEAD_BYTES || head.indexOf(CharCode.LF) !== -1) decide();
+        await feed(chunk as Buffer);
+        continue;
       }
-      await settle();
+      const held = concatBytes(head!, chunk as Buffer);
+      head = held;
+      if (held.length < MBOX_HEAD_BYTES && held.indexOf(CharCode.LF) === -1) continue;
+      sink = decide();
+      await feed(held);
     }
-    if (sink === undefined) decide();
-    sink!.end();
+    if (sink === undefined) {
+      const held = head!;
+      sink = decide();
+      await feed(held);
+    }
+    sink.end();
   } catch (e) {
     // The file itself could not be read: drop what was started for it.
     store?.abort();
@@ -388,9 +402,14 @@ export async function processUnit(unit: WorkUnit, parse: ParseOptions, outDir: s
   await settle();
 }
 
+/** Bytes handed to the parser or the mbox splitter between two looks at the consumer's wait. */
+const SINK_SLICE = 16 * 1024;
+
+const noop = (): void => {};
+
 /**
  * Takes each message's result; may return a promise to say "read no further until this
- * settles" (its output is full).
+ * settles" (its output is full). A rejected promise counts as settled.
  */
 export type ItemSink = (item: BatchItem) => unknown;
 
