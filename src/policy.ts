@@ -105,7 +105,12 @@ function normalised(address: string, foldPlus: boolean): string {
  */
 function headerSender(report: JournalReport): string | undefined {
   if (report.message.from) return report.message.from.address;
-  return report.renditions.length === 0 ? report.wrapper?.from?.address : undefined;
+  const wrapper = report.wrapper;
+  if (report.renditions.length > 0 || !wrapper?.from) return undefined;
+  // The journal agent's own address (on premises the wrapper's From is the system mailbox that
+  // made the report trusted) is nobody's message.
+  if (wrapper.journalSender !== null && addressKey(wrapper.from.address) === addressKey(wrapper.journalSender)) return undefined;
+  return wrapper.from.address;
 }
 
 const NORMALISE_OPTIONS: ReadonlySet<string> = new Set(['foldPlusAddressing']);
@@ -163,7 +168,8 @@ function validate(policy: ArchivePolicy): void {
  *   report, and the original's From, else the wrapper's, when no Sender line was read), and
  *   `Forwarded:` originals only with `assignForwardedFrom`;
  * - a journal report whose envelope may not be used: the original's From, To and Cc headers
- *   (without an original, the wrapper's: the report is then archived whole);
+ *   (without an original, the wrapper's, its From unless it is the journal sender: the report is
+ *   then archived whole);
  * - a routing or delivered copy (`google`, `delivery-header`): only the recipients its delivery
  *   headers name, since the other recipients get copies of their own;
  * - a plain message (`headers`): From and every header recipient.
@@ -216,9 +222,8 @@ export function assignMailboxes(report: JournalReport, policy: ArchivePolicy): A
     basis = 'header';
     add(headerSender(report), 'sender');
     for (const m of [...report.message.to, ...report.message.cc]) add(m.address, 'recipient');
-    // No original: the report archived whole is the message, its header recipients those of the
-    // wrapper (what a defective report's recipients were filled from).
-    if (report.renditions.length === 0) for (const r of report.recipients) if (r.source === 'header') add(r.address, 'recipient');
+    // No original: the report archived whole is the message, and its headers are the wrapper's.
+    if (report.renditions.length === 0) for (const m of [...(report.wrapper?.to ?? []), ...(report.wrapper?.cc ?? [])]) add(m.address, 'recipient');
   } else if (report.source === 'google' || report.source === 'delivery-header') {
     basis = 'delivery-header';
     for (const r of report.recipients) if (r.source === 'delivery-header') add(r.address, 'recipient');

@@ -255,8 +255,12 @@ function journalReport(s: ParseState, warnings: JournalReport['warnings']): Jour
     from: parseAddressList(outer?.get('from'))[0] ?? null,
     subject: outer?.getDecoded('subject') ?? null,
     parentMessageId: outer?.get('x-ms-exchange-parent-message-id')?.trim() || null,
+    to: outer ? [...outer.addresses('to')] : [],
+    cc: outer ? [...outer.addresses('cc')] : [],
+    journalSender: null,
   };
-  const trust = trustOf(s.opts, outer);
+  const { trust, matched } = trustOf(s.opts, outer);
+  wrapper.journalSender = matched ?? null;
   if (trust === 'untrusted') s.warn('JOURNAL_UNTRUSTED', 'the journal wrapper does not come from a trusted journal sender; its envelope must not be used for assignment');
 
   // A report that is not multipart has one root cause; it is not also reported as "no envelope"
@@ -374,16 +378,19 @@ function renditionsOf(s: ParseState): Rendition[] {
   }));
 }
 
-function trustOf(opts: ResolvedOptions, outer: HeaderBlock | undefined): TrustLevel {
-  if (opts.trusted !== undefined) return opts.trusted ? 'trusted' : 'untrusted';
-  if (opts.journalSenders === undefined) return 'unverified';
+function trustOf(opts: ResolvedOptions, outer: HeaderBlock | undefined): { trust: TrustLevel; matched?: string } {
+  if (opts.trusted !== undefined) return { trust: opts.trusted ? 'trusted' : 'untrusted' };
+  if (opts.journalSenders === undefined) return { trust: 'unverified' };
   const candidates = ['from', 'sender', 'return-path'].flatMap((h) => (outer ? outer.getAll(h).flatMap((v) => parseAddressList(v)) : [])).map((m) => m.address.toLowerCase());
   // A string entry is compared as archiveAddresses entries are (addressKey: trimmed, brackets
   // removed, any case, the domain's Unicode and ASCII forms alike); a pattern sees the address
   // lower-cased, as written.
   const keys = candidates.map((a) => addressKey(a));
-  const match = opts.journalSenders.some((p) => (typeof p === 'string' ? keys.includes(addressKey(p)) : candidates.some((a) => testPattern(p, a))));
-  return match ? 'trusted' : 'untrusted';
+  for (const p of opts.journalSenders) {
+    const at = typeof p === 'string' ? keys.indexOf(addressKey(p)) : candidates.findIndex((a) => testPattern(p, a));
+    if (at !== -1) return { trust: 'trusted', matched: candidates[at]! };
+  }
+  return { trust: 'untrusted' };
 }
 
 function addHeaderRecipients(list: RecipientList, block: HeaderBlock, fields: [string, RecipientType][]): void {

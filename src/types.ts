@@ -108,6 +108,18 @@ export interface WrapperInfo {
   subject: string | null;
   /** `X-MS-Exchange-Parent-Message-Id`: the original's Message-ID as Exchange saw it. */
   parentMessageId: string | null;
+  /**
+   * The wrapper's To and Cc: on premises the journal mailbox, in Exchange Online the original's
+   * visible recipients. Never recipients of the report; `assignMailboxes` reads them only for a
+   * report with no original (archived whole: the wrapper is then the message kept).
+   */
+  to: Mailbox[];
+  cc: Mailbox[];
+  /**
+   * The wrapper address (From, Sender or Return-Path, lower-cased) that matched `journalSenders`;
+   * null when none did or no `journalSenders` were given. The journal agent, never a participant.
+   */
+  journalSender: string | null;
 }
 
 /** Which signal made a message an NDR, strongest first. */

@@ -76,6 +76,19 @@ const table: { what: string; input: () => ReturnType<typeof report>; policy: Arc
   { what: 'no original, no envelope: the wrapper From stands in for the sender', input: () => report('sources/defect-not-multipart'), policy: { internalDomains: ['contoso.com'] }, keep: true, reason: 'internal-mailbox', mailboxes: ['alice@contoso.com', 'bob@contoso.com'], basis: 'envelope' },
   { what: 'no original, untrusted: the wrapper headers are the message', input: () => report('sources/defect-not-multipart', { trusted: false }), policy: { internalDomains: ['fabrikam.com'] }, keep: true, reason: 'internal-mailbox', mailboxes: ['carol@fabrikam.com'], basis: 'header' },
   { what: 'no original, untrusted, sender only internal', input: () => report('sources/defect-not-multipart', { trusted: false }), policy: { internalDomains: ['contoso.com'], isKnownMailbox: (a) => a === 'alice@contoso.com' }, keep: true, reason: 'internal-mailbox', mailboxes: ['alice@contoso.com'], unknown: ['bob@contoso.com'], basis: 'header' },
+  // Found by review: the wrapper's To/Cc were not used for an untrusted report whose envelope was
+  // whole, and the journal agent's own address stood in for the sender.
+  { what: 'no original, untrusted, whole envelope: the wrapper To and Cc', input: () => report('sources/defect-original-missing', { trusted: false }), policy: { internalDomains: ['fabrikam.com'] }, keep: true, reason: 'internal-mailbox', mailboxes: ['carol@fabrikam.com'], basis: 'header' },
+  {
+    what: 'no original: the wrapper From that made the report trusted is not the sender',
+    input: () => report('journal-marker-not-multipart', { journalSenders: [/^microsoftexchange[0-9a-f]{32}@contoso\.com$/] }),
+    policy: { internalDomains: ['contoso.com'] },
+    keep: false,
+    reason: 'no-internal-dropped',
+    mailboxes: [],
+    basis: 'envelope',
+  },
+  { what: 'no original, unverified: the wrapper From stands in', input: () => report('journal-marker-not-multipart'), policy: { internalDomains: ['contoso.com'] }, keep: true, reason: 'internal-mailbox', mailboxes: ['microsoftexchange329e71ec88ae4615bbc36ab6ce41109e@contoso.com'], basis: 'envelope' },
   { what: 'plain sent copy: From and every header recipient', input: () => runAs(bytes(SENT_COPY), 'whole').report, policy: { internalDomains: ['contoso.com'] }, keep: true, reason: 'internal-mailbox', mailboxes: ['alice@contoso.com', 'bob@contoso.com', 'dave@contoso.com'], basis: 'header' },
 ];
 
