@@ -3,7 +3,7 @@ import { closeSync, createReadStream, createWriteStream, existsSync, fstatSync, 
 import { once } from 'node:events';
 import path from 'node:path';
 import { checkInput, fuzz, SEED_BYTES_PER_INPUT } from './fuzz.js';
-import { enumerate, looksLikeMbox, makeDirectory, prepareOutDir, runBatch } from './batch/run.js';
+import { enumerate, looksLikeMbox, makeDirectory, prepareOutDir, runBatch, type UnreadableFolder } from './batch/run.js';
 import { parseJournal } from './parse.js';
 import { isJournalError } from './errors.js';
 import type { JournalReport } from './types.js';
@@ -291,6 +291,8 @@ async function batch(args: Args, printReports: boolean): Promise<number> {
     outDir: args.out,
     jobs: args.jobs ?? 1,
     onItem: (item) => {
+      // Set when stdout is full: read no further until it drains (lines would pile up in memory).
+      let wait: Promise<unknown> | undefined;
       totals.messages++;
       totals.bytes += item.bytes;
       const where = item.index === undefined ? item.file : `${item.file}#${item.index}`;
@@ -316,15 +318,13 @@ async function batch(args: Args, printReports: boolean): Promise<number> {
           const withPolicy = args.policy ? { ...r, assignment: assignMailboxes(r, args.policy) } : r;
           const stored = item.stored !== undefined ? { stored: item.stored, duplicate: item.duplicate === true } : {};
           const line = JSON.stringify({ file: item.file, ...(item.index ? { index: item.index } : {}), ...stored, ...withPolicy }) + '\n';
-          progress();
-          // A full pipe: read no further until it drains (the lines would pile up in memory).
           // One wait shared by every line written meanwhile: a listener per line made a run
           // quadratic (found by review).
-          if (!process.stdout.write(line)) return (drained ??= once(process.stdout, 'drain').finally(() => (drained = undefined)));
+          if (!process.stdout.write(line)) wait = drained ??= once(process.stdout, 'drain').finally(() => (drained = undefined));
         }
       }
       progress();
-      return undefined;
+      return wait;
     },
   });
   progress(true);
@@ -418,9 +418,9 @@ async function extract(args: Args): Promise<number> {
  * Seed files under some paths: the files the batch commands would read (same walk, same skipped
  * names), minus the `.actual.` files a failed golden test leaves behind.
  */
-function seedFiles(paths: string[]): { files: string[]; missing: string[] } {
+function seedFiles(paths: string[]): { files: string[]; missing: string[]; unreadable: UnreadableFolder[] } {
   const { units, missing, unreadable } = enumerate(paths);
-  return { files: units.map((u) => u.file).filter((f) => !/\.actual\./.test(path.basename(f))), missing: [...missing, ...unreadable.map((u) => u.path)] };
+  return { files: units.map((u) => u.file).filter((f) => !/\.actual\./.test(path.basename(f))), missing, unreadable };
 }
 
 /** The largest input the fuzzer tries, and how much of each seed file it reads. */
@@ -489,8 +489,9 @@ function replayFailures(args: Args): number {
 async function runFuzz(args: Args): Promise<number> {
   if (args.replay) return replayFailures(args);
   if (args.files.length === 0) throw new UsageError('fuzz needs at least one DIR of seed messages');
-  const { files, missing } = seedFiles(args.files);
+  const { files, missing, unreadable } = seedFiles(args.files);
   for (const m of missing) process.stderr.write(`mailjournal: fuzz: ${m} does not exist, skipped\n`);
+  for (const u of unreadable) process.stderr.write(`mailjournal: fuzz: ${u.path} cannot be listed (${u.code}), skipped\n`);
   // A seed that cannot be read (a dangling link, no permission) is skipped, as a missing one is.
   const seeds: Uint8Array[] = [];
   let cut = 0;

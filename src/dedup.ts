@@ -338,10 +338,13 @@ class Entity {
     if (this.depth === 0) this.owner.record(`H\n${canonicalHeaders(block)}`);
     const ct = block.contentType();
     const kind = `${ct.type}/${ct.subtype}`;
-    if (ct.type === 'multipart' && ct.boundary !== undefined && this.depth >= this.owner.maxDepth) this.owner.depthLimited = true;
-    if (ct.type === 'multipart' && ct.boundary !== undefined && this.depth < this.owner.maxDepth) {
-      this.body = new MultipartBody(this.owner, this.depth, kind, ct.boundary);
-      return;
+    if (ct.type === 'multipart' && ct.boundary !== undefined) {
+      if (this.depth < this.owner.maxDepth) {
+        this.body = new MultipartBody(this.owner, this.depth, kind, ct.boundary);
+        return;
+      }
+      // Deeper than maxDepth: hashed as a leaf below, and said (DEPTH_LIMIT).
+      this.owner.depthLimited = true;
     }
     // Leaves: the transfer encoding is undone, so 7bit, 8bit, quoted-printable and base64 copies
     // of the same content agree; text (and embedded messages) also ignore CRLF vs LF.

@@ -250,6 +250,7 @@ function journalReport(s: ParseState, warnings: JournalReport['warnings']): Jour
   message.transferEncoding = shown?.transferEncoding ?? null;
   const renditions = renditionsOf(s);
   const outer = s.outer;
+  const { trust, matched } = trustOf(s.opts, outer);
   const wrapper: WrapperInfo = {
     messageId: outer?.get('message-id')?.trim() || null,
     from: parseAddressList(outer?.get('from'))[0] ?? null,
@@ -257,10 +258,8 @@ function journalReport(s: ParseState, warnings: JournalReport['warnings']): Jour
     parentMessageId: outer?.get('x-ms-exchange-parent-message-id')?.trim() || null,
     to: outer ? [...outer.addresses('to')] : [],
     cc: outer ? [...outer.addresses('cc')] : [],
-    journalSender: null,
+    journalSender: matched ?? null,
   };
-  const { trust, matched } = trustOf(s.opts, outer);
-  wrapper.journalSender = matched ?? null;
   if (trust === 'untrusted') s.warn('JOURNAL_UNTRUSTED', 'the journal wrapper does not come from a trusted journal sender; its envelope must not be used for assignment');
 
   // A report that is not multipart has one root cause; it is not also reported as "no envelope"

@@ -92,6 +92,10 @@ describe.skipIf(!present)('real Office 365 journal reports (../shared/corpus/ace
         // domain does not match.
         expect(await trust([/^MicrosoftExchange[0-9a-f]{32}@contoso\.com$/i])).toBe('untrusted');
         expect(await trust(['someone@example.com'])).toBe('untrusted');
+        // The address that matched is reported as the journal sender (the agent, never a participant).
+        const matched = (await parseJournal(input, { journalSenders: [/^MicrosoftExchange[0-9a-f]{32}@[a-z]+\.onmicrosoft\.com$/i] })).wrapper?.journalSender;
+        expect(matched).toMatch(/^microsoftexchange[0-9a-f]{32}@[a-z]+\.onmicrosoft\.com$/);
+        expect((await parseJournal(input, { journalSenders: ['someone@example.com'] })).wrapper?.journalSender).toBeNull();
       });
 
       test('chunking does not matter', () => {

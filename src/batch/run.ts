@@ -291,8 +291,9 @@ class StoreWriter {
  * are reported for that message; the rest of an mbox goes on.
  */
 export async function processUnit(unit: WorkUnit, parse: ParseOptions, outDir: string | undefined, onItem: ItemSink): Promise<void> {
-  // What the consumer of the items asked to wait for (its output is full): the next chunk is
-  // read only after that, so a slow consumer bounds what is held to one chunk's items.
+  // What the consumer of the items asked to wait for (its output is full): the next slice (see
+  // SINK_SLICE) is read only after that, so a slow consumer bounds what is held to one slice's
+  // items.
   let waiting: Promise<unknown> | undefined;
   const emit = (item: BatchItem): void => {
     const wait = waitOf(onItem(item));
@@ -357,11 +358,10 @@ export async function processUnit(unit: WorkUnit, parse: ParseOptions, outDir: s
   try {
     // The first bytes decide: a file that starts with a "From " line is an mbox. They are held
     // until its first line ends (a first read that short is rare, but possible).
-    let head: Uint8Array | undefined = new Uint8Array(0);
+    let head: Uint8Array = new Uint8Array(0);
     let sink: { write(b: Uint8Array): void; end(): void } | undefined;
     const decide = (): { write(b: Uint8Array): void; end(): void } => {
-      mbox = !SINGLE_MESSAGE_NAME.test(unit.file) && isMboxHead(head!);
-      head = undefined;
+      mbox = !SINGLE_MESSAGE_NAME.test(unit.file) && isMboxHead(head);
       if (mbox) {
         const splitter = new MboxSplitter({ onMessageStart: start, onMessageData: data, onMessageEnd: finish });
         return { write: (b) => splitter.write(b), end: () => splitter.end() };
@@ -382,16 +382,14 @@ export async function processUnit(unit: WorkUnit, parse: ParseOptions, outDir: s
         await feed(chunk as Buffer);
         continue;
       }
-      const held = concatBytes(head!, chunk as Buffer);
-      head = held;
-      if (held.length < MBOX_HEAD_BYTES && held.indexOf(CharCode.LF) === -1) continue;
+      head = concatBytes(head, chunk as Buffer);
+      if (head.length < MBOX_HEAD_BYTES && head.indexOf(CharCode.LF) === -1) continue;
       sink = decide();
-      await feed(held);
+      await feed(head);
     }
     if (sink === undefined) {
-      const held = head!;
       sink = decide();
-      await feed(held);
+      await feed(head);
     }
     sink.end();
   } catch (e) {
