@@ -258,13 +258,16 @@ export class JournalParser {
         return NULL_SINK;
       }
       // Nested multiparts (e.g. multipart/alternative) are searched for the envelope and the
-      // delivery status; embedded messages count only at the first level.
+      // delivery status, and an NDR's for its returned message; a journal report's embedded
+      // messages count only at the first level.
       return this.multipartSink(ct, depth, bodyOffset);
     }
     const cte = normaliseTransferEncoding(block.get('content-transfer-encoding'));
     const isMessage = ct.type === 'message' && (ct.subtype === 'rfc822' || ct.subtype === 'global');
     if (this.role === 'ndr') {
-      if (isMessage && depth === 1 && this.ndr!.returned !== 'message') return this.openReturnedMessage(cte, bodyOffset);
+      // At any depth: a gateway that adds a disclaimer wraps the whole multipart/report in a
+      // multipart/mixed, and the journal report it returns must still be unwrapped.
+      if (isMessage && this.ndr!.returned !== 'message') return this.openReturnedMessage(cte, bodyOffset);
       if (ct.type === 'message' && (ct.subtype === 'delivery-status' || ct.subtype === 'global-delivery-status') && this.ndr!.status === undefined) {
         return this.bufferedSink(cte, this.opts.maxEnvelopeBytes, (bytes) => {
           this.ndr!.status = parseDeliveryStatus(decodeCharset(bytes, undefined).text);

@@ -206,3 +206,28 @@ describe('NDR review findings', () => {
     expect(runAs(big, 65536, { maxBufferedBytes: 100_000 }).report).toEqual(w2);
   });
 });
+
+describe('NDR audit findings (session 22)', () => {
+  test('a returned message inside a nested multipart (an NDR a gateway wrapped to add a disclaimer) is unwrapped like one at the top level', () => {
+    // Found by audit: only a message/rfc822 directly under the top-level multipart counted, so
+    // the journal report this NDR returns (and its BCC recipient) was archived unchanged, silently.
+    const wrapped = read('gateway-wrapped-ndr-returns-journal');
+    const plain = read('is-ndr-returns-journal');
+    for (const [input, direct] of [
+      [wrapped, plain],
+      [toCRLF(wrapped), toCRLF(plain)],
+    ] as const) {
+      for (const mode of ['endpoint', 'mailbox'] as const) {
+        const want = runAs(direct, 'whole', { mode });
+        for (const how of ['whole', 'bytes', 13] as const) {
+          const { report, output } = runAs(input, how, { mode });
+          expect(report.ndr).toMatchObject({ action: 'archive-journal-report', chain: ['ndr', 'journal-report'], returned: 'message' });
+          expect(report.recipients.map((r) => `${r.type}:${r.address}`)).toContain('bcc:dave@contoso.com');
+          expect(report.recipients).toEqual(want.report.recipients);
+          expect(report.ndr?.deliveryStatus).toEqual(want.report.ndr?.deliveryStatus);
+          expect(text(output), `${mode} ${how}`).toBe(text(want.output));
+        }
+      }
+    }
+  });
+});

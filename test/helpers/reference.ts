@@ -37,8 +37,11 @@ export function referenceStrip(message: Uint8Array, names: string[]): Uint8Array
   return fromLatin1(kept.join('') + sep + body);
 }
 
-/** The embedded original of a journal report, naively: first (or nth) message/rfc822 part of the top multipart. */
-export function referenceOriginal(report: Uint8Array, nth = 0): Uint8Array | undefined {
+/**
+ * The embedded original of a journal report, naively: first (or nth) message/rfc822 part of the
+ * top multipart. `deep` (an NDR's returned message): multipart parts are searched too, depth first.
+ */
+export function referenceOriginal(report: Uint8Array, nth = 0, deep = false): Uint8Array | undefined {
   let seen = 0;
   const s = latin1(report);
   const { head, body } = splitHead(s);
@@ -62,6 +65,11 @@ export function referenceOriginal(report: Uint8Array, nth = 0): Uint8Array | und
     const part = body.slice(from, to);
     const ph = splitHead(part);
     const pct = (headerValue(ph.head, 'content-type') ?? '').toLowerCase();
+    if (deep && /^multipart\//.test(pct)) {
+      const found = referenceOriginal(fromLatin1(part), 0, true);
+      if (found !== undefined) return found;
+      continue;
+    }
     if (!/^message\/rfc822\b/.test(pct)) continue;
     if (seen++ < nth) continue;
     const cte = (headerValue(ph.head, 'content-transfer-encoding') ?? '').toLowerCase();
