@@ -85,7 +85,7 @@ function ids(value: string | undefined): string {
  * message, each normalised so that transport and export do not change it.
  * @internal
  */
-function canonicalHeaders(block: HeaderBlock): string {
+function canonicalHeaders(block: HeaderBlock, envelopeMessageId: string | undefined): string {
   const time = block.date();
   // The raw value only when it is not a date (or absent): one header search less per message.
   const date = Number.isNaN(time) ? block.get('date') : '';
@@ -96,7 +96,9 @@ function canonicalHeaders(block: HeaderBlock): string {
     `cc:${addresses(block, 'cc', true)}\n` +
     `date:${date === undefined ? '' : Number.isNaN(time) ? collapse(date) : String(Math.floor(time / 1000))}\n` +
     `subject:${collapse(block.getDecoded('subject') ?? '')}\n` +
-    `message-id:${normaliseMessageId(block.get('message-id'))?.slice(1, -1) ?? '(none)'}\n` +
+    // The envelope's ID when the original has none, as the report's messageId (and messageIdKey)
+    // take it: Exchange gives the mailbox copy that ID, and the two copies must key alike.
+    `message-id:${normaliseMessageId(block.get('message-id')?.trim() || envelopeMessageId)?.slice(1, -1) ?? '(none)'}\n` +
     `in-reply-to:${ids(block.get('in-reply-to'))}\n` +
     `references:${ids(block.get('references'))}\n`
   );
@@ -285,6 +287,24 @@ function withoutCrBeforeLf(data: Uint8Array): Uint8Array {
 /** Largest encoded body decoded in one call (see LeafBody). */
 const MAX_WHOLE_DECODE = 64 * 1024;
 
+/**
+ * Index of the first field that is no field (a body line in a block whose empty line is
+ * missing), undefined when there is none. An mbox `From ` line first in the block is framing, not
+ * body: the copy exported with it keys as the copy without.
+ */
+function firstBodyLine(block: HeaderBlock): number | undefined {
+  const fields = block.fields;
+  for (let i = 0; i < fields.length; i++) {
+    if (fields[i]!.key !== '') continue;
+    if (i === 0 && isMboxFromLine(block.raw, fields[0]!.start)) continue;
+    return i;
+  }
+  return undefined;
+}
+
+const isMboxFromLine = (raw: Uint8Array, at: number): boolean =>
+  raw[at] === 0x46 && raw[at + 1] === 0x72 && raw[at + 2] === 0x6f && raw[at + 3] === 0x6d && raw[at + 4] === CharCode.Space;
+
 /** One MIME entity of the message being hashed. */
 class Entity {
   private collector: HeaderCollector | undefined;
@@ -334,8 +354,19 @@ class Entity {
     this.body?.end();
   }
 
-  open(block: HeaderBlock): void {
-    if (this.depth === 0) this.owner.record(`H\n${canonicalHeaders(block)}`);
+  open(whole: HeaderBlock): void {
+    // A line that is no field where the block's fields are (no colon, or blanks in its name): the
+    // empty line that ends the header block was left out, and a mail reader shows that line and
+    // everything after it as the body (Python's email package does the same). Hashed as body, so
+    // that two such messages whose text differs do not share a key.
+    const cut = firstBodyLine(whole);
+    const block = cut === undefined ? whole : whole.before(cut);
+    if (this.depth === 0) this.owner.record(`H\n${canonicalHeaders(block, this.owner.envelopeMessageId)}`);
+    this.openBody(block);
+    if (cut !== undefined) this.body!.write(whole.raw.subarray(whole.fields[cut]!.start));
+  }
+
+  private openBody(block: HeaderBlock): void {
     const ct = block.contentType();
     const kind = `${ct.type}/${ct.subtype}`;
     if (ct.type === 'multipart' && ct.boundary !== undefined) {
@@ -366,10 +397,11 @@ class MultipartBody extends PartsReader<Entity> implements PartSink {
   private parts = 0;
   /**
    * A multipart whose boundary never shows has all its bytes in the preamble, which is otherwise
-   * left out: hash it, so that such messages do not all share one key. The scanner's pieces are
+   * left out: hash it, so that such messages do not all share one key. Read as lines (CRLF = LF,
+   * final white space dropped), as its text would be: an LF export keys as the CRLF copy. The scanner's pieces are
    * views of its input or copies it never changes: kept as they are.
    */
-  private readonly preamble = new DeferredSha256();
+  private readonly preamble = new LeafHasher(true);
 
   constructor(
     private readonly owner: ContentHasher,
@@ -382,7 +414,7 @@ class MultipartBody extends PartsReader<Entity> implements PartSink {
   }
 
   onPreamble(bytes: Uint8Array): void {
-    this.preamble.update(bytes, true);
+    this.preamble.write(bytes);
   }
 
   onLongDelimiterLine(): void {
@@ -508,11 +540,17 @@ export class ContentHasher {
 
   /**
    * Start from the message's header block, already parsed by the caller (the header remover or
-   * the top-level reader), so it is not parsed twice; then write only the body.
+   * the top-level reader), so it is not parsed twice; then write only the body. For a journal
+   * report's original, `envelopeMessageId` is the envelope's Message-ID, which stands in when the
+   * original has none.
    */
-  begin(block: HeaderBlock): void {
+  begin(block: HeaderBlock, envelopeMessageId?: string): void {
+    this.envelopeMessageId = envelopeMessageId;
     this.top.openWith(block);
   }
+
+  /** A journal report's envelope Message-ID, used when the message has none (see canonicalHeaders). */
+  envelopeMessageId: string | undefined;
 
   write(bytes: Uint8Array): void {
     this.top.write(bytes);

@@ -249,3 +249,101 @@ describe('quoted-printable is decoded to the content it stands for (RFC 2045 §6
     expect(key(msg('application/octet-stream', 'quoted-printable', 'a\r\nb\r\n'))).not.toBe(clean);
   });
 });
+
+describe('dedup audit findings (session 22)', () => {
+  const key = (text: string, how: 'whole' | 'bytes' | number = 'whole') => runAs(bytes(text), how).report.dedup.contentKey;
+  const lines = (...l: string[]) => `${l.join('\n')}\n`;
+
+  test('body lines in a header block whose empty line is missing count as body: different texts, different keys', () => {
+    // Found by audit: the lines were read as malformed fields and left out, so two invoices that
+    // differed only in their text shared a key (and the CLI store kept one of them).
+    const head = ['From: a@x.com', 'To: b@x.com', 'Subject: Invoice', 'Date: Tue, 4 Jun 2024 09:14:58 +0000', 'Message-ID: <inv@x.com>'];
+    const whole = (amount: string) => lines(...head, `Pay ${amount} EUR to account A.`, 'Thanks.');
+    const part = (amount: string) => lines(...head, 'Content-Type: multipart/mixed; boundary=z', '', '--z', `Pay ${amount} EUR to account A.`, '--z--');
+    for (const make of [whole, part]) {
+      const a = make('100');
+      const b = make('999');
+      expect(key(a)).not.toBe(key(b));
+      // Still independent of line endings and chunking.
+      for (const how of ['bytes', 5] as const) expect(key(a, how)).toBe(key(a));
+      expect(runAs(toCRLF(bytes(a)), 'whole').report.dedup.contentKey).toBe(key(a));
+    }
+    // The missing empty line keys as the text a reader sees: the same as with the empty line.
+    expect(key(whole('100'))).toBe(key(lines(...head, '', 'Pay 100 EUR to account A.', 'Thanks.')));
+    expect(key(part('100'))).toBe(key(lines(...head, 'Content-Type: multipart/mixed; boundary=z', '', '--z', '', 'Pay 100 EUR to account A.', '--z--')));
+    // An mbox From_ line first is framing, not body.
+    expect(key(lines('From a@x.com Tue Jun  4 09:14:58 2024', ...head, '', 'hi'))).toBe(key(lines(...head, '', 'hi')));
+  });
+
+  test('a journal original without Message-ID keys as the mailbox copy that carries the envelope Message-ID', () => {
+    // Found by audit: messageIdKey took the envelope's ID, the content key wrote "(none)".
+    const original = ['From: a@x.com', 'To: b@x.com', 'Subject: Hi', 'Date: Tue, 4 Jun 2024 09:14:58 +0000'];
+    const journal = lines(
+      'From: journal@x.com',
+      'X-MS-Journal-Report:',
+      'Content-Type: multipart/mixed; boundary=b',
+      '',
+      '--b',
+      'Content-Type: text/plain',
+      '',
+      'Sender: a@x.com',
+      'Message-Id: <env1@x.com>',
+      'To: b@x.com',
+      '--b',
+      'Content-Type: message/rfc822',
+      '',
+      ...original,
+      '',
+      'Hello.',
+      '--b--',
+    );
+    const mailbox = lines(...original, 'Message-ID: <env1@x.com>', '', 'Hello.');
+    const j = runAs(bytes(journal), 'whole').report;
+    const m = runAs(bytes(mailbox), 'whole').report;
+    expect(j.message.messageIdSource).toBe('envelope');
+    expect(j.dedup).toEqual(m.dedup);
+    for (const how of ['bytes', 9] as const) expect(runAs(bytes(journal), how).report.dedup).toEqual(m.dedup);
+    // Without an envelope ID both keys stay apart from the mailbox copy's.
+    const noId = journal.replace('Message-Id: <env1@x.com>\n', '');
+    expect(runAs(bytes(noId), 'whole').report.dedup.contentKey).not.toBe(m.dedup.contentKey);
+  });
+
+  test('a Date without a zone is read as UTC: the key and message.date do not depend on the host time zone', () => {
+    // Found by audit: Date.parse read it in the host's zone (TZ=Europe/Berlin gave another key).
+    const saved = process.env.TZ;
+    const results = new Set<string>();
+    try {
+      for (const tz of ['UTC', 'Europe/Berlin', 'America/New_York', 'Asia/Kolkata']) {
+        process.env.TZ = tz;
+        for (const date of ['Tue, 4 Jun 2024 09:14:58', '2024-06-04 09:14:58', '2024-06-04T09:14:58', '4 Jun 2024 09:14']) {
+          const r = runAs(bytes(lines('From: a@x.com', `Date: ${date}`, 'Message-ID: <tz@x.com>', '', 'hi')), 'whole').report;
+          results.add(`${date}|${r.message.date}|${r.dedup.contentKey}`);
+        }
+        // With a zone: the zone decides, never the host.
+        const zoned = runAs(bytes(lines('From: a@x.com', 'Date: Tue, 4 Jun 2024 11:14:58 +0200', '', 'hi')), 'whole').report;
+        results.add(`zoned|${zoned.message.date}`);
+      }
+    } finally {
+      if (saved === undefined) delete process.env.TZ;
+      else process.env.TZ = saved;
+    }
+    const dates = [...results].map((r) => r.split('|').slice(0, 2).join('|'));
+    expect(dates).toEqual([
+      'Tue, 4 Jun 2024 09:14:58|2024-06-04T09:14:58.000Z',
+      '2024-06-04 09:14:58|2024-06-04T09:14:58.000Z',
+      '2024-06-04T09:14:58|2024-06-04T09:14:58.000Z',
+      '4 Jun 2024 09:14|2024-06-04T09:14:00.000Z',
+      'zoned|2024-06-04T09:14:58.000Z',
+    ]);
+    // The first and second forms are the same instant: one key.
+    expect(new Set([...results].filter((r) => r.startsWith('Tue') || r.startsWith('2024-06-04 ')).map((r) => r.split('|')[2])).size).toBe(1);
+  });
+
+  test('a multipart whose boundary never appears keys the same in its LF and CRLF copies', () => {
+    // Found by audit: the `U` line hashed the raw bytes, line endings included.
+    const m = lines('From: a@x.com', 'Message-ID: <u@x.com>', 'Content-Type: multipart/mixed; boundary="never"', '', 'The real text sits here.', 'Second line.  ');
+    expect(runAs(toCRLF(bytes(m)), 'whole').report.dedup.contentKey).toBe(key(m));
+    expect(key(m)).not.toBe(key(m.replace('real', 'other')));
+    for (const how of ['bytes', 3] as const) expect(key(m, how)).toBe(key(m));
+  });
+});

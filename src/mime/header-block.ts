@@ -63,6 +63,15 @@ export class HeaderBlock {
     readonly ascii = false,
   ) {}
 
+  /**
+   * The first `count` fields as a block of their own, ending where field `count` starts: what
+   * a reader takes for the header when field `count` is a body line (the empty line missing).
+   */
+  before(count: number): HeaderBlock {
+    const end = this.fields[count]?.start ?? this.bodyOffset;
+    return new HeaderBlock(this.raw.subarray(0, end), this.fields.slice(0, count), end, this.ascii);
+  }
+
   /** First value of a field (case-insensitive name), or undefined. */
   get(name: string): string | undefined {
     // Callers mostly pass the lower-case key itself: it is lower-cased only after a miss (a
@@ -151,12 +160,27 @@ export class HeaderBlock {
 /**
  * Milliseconds since the epoch of a Date header value (comments removed), NaN when it cannot be
  * parsed. One definition for the report's `message.date` and the content key's `date` line.
+ * A date without a zone (RFC 5322 requires one) is read as UTC: `Date.parse` would read it in
+ * the host's time zone, and the same message would get another date and another content key on
+ * another machine.
  * @internal
  */
 export function parseDateHeader(value: string | undefined): number {
   if (value === undefined) return NaN;
-  return Date.parse((value.includes('(') ? value.replace(/\([^()]*\)/g, ' ') : value).trim());
+  const text = (value.includes('(') ? value.replace(/\([^()]*\)/g, ' ') : value).trim();
+  const time = Date.parse(text);
+  if (Number.isNaN(time) || ENDS_WITH_ZONE.test(text)) return time;
+  // A date-only ISO form is UTC already; ISO with a time takes `Z`, the other forms ` GMT`.
+  if (ISO_DATE_ONLY.test(text)) return time;
+  const utc = Date.parse(ISO_WITH_TIME.test(text) ? `${text}Z` : `${text} GMT`);
+  // Unreadable with a zone added: no date rather than one that depends on the host.
+  return utc;
 }
+
+/** A numeric offset (`+0200`, `-07:00`) or a zone name `Date.parse` knows, at the end. */
+const ENDS_WITH_ZONE = /(?:[+-]\d\d:?\d\d|\b(?:UTC?|GMT|[ECMP][SD]T)|\dZ|\bZ)$/i;
+const ISO_DATE_ONLY = /^\d{4}-\d\d-\d\d$/;
+const ISO_WITH_TIME = /^\d{4}-\d\d-\d\dT\d/i;
 
 /**
  * Split a complete header block into fields, keeping each field's byte range so that a caller
