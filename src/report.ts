@@ -380,13 +380,15 @@ function renditionsOf(s: ParseState): Rendition[] {
 function trustOf(opts: ResolvedOptions, outer: HeaderBlock | undefined): { trust: TrustLevel; matched?: string } {
   if (opts.trusted !== undefined) return { trust: opts.trusted ? 'trusted' : 'untrusted' };
   if (opts.journalSenders === undefined) return { trust: 'unverified' };
-  const candidates = ['from', 'sender', 'return-path'].flatMap((h) => (outer ? outer.getAll(h).flatMap((v) => parseAddressList(v)) : [])).map((m) => m.address.toLowerCase());
+  const written = ['from', 'sender', 'return-path'].flatMap((h) => (outer ? outer.getAll(h).flatMap((v) => parseAddressList(v)) : [])).map((m) => m.address);
+  const candidates = written.map((a) => a.toLowerCase());
   // A string entry is compared as archiveAddresses entries are (addressKey: trimmed, brackets
-  // removed, any case, the domain's Unicode and ASCII forms alike); a pattern sees the address
-  // lower-cased, as written.
+  // removed, any case, the domain's Unicode and ASCII forms alike); a pattern is tried on the
+  // address as written and lower-cased, so that one copied from a real report matches without
+  // an `i` flag (`/^MicrosoftExchange[0-9a-f]{32}@…$/` failed closed: the BCC went unassigned).
   const keys = candidates.map((a) => addressKey(a));
   for (const p of opts.journalSenders) {
-    const at = typeof p === 'string' ? keys.indexOf(addressKey(p)) : candidates.findIndex((a) => testPattern(p, a));
+    const at = typeof p === 'string' ? keys.indexOf(addressKey(p)) : candidates.findIndex((a, i) => testPattern(p, written[i]!) || testPattern(p, a));
     if (at !== -1) return { trust: 'trusted', matched: candidates[at]! };
   }
   return { trust: 'untrusted' };

@@ -89,6 +89,18 @@ describe('address spellings across the API (review findings)', () => {
     }
     expect((await parseJournal(sample, { journalSenders: ['someone@else.example'] })).trust).toBe('untrusted');
   });
+
+  test('a pattern in journalSenders matches the address as written as well as lower-cased (audit, session 22)', async () => {
+    // Found by audit: patterns saw only the lower-cased address, so one copied from a real
+    // report without an `i` flag failed closed and the BCC recipients went unassigned.
+    const report = SAMPLE_REPORT.replace(/^From:.*$/m, 'From: Microsoft Outlook <MicrosoftExchange329e71ec88ae4615bbc36ab6ce41109e@contoso.com>');
+    for (const pattern of [/^MicrosoftExchange[0-9a-f]{32}@contoso\.com$/, /^microsoftexchange[0-9a-f]{32}@contoso\.com$/, /^MICROSOFTEXCHANGE/i]) {
+      const r = await parseJournal(bytes(report), { journalSenders: [pattern] });
+      expect(r.trust, String(pattern)).toBe('trusted');
+      expect(r.wrapper?.journalSender).toBe('microsoftexchange329e71ec88ae4615bbc36ab6ce41109e@contoso.com');
+    }
+    expect((await parseJournal(bytes(report), { journalSenders: [/^MICROSOFTEXCHANGE/] })).trust).toBe('untrusted');
+  });
 });
 
 describe('option names that no entry point takes', () => {

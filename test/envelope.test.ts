@@ -276,3 +276,68 @@ describe('parseEnvelope2003: an entry that never closes, followed by another (fo
     ]);
   });
 });
+
+describe('envelope audit findings (session 22)', () => {
+  test('2003: a quoted display name with an @ that wraps before its <SMTP:…> is no recipient of its own', () => {
+    // Found by audit: the name was read as a complete bare address, an invented recipient.
+    const env = parseEnvelope2003(
+      [
+        'Sender: "\'alice@contoso.com\'"',
+        '  <SMTP:alice@contoso.com>',
+        'Message-ID: <m1@contoso.com>',
+        'Recipients:',
+        '  "\'ext.user@fabrikam.com\'"',
+        '  <SMTP:ext.user@fabrikam.com>,',
+        '  "Dave" <SMTP:dave@contoso.com>',
+      ].join('\r\n'),
+    );
+    expect(env.sender).toBe('alice@contoso.com');
+    expect(env.recipients.map((r) => r.address)).toEqual(['ext.user@fabrikam.com', 'dave@contoso.com']);
+    expect(env.badEntries).toBe(0);
+    expect(env.unknownLines).toEqual([]);
+  });
+
+  test('2003: several entries on one line are each read; a piece that gives no address is a bad entry', () => {
+    // Found by audit: only the last <…> of the line was read (bob vanished), and a bare comma
+    // list became one recipient "bob@contoso.com, dave@contoso.com".
+    const head = 'Sender: <SMTP:alice@contoso.com>\nMessage-ID: <m1@contoso.com>\n';
+    expect(parseEnvelope2003(`${head}Recipients: "Bob" <SMTP:bob@contoso.com>, "Dave" <SMTP:dave@contoso.com>`).recipients.map((r) => r.address)).toEqual(['bob@contoso.com', 'dave@contoso.com']);
+    expect(parseEnvelope2003(`${head}Recipients:\n\tbob@contoso.com, dave@contoso.com`).recipients.map((r) => r.address)).toEqual(['bob@contoso.com', 'dave@contoso.com']);
+    // A comma inside a quoted name does not split, and a native address keeps its blanks.
+    const ex = 'EX:/O=CONTOSO/OU=FIRST ADMINISTRATIVE GROUP/CN=RECIPIENTS/CN=BOB';
+    expect(parseEnvelope2003(`${head}Recipients:\n\t"Doe, John" <SMTP:john@contoso.com>,\n\t"Bob" <${ex}>`).recipients.map((r) => r.address)).toEqual(['john@contoso.com', ex]);
+    const bad = parseEnvelope2003(`${head}Recipients:\n\t"Bob" <SMTP:bob smith>,\n\t"Dave" <SMTP:dave@contoso.com>`);
+    expect(bad.recipients.map((r) => r.address)).toEqual(['dave@contoso.com']);
+    expect(bad.badEntries).toBe(1);
+  });
+
+  test('2003: a Message-ID whose < never closes is a bad entry, not the message\'s ID', () => {
+    const env = parseEnvelope2003('Sender: <SMTP:alice@contoso.com>\nMessage-ID: <7C2F1E0A9B8D4C3E8F6A5B4C3D2E1F0A\n\nRecipients:\n  "Dave" <SMTP:dave@contoso.com>');
+    expect(env.messageId).toBeUndefined();
+    expect(env.badEntries).toBe(1);
+    expect(env.recipients.map((r) => r.address)).toEqual(['dave@contoso.com']);
+  });
+
+  test('2007+: a line naming two addresses is a bad entry, not its last one', () => {
+    // Found by audit: `Bcc: <dave@x>, <erin@x>` kept erin and lost dave without a word.
+    for (const value of ['<dave@contoso.com>, <erin@contoso.com>', 'Frank <f@x.com>, Gus <g@x.com>', '<dave@contoso.com> erin@x.com', 'dave@contoso.com <erin@contoso.com>']) {
+      const env = parseEnvelope(`Sender: a@x.com\nTo: bob@contoso.com\nBcc: ${value}\n`);
+      expect(env.recipients.map((r) => r.address), value).toEqual(['bob@contoso.com']);
+      expect(env.badEntries, value).toBe(1);
+    }
+    const target = parseEnvelope('Sender: a@x.com\nTo: m@x.com, Expanded: <g@x.com> <h@x.com>\n');
+    expect(target.recipients).toEqual([]);
+    expect(target.badEntries).toBe(1);
+    // A quoted display name may hold an @: one address.
+    expect(parseEnvelope('Sender: a@x.com\nBcc: "bob@x.com" <bob@x.com>\n').recipients).toEqual([{ field: 'Bcc', address: 'bob@x.com' }]);
+  });
+
+  test('2007+: a lone CR ends an envelope line, as for the .NET reader of Microsoft\'s parser', () => {
+    // Found by audit: `Bcc: d@x<CR>Bcc: e@x` was one line that is no field: two BCC recipients lost.
+    const env = parseEnvelope('Sender: a@x.com\r\nTo: bob@contoso.com\r\nBcc: dave@contoso.com\rBcc: erin@contoso.com\r\n');
+    expect(env.recipients.map((r) => `${r.field}:${r.address}`)).toEqual(['To:bob@contoso.com', 'Bcc:dave@contoso.com', 'Bcc:erin@contoso.com']);
+    expect(env.unknownLines).toEqual([]);
+    const { report } = runAs(bytes('From: j@x.com\nX-MS-Journal-Report:\nContent-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\n\nSender: a@x.com\nBcc: dave@contoso.com\rBcc: erin@contoso.com\n--b\nContent-Type: message/rfc822\n\nFrom: a@x.com\n\nhi\n--b--\n'), 3);
+    expect(report.recipients.map((r) => r.address)).toEqual(['dave@contoso.com', 'erin@contoso.com']);
+  });
+});

@@ -27,11 +27,55 @@ function address2003(entry: string): string {
   return inner;
 }
 
-/** An entry is complete once its `<…>` is closed, or when it is a bare address. */
-function isComplete(entry: string): boolean {
+/**
+ * An entry is complete once its `<…>` is closed, or when it is a bare address. A quoted display
+ * name is no bare address even with an `@` in it: Exchange names one-off recipients
+ * `"'user@example.com'"` and may wrap before their `<SMTP:…>` (read as complete, the name became
+ * an invented recipient and the real one a second entry).
+ */
+function isCompleteEntry(entry: string): boolean {
   const open = entry.lastIndexOf('<');
   if (open !== -1) return entry.indexOf('>', open) !== -1;
-  return entry.includes('@');
+  return BARE_ADDRESS.test(entry.trim());
+}
+
+/** A piece of text is complete when every entry in it is (see splitEntries), and it has one. */
+function isComplete(text: string): boolean {
+  const entries = splitEntries(text);
+  return entries.length > 0 && entries.every(isCompleteEntry);
+}
+
+/** A bare address, possibly followed by the comma that ends an entry. */
+const BARE_ADDRESS = /^[^\s"<>(),;:]+@[^\s"<>(),;:']+,?$/;
+
+/**
+ * The entries of one piece of text: several on one line (`"Bob" <SMTP:bob@x>, "Dave" <SMTP:dave@x>`,
+ * or a bare comma list), which the format does not write but some imitations do. Split at commas
+ * outside quotes and `<…>` (display names hold commas: `"Doe, John"`); empty pieces dropped.
+ */
+function splitEntries(text: string): string[] {
+  const out: string[] = [];
+  let quoted = false;
+  let angle = false;
+  let from = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"' && !angle) quoted = !quoted;
+    else if (c === '<' && !quoted) angle = true;
+    else if (c === '>' && !quoted) angle = false;
+    else if (c === ',' && !quoted && !angle) {
+      out.push(text.slice(from, i).trim());
+      from = i + 1;
+    }
+  }
+  out.push(text.slice(from).trim());
+  return out.filter((e) => e !== '');
+}
+
+/** Whether an entry's address is one: `local@domain` without blanks, or a native type (`EX:/O=…`). */
+function isUsableAddress(address: string): boolean {
+  if (/^[A-Za-z][A-Za-z0-9]*:/.test(address) && !address.slice(0, address.indexOf(':')).includes('@')) return address.length > address.indexOf(':') + 1;
+  return /^[^\s<>(),;]+@[^\s<>(),;@]+$/.test(address);
 }
 
 /**
@@ -59,15 +103,28 @@ export function parseEnvelope2003(text: string): ParsedEnvelope & { badEntries: 
         env.badEntries++;
         return;
       }
-      const line: EnvelopeRecipientLine = { field: 'Recipients', address: address2003(entry) };
-      env.recipients.push(line);
+      for (const piece of splitEntries(entry)) {
+        const address = address2003(piece);
+        // Checked as the 2007+ lines are: a piece that gives no address is said, never read
+        // as one (a bare comma list used to become one recipient "a@x, b@x").
+        if (!isCompleteEntry(piece) || !isUsableAddress(address)) {
+          env.badEntries++;
+          continue;
+        }
+        const line: EnvelopeRecipientLine = { field: 'Recipients', address };
+        env.recipients.push(line);
+      }
       expectMore = entry.trim().endsWith(',');
     } else if (mode === 'sender') {
       if (entry.includes('<>')) env.sender = '';
       else if (isComplete(entry)) env.sender = address2003(entry);
       else env.badEntries++;
     } else if (mode === 'message-id') {
-      env.messageId = entry.trim();
+      // A `<` that never closes (wrapped past a blank line, or cut at maxEnvelopeBytes): a
+      // piece of an ID, which must not become the message's ID or its key.
+      const id = entry.trim();
+      if (id.lastIndexOf('<') > id.lastIndexOf('>')) env.badEntries++;
+      else env.messageId = id;
     }
   };
 

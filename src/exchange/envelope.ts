@@ -153,6 +153,19 @@ export function envelopeAddress(value: string): string {
 }
 
 /**
+ * Whether a value in the `Name <address>` form has another address around its `<…>`: a `<`, `>`
+ * or `@` outside quoted strings before it, or an `@` after it. A display name with an `@` is
+ * quoted (`"bob@x" <bob@x>`), so it does not count.
+ */
+function namesMoreThanItsAddress(value: string): boolean {
+  const open = value.lastIndexOf('<');
+  if (open === -1) return false;
+  const close = value.indexOf('>', open);
+  const before = value.slice(0, open).replace(/"(?:[^"\\]|\\.)*"/g, '');
+  return /[<>@]/.test(before) || (close !== -1 && value.slice(close + 1).includes('@'));
+}
+
+/**
  * Parse the text of an Exchange envelope part. Field names are matched case-insensitively
  * (`Message-ID` in the spec, `Message-Id` in Exchange Online); Subject and Message-ID may come in
  * either order; recipient lines are `To|Cc|Bcc|Recipient: addr[, Expanded|Forwarded: addr]`.
@@ -187,43 +200,58 @@ export function parseEnvelope(text: string): ParsedEnvelope {
     if (lf === -1) lf = text.length;
     const line = text.slice(start, lf > start && text.charCodeAt(lf - 1) === 0x0d ? lf - 1 : lf);
     start = lf + 1;
-    const m = fieldLine(line);
-    if (m === undefined) {
-      if (line.trim() !== '') env.unknownLines.push(line);
-      continue;
-    }
-    const key = m.name.toLowerCase();
-    const value = m.value.trim();
-    const rfield = RECIPIENT_FIELDS.get(key);
-    if (rfield !== undefined) {
-      const r = splitRedirection(value);
-      const address = envelopeAddress(r.left);
-      const target = r.kind === undefined ? undefined : envelopeAddress(r.right!);
-      // An empty value, a value that is no address, or a redirection to nothing: skipped and
-      // counted (the report is then defective), never kept as a recipient named by garbage.
-      if (value === '' || !isEnvelopeAddress(address) || (target !== undefined && (target === '' || !isEnvelopeAddress(target)))) {
-        env.badEntries = (env.badEntries ?? 0) + 1;
-        continue;
-      }
-      const entry: EnvelopeRecipientLine = { field: rfield, address };
-      if (target !== undefined) {
-        if (r.kind === 'expanded') entry.expanded = target;
-        else entry.forwarded = target;
-      }
-      env.recipients.push(entry);
-      continue;
-    }
-    const single = SINGLE_FIELDS.get(key);
-    if (single === undefined) {
-      env.unknownLines.push(line);
-      continue;
-    }
-    if (env[single] !== undefined) {
-      env.duplicateFields.push(m.name);
-      continue;
-    }
-    const isAddress = single === 'sender' || single === 'onBehalfOf' || single === 'mailbox';
-    env[single] = isAddress ? envelopeAddress(value) : value;
+    // A lone CR ends a line as well, as it does for the .NET line reader of Microsoft's parser:
+    // `Bcc: a@x<CR>Bcc: b@x` is two recipients, not one line that is no field.
+    if (line.includes('\r')) for (const piece of line.split('\r')) readLine(env, piece);
+    else readLine(env, line);
   }
   return env;
 }
+
+/** One line of the general path of parseEnvelope (every line the fast pattern does not take). */
+function readLine(env: ParsedEnvelope, line: string): void {
+  const m = fieldLine(line);
+  if (m === undefined) {
+    if (line.trim() !== '') env.unknownLines.push(line);
+    return;
+  }
+  const key = m.name.toLowerCase();
+  const value = m.value.trim();
+  const rfield = RECIPIENT_FIELDS.get(key);
+  if (rfield !== undefined) {
+    const r = splitRedirection(value);
+    const address = envelopeAddress(r.left);
+    const target = r.kind === undefined ? undefined : envelopeAddress(r.right!);
+    // An empty value, a value that is no address, a value naming two (`<a@x>, <b@x>`: only the
+    // last <…> would be read), or a redirection to nothing: skipped and counted (the report is
+    // then defective), never kept as a recipient named by garbage.
+    if (
+      value === '' ||
+      !isEnvelopeAddress(address) ||
+      namesMoreThanItsAddress(r.left) ||
+      (target !== undefined && (target === '' || !isEnvelopeAddress(target) || namesMoreThanItsAddress(r.right!)))
+    ) {
+      env.badEntries = (env.badEntries ?? 0) + 1;
+      return;
+    }
+    const entry: EnvelopeRecipientLine = { field: rfield, address };
+    if (target !== undefined) {
+      if (r.kind === 'expanded') entry.expanded = target;
+      else entry.forwarded = target;
+    }
+    env.recipients.push(entry);
+    return;
+  }
+  const single = SINGLE_FIELDS.get(key);
+  if (single === undefined) {
+    env.unknownLines.push(line);
+    return;
+  }
+  if (env[single] !== undefined) {
+    env.duplicateFields.push(m.name);
+    return;
+  }
+  const isAddress = single === 'sender' || single === 'onBehalfOf' || single === 'mailbox';
+  env[single] = isAddress ? envelopeAddress(value) : value;
+}
+
