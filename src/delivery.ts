@@ -38,9 +38,9 @@ const KINDS: { key: string; single: boolean }[] = [
  * so the same header further down was written by an earlier hop (a forwarder, another
  * organisation's gateway) and says nothing about this copy.
  */
-function thisHop(fields: RawHeaderField[], key: string, single: boolean): RawHeaderField[] {
+function thisHop(fields: RawHeaderField[], key: string, single: boolean, hopEnd: number): RawHeaderField[] {
   const first = fields.findIndex((f) => f.key === key);
-  if (first === -1 || first > receivingHopEnd(fields)) return [];
+  if (first === -1 || first > hopEnd) return [];
   if (single) return [fields[first]!];
   const out: RawHeaderField[] = [];
   for (let i = first; i < fields.length; i++) {
@@ -51,16 +51,25 @@ function thisHop(fields: RawHeaderField[], key: string, single: boolean): RawHea
   return out;
 }
 
+/** The delivery headers a final delivery writes, whose place tells where this site writes them. */
+const DELIVERY_KEYS = new Set(KINDS.map((k) => k.key));
+
 /**
- * Index of the second `Received:` field (or the end). Delivery headers of this copy sit above it:
- * the final delivery writes them on top, and a local re-injection (amavis in Zimbra) adds at
- * most one `Received:` of its own above them. Anything further down was there before this
- * site received the message.
+ * Where this copy's delivery headers end: the second `Received:` field (a local re-injection,
+ * amavis in Zimbra, adds one of its own above them; Google writes `X-Gm-Original-To` under its
+ * own), or the end. With `narrow`, the first one when a final-delivery header (`X-Original-To`,
+ * `Delivered-To`, `Envelope-to`, `X-Envelope-To`) sits above it: this site's delivery writes them
+ * on top, as Postfix's local and virtual delivery and Exim's transports do, so any further down
+ * were written by an earlier hop or by the sender, who can put look-alikes under the receiving
+ * hop's `Received:`. Anything below was there before this site received the message.
  */
-function receivingHopEnd(fields: RawHeaderField[]): number {
-  let seen = 0;
+function receivingHopEnd(fields: RawHeaderField[], narrow: boolean): number {
+  let first = -1;
   for (let i = 0; i < fields.length; i++) {
-    if (fields[i]!.key === 'received' && ++seen === 2) return i;
+    if (fields[i]!.key !== 'received') continue;
+    if (first !== -1) return i;
+    first = i;
+    if (narrow) for (let j = 0; j < i; j++) if (DELIVERY_KEYS.has(fields[j]!.key)) return i;
   }
   return fields.length;
 }
@@ -93,6 +102,20 @@ function decodeArchiveAddress(address: string, archive: ArchiveAddresses): strin
 }
 
 /**
+ * The public address of a qmail virtual-domain delivery: qmail rewrites `bob@example.org` to the
+ * local form `example.org-bob@example.org` and writes that in `Delivered-To`. Any other address
+ * is returned unchanged.
+ */
+function qmailPublic(address: string): string {
+  const at = address.lastIndexOf('@');
+  if (at <= 0) return address;
+  const domain = address.slice(at + 1);
+  const prefix = `${domain}-`;
+  const local = address.slice(0, at);
+  return domain !== '' && local.length > prefix.length && local.slice(0, prefix.length).toLowerCase() === prefix.toLowerCase() ? `${local.slice(prefix.length)}@${domain}` : address;
+}
+
+/**
  * Read this copy's delivery facts from a message's top-level header block: Google's
  * `X-Gm-Original-To`, or `X-Original-To`, `Delivered-To`, Exim `Envelope-to` and Zimbra
  * `X-Envelope-To`/`X-Envelope-From`. Other headers that look like envelope data
@@ -107,19 +130,22 @@ export function readDelivery(block: HeaderBlock, archive: ArchiveAddresses): Del
     for (const f of fields) {
       if (!headers.includes(f.name)) headers.push(f.name);
       for (const m of parseAddressList(f.value)) {
-        const address = decodeArchiveAddress(m.address, archive);
+        const address = decodeArchiveAddress(f.key === 'delivered-to' ? qmailPublic(m.address) : m.address, archive);
         if (address !== undefined) facts.push({ address, field: f.name });
       }
     }
   };
-  const google = thisHop(block.fields, GOOGLE, false);
+  const googleEnd = receivingHopEnd(block.fields, false);
+  const google = thisHop(block.fields, GOOGLE, false, googleEnd);
+  // Gmail writes Return-Path under its first Received: (with Delivered-To above it).
+  const hopEnd = google.length > 0 ? googleEnd : receivingHopEnd(block.fields, true);
   if (google.length > 0) {
     // The copy was rerouted: Delivered-To names the archive mailbox, not a recipient.
     take(google);
   } else {
-    for (const kind of KINDS) take(thisHop(block.fields, kind.key, kind.single));
+    for (const kind of KINDS) take(thisHop(block.fields, kind.key, kind.single, hopEnd));
   }
-  const from = thisHop(block.fields, 'x-envelope-from', true)[0] ?? thisHop(block.fields, 'return-path', true)[0];
+  const from = thisHop(block.fields, 'x-envelope-from', true, hopEnd)[0] ?? thisHop(block.fields, 'return-path', true, hopEnd)[0];
   if (from?.key === 'x-envelope-from' && !headers.includes(from.name)) headers.push(from.name);
   const sender = from ? (parseAddressList(from.value)[0]?.address ?? null) : null;
   const source = facts.length === 0 ? 'headers' : google.length > 0 ? 'google' : 'delivery-header';

@@ -64,11 +64,14 @@ export interface DeliveryStatus {
   recipients: DeliveryStatusRecipient[];
 }
 
-/** `rfc822; bob@x` → `bob@x`; other address types are kept whole. */
+/**
+ * `rfc822; bob@x` → `bob@x`, and so for `utf-8;` (RFC 6533, the address type of a global DSN);
+ * other address types are kept whole.
+ */
 function typedValue(value: string | undefined): string | null {
   if (value === undefined) return null;
   const v = value.trim();
-  const m = /^rfc822\s*;\s*(.*)$/i.exec(v);
+  const m = /^(?:rfc822|utf-8)\s*;\s*(.*)$/i.exec(v);
   return (m ? m[1]! : v).trim().replace(/^<|>$/g, '') || null;
 }
 

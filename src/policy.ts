@@ -170,8 +170,9 @@ function validate(policy: ArchivePolicy): void {
  * - a journal report whose envelope may not be used: the original's From, To and Cc headers
  *   (without an original, the wrapper's, its From unless it is the journal sender: the report is
  *   then archived whole);
- * - a routing or delivered copy (`google`, `delivery-header`): only the recipients its delivery
- *   headers name, since the other recipients get copies of their own;
+ * - a routing or delivered copy (`google`, `delivery-header`): its From (else the delivery
+ *   sender) and the recipients its delivery headers name, since the other recipients get copies
+ *   of their own; when those name no internal address, the header recipients too;
  * - a plain message (`headers`): From and every header recipient.
  *
  * Keep rule: kept when a known internal mailbox takes part (`internal-mailbox`); otherwise, when
@@ -226,7 +227,19 @@ export function assignMailboxes(report: JournalReport, policy: ArchivePolicy): A
     if (report.renditions.length === 0) for (const m of [...(report.wrapper?.to ?? []), ...(report.wrapper?.cc ?? [])]) add(m.address, 'recipient');
   } else if (report.source === 'google' || report.source === 'delivery-header') {
     basis = 'delivery-header';
-    for (const r of report.recipients) if (r.source === 'delivery-header') add(r.address, 'recipient');
+    // The sender has no copy of its own to be assigned from: a routing copy of outbound mail
+    // names only external recipients, and without its sender nobody inside would see it.
+    add(report.message.from?.address ?? report.delivery?.sender, 'sender');
+    let internalNamed = false;
+    for (const r of report.recipients) {
+      if (r.source !== 'delivery-header') continue;
+      add(r.address, 'recipient');
+      internalNamed ||= isInternal(normalised(r.address, fold));
+    }
+    // Delivery headers that name nobody inside were not written for this site's delivery (a
+    // sender can write look-alikes under the receiving hop's Received:): the header recipients
+    // count as well, so that such headers cannot take the message away from its recipients.
+    if (!internalNamed) for (const r of report.recipients) if (r.source !== 'delivery-header') add(r.address, 'recipient');
   } else {
     basis = 'header';
     add(report.message.from?.address, 'sender');

@@ -231,3 +231,11 @@ describe('NDR audit findings (session 22)', () => {
     }
   });
 });
+
+describe('global DSN address type (audit, session 22)', () => {
+  test('utf-8; is an address type (RFC 6533) like rfc822;', () => {
+    const s = parseDeliveryStatus('Reporting-MTA: dns; mx.example\n\nFinal-Recipient: utf-8; journal@archive.example\nOriginal-Recipient: rfc822;a@b.example\nAction: failed\nStatus: 5.1.1\n');
+    expect(s.recipients.map((r) => [r.finalRecipient, r.originalRecipient])).toEqual([['journal@archive.example', 'a@b.example']]);
+    expect(parseDeliveryStatus('Final-Recipient: x400; C=US;A=X\nAction: failed\n').recipients[0]!.finalRecipient).toBe('x400; C=US;A=X');
+  });
+});

@@ -21,6 +21,18 @@ const GOOGLE_COPY = [
   'body',
 ].join('\n');
 
+const GOOGLE_OUTBOUND = ['X-Gm-Original-To: carol@fabrikam.example', 'Return-Path: <alice@contoso.com>', 'From: Alice <alice@contoso.com>', 'To: carol@fabrikam.example', 'Subject: outbound', '', 'hi'].join('\n');
+const ZIMBRA_OUTBOUND = ['X-Envelope-From: <alice@contoso.com>', 'X-Envelope-To: <carol@fabrikam.example>', 'From: Alice <alice@contoso.com>', 'To: carol@fabrikam.example', 'Subject: outbound', '', 'hi'].join('\n');
+const PLANTED_EXTERNAL = [
+  'Received: from evil.example by mx.contoso.com (Postfix); Mon, 1 Jan 2024 00:00:00 +0000',
+  'X-Original-To: nobody@evil.example',
+  'From: x@evil.example',
+  'To: bob@contoso.com',
+  'Subject: hi',
+  '',
+  'body',
+].join('\n');
+
 const SENT_COPY = ['From: Alice <alice@contoso.com>', 'To: bob@contoso.com, ext@fabrikam.com', 'Bcc: dave@contoso.com', 'Subject: hi', '', 'body'].join('\n');
 
 // bcc-expanded-dl: envelope sender alice@contoso.com; recipients bob (To), carol@fabrikam.com
@@ -69,7 +81,14 @@ const table: { what: string; input: () => ReturnType<typeof report>; policy: Arc
     mailboxes: ['alice@contoso.com', 'legal@contoso.com', 'paul.assistant@contoso.com', 'paul@contoso.com', 'nora@contoso.com'],
     basis: 'envelope',
   },
-  { what: 'routing copy: only its delivery-header recipients', input: () => runAs(bytes(GOOGLE_COPY), 'whole').report, policy: { internalDomains: ['contoso.com'] }, keep: true, reason: 'internal-mailbox', mailboxes: ['dave@contoso.com'], basis: 'delivery-header' },
+  { what: 'routing copy: its From and its delivery-header recipients (not the header ones)', input: () => runAs(bytes(GOOGLE_COPY), 'whole').report, policy: { internalDomains: ['contoso.com'] }, keep: true, reason: 'internal-mailbox', mailboxes: ['alice@contoso.com', 'dave@contoso.com'], basis: 'delivery-header' },
+  // Found by audit (session 22): the internal sender of outbound mail was never assigned, so its
+  // routing copy was dropped as no-internal.
+  { what: 'routing copy of outbound mail: its internal sender', input: () => runAs(bytes(GOOGLE_OUTBOUND), 'whole').report, policy: { internalDomains: ['contoso.com'] }, keep: true, reason: 'internal-mailbox', mailboxes: ['alice@contoso.com'], basis: 'delivery-header' },
+  { what: 'Zimbra archive copy of outbound mail: its internal sender', input: () => runAs(bytes(ZIMBRA_OUTBOUND), 'whole').report, policy: { internalDomains: ['contoso.com'] }, keep: true, reason: 'internal-mailbox', mailboxes: ['alice@contoso.com'], basis: 'delivery-header' },
+  // Delivery headers that name nobody inside (a sender's look-alike) cannot take the message
+  // away from its header recipients.
+  { what: 'delivery headers naming nobody inside: the header recipients count too', input: () => runAs(bytes(PLANTED_EXTERNAL), 'whole').report, policy: { internalDomains: ['contoso.com'] }, keep: true, reason: 'internal-mailbox', mailboxes: ['bob@contoso.com'], basis: 'delivery-header' },
   // Reports without an original (found by an audit, session 20): an internal sender's report to
   // external recipients only was dropped as no-internal.
   { what: 'not multipart: its text body is the envelope', input: () => report('envelope-only-not-multipart'), policy: { internalDomains: ['contoso.com'] }, keep: true, reason: 'internal-mailbox', mailboxes: ['alice@contoso.com'], basis: 'envelope' },

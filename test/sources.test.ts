@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { FIXTURES } from './helpers/fixtures.js';
-import { runAs } from './helpers/run.js';
+import { bytes, runAs } from './helpers/run.js';
 
 // Hand-written expectations for the other journal sources, delivery-header copies, plain
 // messages and defective reports (fixtures/sources), derived from the rules in the README
@@ -50,5 +50,33 @@ describe.each(Object.entries(expectations))('%s', (slug, want) => {
       output: want.output,
       warnings: [...want.warnings].sort(),
     });
+  });
+});
+
+describe('delivery headers a sender writes (audit, session 22)', () => {
+  test('when this site writes its delivery headers on top, look-alikes under the receiving hop are not read', () => {
+    // Found by audit: an `Envelope-to: ceo@…` the sender wrote sat above the second Received: and
+    // was read as this copy's envelope data (a bcc recipient, and a mailbox assigned).
+    const copy = [
+      'X-Original-To: bob@contoso.com',
+      'Delivered-To: bob@contoso.com',
+      'Received: from evil.example by mx.contoso.com (Postfix); Mon, 1 Jan 2024 00:00:00 +0000',
+      'Envelope-to: ceo@contoso.com',
+      'From: x@evil.example',
+      'To: bob@contoso.com',
+      'Subject: hi',
+      '',
+      'body',
+    ].join('\n');
+    for (const how of ['whole', 'bytes'] as const) {
+      const { report } = runAs(bytes(copy), how);
+      expect(report.source).toBe('delivery-header');
+      expect(report.recipients.map((r) => `${r.type}:${r.address}:${r.source}`)).toEqual(['to:bob@contoso.com:delivery-header']);
+      expect(report.delivery?.headers).toEqual(['X-Original-To', 'Delivered-To']);
+    }
+    // Without delivery headers on top (a re-injection such as amavis adds its Received: above
+    // them) the ones under the first Received: are this copy's, as before.
+    const reinjected = ['Received: from localhost by mx.contoso.com (amavis)', 'X-Envelope-To: <dave@contoso.com>', 'Received: from evil.example by mx.contoso.com', 'From: x@evil.example', 'To: bob@contoso.com', '', 'body'].join('\n');
+    expect(runAs(bytes(reinjected), 'whole').report.recipients.map((r) => `${r.type}:${r.address}`)).toEqual(['to:bob@contoso.com', 'bcc:dave@contoso.com']);
   });
 });
