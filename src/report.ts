@@ -380,7 +380,10 @@ function renditionsOf(s: ParseState): Rendition[] {
 function trustOf(opts: ResolvedOptions, outer: HeaderBlock | undefined): { trust: TrustLevel; matched?: string } {
   if (opts.trusted !== undefined) return { trust: opts.trusted ? 'trusted' : 'untrusted' };
   if (opts.journalSenders === undefined) return { trust: 'unverified' };
-  const written = ['from', 'sender', 'return-path'].flatMap((h) => (outer ? outer.getAll(h).flatMap((v) => parseAddressList(v)) : [])).map((m) => m.address);
+  // Every From and Sender mailbox, but only the topmost Return-Path: the delivering MTA writes
+  // that one; any below it came with the message and may be the sender's.
+  const fields = outer ? [...outer.getAll('from'), ...outer.getAll('sender'), outer.get('return-path') ?? ''] : [];
+  const written = fields.flatMap((v) => parseAddressList(v)).map((m) => m.address);
   const candidates = written.map((a) => a.toLowerCase());
   // A string entry is compared as archiveAddresses entries are (addressKey: trimmed, brackets
   // removed, any case, the domain's Unicode and ASCII forms alike); a pattern is tried on the

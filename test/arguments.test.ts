@@ -101,6 +101,14 @@ describe('address spellings across the API (review findings)', () => {
     }
     expect((await parseJournal(bytes(report), { journalSenders: [/^MICROSOFTEXCHANGE/] })).trust).toBe('untrusted');
   });
+
+  test('only the topmost Return-Path is matched: one below it came with the message (audit, session 22)', async () => {
+    const ndr = 'journal.ndr@contoso.onmicrosoft.com';
+    const top = SAMPLE_REPORT.replace(/^From:/m, `Return-Path: <${ndr}>\nFrom:`);
+    expect((await parseJournal(bytes(top), { journalSenders: [ndr] })).trust).toBe('trusted');
+    const below = SAMPLE_REPORT.replace(/^From:/m, `Return-Path: <bounce@evil.example>\nReturn-Path: <${ndr}>\nFrom:`);
+    expect((await parseJournal(bytes(below), { journalSenders: [ndr] })).trust).toBe('untrusted');
+  });
 });
 
 describe('option names that no entry point takes', () => {
