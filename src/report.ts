@@ -383,7 +383,9 @@ function trustOf(opts: ResolvedOptions, outer: HeaderBlock | undefined): { trust
   // Every From and Sender mailbox, but only the topmost Return-Path: the delivering MTA writes
   // that one; any below it came with the message and may be the sender's.
   const fields = outer ? [...outer.getAll('from'), ...outer.getAll('sender'), outer.get('return-path') ?? ''] : [];
-  const written = fields.flatMap((v) => parseAddressList(v)).map((m) => m.address);
+  // Cut at a bare CR, as HeaderBlock.addresses does: what follows one is no part of the list (a
+  // forged `From: x@evil<CR>X: <system mailbox>` must not read as naming the system mailbox).
+  const written = fields.flatMap((v) => parseAddressList(v.split('\r', 1)[0])).map((m) => m.address);
   const candidates = written.map((a) => a.toLowerCase());
   // A string entry is compared as archiveAddresses entries are (addressKey: trimmed, brackets
   // removed, any case, the domain's Unicode and ASCII forms alike); a pattern is tried on the

@@ -2,7 +2,9 @@ import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { decodeUndeclared } from '../src/internal/bytes.js';
 import { findHeaderEnd, HeaderCollector, parseHeaderBlock } from '../src/mime/header-block.js';
-import { bytes, chunk, text } from './helpers/run.js';
+import { bytes, chunk, runAs, text } from './helpers/run.js';
+import { SAMPLE_REPORT } from './helpers/sample.js';
+import { parseJournal } from '../src/parse.js';
 
 describe('findHeaderEnd', () => {
   const table: [string, number | undefined][] = [
@@ -133,5 +135,17 @@ describe('field values', () => {
       }),
       { numRuns: 3000 },
     );
+  });
+});
+
+describe('a bare CR inside an address field (audit, session 22)', () => {
+  test('what follows it is no part of the list: the sender is not the BCC address behind it', () => {
+    const { report } = runAs(bytes('From: a@x.com\rX-MS-Exchange-Organization-BCC: dave@contoso.com\nTo: bob@contoso.com\nSubject: s\n\nhi\n'), 'whole');
+    expect(report.message.from?.address).toBe('a@x.com');
+  });
+
+  test('nor does a forged From name a journal sender behind one', async () => {
+    const forged = SAMPLE_REPORT.replace(/^From:.*$/m, 'From: x@evil.example\rX: <MicrosoftExchange329e71ec88ae4615bbc36ab6ce41109e@contoso.com>');
+    expect((await parseJournal(bytes(forged), { journalSenders: ['MicrosoftExchange329e71ec88ae4615bbc36ab6ce41109e@contoso.com'] })).trust).toBe('untrusted');
   });
 });

@@ -106,7 +106,12 @@ export class HeaderBlock {
       // Usually one field: its parsed list is used as it is.
       for (const f of this.fields) {
         if (f.key !== key) continue;
-        const parsed = parseAddressList(f.value);
+        // A bare CR is no line break (RFC 5322), but what follows one is no part of the list
+        // either: `From: a@x<CR>X-MS-Exchange-Organization-BCC: dave@x` read whole gave the
+        // BCC address as the sender (a group "a@x X-MS-…-BCC:" holding dave).
+        const value = f.value;
+        const cr = value.indexOf('\r');
+        const parsed = parseAddressList(cr === -1 ? value : value.slice(0, cr));
         list = list === undefined ? parsed : list.concat(parsed);
       }
       list ??= [];
