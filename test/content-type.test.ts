@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import libmime from 'libmime';
 import { describe, expect, test } from 'vitest';
-import { parseContentType, parseSimpleValue } from '../src/mime/content-type.js';
+import { parseContentType, parseSimpleValue, withoutComments } from '../src/mime/content-type.js';
+import { bytes, runAs, text } from './helpers/run.js';
 
 /** libmime's result with only what parseSimpleValue returns (own enumerable params). */
 function viaLibmime(value: string): { value: string; params: Record<string, string> } {
@@ -74,5 +75,33 @@ describe('parseSimpleValue (the Content-Type fast path)', () => {
       expect(ct.charset).toBe(lib.params.charset?.trim());
     }
     expect(parseContentType('multipart/alternative; boundary=abc; boundary=def').boundary).toBe('abc');
+  });
+});
+
+describe('comments in Content-Type and Content-Transfer-Encoding (RFC 2045; audit, session 22)', () => {
+  const original = 'From: a@contoso.com\nTo: b@contoso.com\nMessage-ID: <c1@x>\nX-MS-Exchange-Organization-BCC: d@contoso.com\n\nhello\n';
+  const report = (ct: string, cte: string, body: string) =>
+    `From: j@x.com\nX-MS-Journal-Report:\nContent-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\n\nSender: a@contoso.com\nTo: b@contoso.com\nBcc: d@contoso.com\n--b\nContent-Type: ${ct}\nContent-Transfer-Encoding: ${cte}\n\n${body}\n--b--\n`;
+  const b64 = Buffer.from(original).toString('base64');
+
+  test('a commented type or encoding is the type or encoding: the original is found and decoded', () => {
+    const plain = runAs(bytes(report('message/rfc822', '7bit', original)), 'whole');
+    for (const [ct, cte, body] of [
+      ['message/rfc822 (the original)', '7bit', original],
+      ['message/rfc822', 'base64 (re-encoded by a gateway)', b64],
+      ['message/(x)rfc822', '(note) base64', b64],
+    ] as const) {
+      const { report: r, output } = runAs(bytes(report(ct, cte, body)), 3);
+      expect(r.output.content, ct).toBe('original');
+      expect(text(output)).toBe(text(plain.output));
+      expect(r.dedup.contentKey).toBe(plain.report.dedup.contentKey);
+    }
+  });
+
+  test('withoutComments keeps quoted strings and nests', () => {
+    expect(withoutComments('text/plain (a (nested) comment)')).toBe('text/plain  ');
+    expect(withoutComments('a "(not a comment)" b')).toBe('a "(not a comment)" b');
+    expect(withoutComments('base64 (esc \\) still) x')).toBe('base64   x');
+    expect(parseContentType('multipart/mixed (c); boundary=abc(1)').boundary).toBe('abc(1)');
   });
 });

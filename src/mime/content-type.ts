@@ -44,7 +44,13 @@ export function parseContentType(value: string | undefined): ContentType {
 
 const TEXT_PLAIN: ContentType = Object.freeze({ type: 'text', subtype: 'plain', params: Object.freeze({}) });
 
-function parseUncached(value: string): { type: string; subtype: string; boundary?: string; charset?: string; params: Record<string, string> } {
+function parseUncached(raw: string): { type: string; subtype: string; boundary?: string; charset?: string; params: Record<string, string> } {
+  // A comment in the type (`message/rfc822 (original)`, RFC 2045 allows one) made it another
+  // type, and a journal report's original went unseen. Only before the first `;`: parameter
+  // values may hold parentheses (an unquoted boundary), which must stay as written.
+  const semi = raw.indexOf(';');
+  const head = semi === -1 ? raw : raw.slice(0, semi);
+  const value = head.includes('(') ? withoutComments(head) + (semi === -1 ? '' : raw.slice(semi)) : raw;
   if (value.trim() === '') return { type: 'text', subtype: 'plain', params: {} };
   let parsed: { value: string; params: Record<string, string> } | undefined = parseSimpleValue(value);
   if (parsed === undefined) {
@@ -72,6 +78,33 @@ function parseUncached(value: string): { type: string; subtype: string; boundary
   const charset = parsed.params.charset;
   if (typeof charset === 'string' && charset.trim() !== '') ct.charset = charset.trim();
   return ct;
+}
+
+/**
+ * The text without its RFC 5322 comments (`(…)`, nested, with `\\` escapes), each replaced by a
+ * space; quoted strings are kept as they are. For header values whose syntax allows comments
+ * (Content-Type's type, Content-Transfer-Encoding). @internal
+ */
+export function withoutComments(text: string): string {
+  if (!text.includes('(')) return text;
+  let out = '';
+  let depth = 0;
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === '\\' && (quoted || depth > 0)) {
+      if (depth === 0) out += c + (text[i + 1] ?? '');
+      i++;
+    } else if (depth > 0) {
+      if (c === '(') depth++;
+      else if (c === ')' && --depth === 0) out += ' ';
+    } else if (c === '"') {
+      quoted = !quoted;
+      out += c;
+    } else if (c === '(' && !quoted) depth = 1;
+    else out += c;
+  }
+  return out;
 }
 
 /** Printable ASCII and blanks, without the characters that make libmime do more than split. */

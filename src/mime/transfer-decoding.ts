@@ -1,5 +1,6 @@
 import { CharCode, concatBytes, concatTemp, EMPTY_BYTES } from '../internal/bytes.js';
 import { decodeBase64Lines } from './base64-simd.js';
+import { withoutComments } from './content-type.js';
 
 /** Receives decoded bytes (possibly several pieces per input chunk, never copied together). */
 export type ByteSink = (bytes: Uint8Array) => void;
@@ -26,7 +27,8 @@ function emit(sink: ByteSink, bytes: Uint8Array): void {
 
 /** Lower-cased, trimmed Content-Transfer-Encoding, `7bit` when absent. @internal */
 export function normaliseTransferEncoding(value: string | undefined): string {
-  const v = (value ?? '').trim().toLowerCase().replace(/^"|"$/g, '');
+  // `base64 (gateway)`: RFC 2045 allows a comment; read with it, the body went undecoded.
+  const v = withoutComments(value ?? '').trim().toLowerCase().replace(/^"|"$/g, '');
   return v === '' ? '7bit' : v;
 }
 
