@@ -85,7 +85,7 @@ function ids(value: string | undefined): string {
  * message, each normalised so that transport and export do not change it.
  * @internal
  */
-function canonicalHeaders(block: HeaderBlock, envelopeMessageId: string | undefined): string {
+function canonicalHeaders(block: HeaderBlock): string {
   const time = block.date();
   // The raw value only when it is not a date (or absent): one header search less per message.
   const date = Number.isNaN(time) ? block.get('date') : '';
@@ -96,9 +96,7 @@ function canonicalHeaders(block: HeaderBlock, envelopeMessageId: string | undefi
     `cc:${addresses(block, 'cc', true)}\n` +
     `date:${date === undefined ? '' : Number.isNaN(time) ? collapse(date) : String(Math.floor(time / 1000))}\n` +
     `subject:${collapse(block.getDecoded('subject') ?? '')}\n` +
-    // The envelope's ID when the original has none, as the report's messageId (and messageIdKey)
-    // take it: Exchange gives the mailbox copy that ID, and the two copies must key alike.
-    `message-id:${normaliseMessageId(block.get('message-id')?.trim() || envelopeMessageId)?.slice(1, -1) ?? '(none)'}\n` +
+    `message-id:${normaliseMessageId(block.get('message-id'))?.slice(1, -1) ?? '(none)'}\n` +
     `in-reply-to:${ids(block.get('in-reply-to'))}\n` +
     `references:${ids(block.get('references'))}\n`
   );
@@ -288,18 +286,20 @@ function withoutCrBeforeLf(data: Uint8Array): Uint8Array {
 const MAX_WHOLE_DECODE = 64 * 1024;
 
 /**
- * Index of the first field that is no field (a body line in a block whose empty line is
- * missing), undefined when there is none. An mbox `From ` line first in the block is framing, not
- * body: the copy exported with it keys as the copy without.
+ * The SHA-256 of a block's lines that are no field, read as text (CRLF = LF, final white space
+ * dropped), undefined when there are none (every well-formed block: no record, no key changed).
+ * An mbox `From ` line first in the block is framing, not text: the copy exported with it keys as
+ * the copy without.
  */
-function firstBodyLine(block: HeaderBlock): number | undefined {
+function strayLinesDigest(block: HeaderBlock): string | undefined {
   const fields = block.fields;
+  let hasher: LeafHasher | undefined;
   for (let i = 0; i < fields.length; i++) {
-    if (fields[i]!.key !== '') continue;
-    if (i === 0 && isMboxFromLine(block.raw, fields[0]!.start)) continue;
-    return i;
+    const f = fields[i]!;
+    if (f.key !== '' || (i === 0 && isMboxFromLine(block.raw, f.start))) continue;
+    (hasher ??= new LeafHasher(true)).write(block.raw.subarray(f.start, f.end));
   }
-  return undefined;
+  return hasher?.digestHex();
 }
 
 const isMboxFromLine = (raw: Uint8Array, at: number): boolean =>
@@ -354,19 +354,15 @@ class Entity {
     this.body?.end();
   }
 
-  open(whole: HeaderBlock): void {
-    // A line that is no field where the block's fields are (no colon, or blanks in its name): the
-    // empty line that ends the header block was left out, and a mail reader shows that line and
-    // everything after it as the body (Python's email package does the same). Hashed as body, so
-    // that two such messages whose text differs do not share a key.
-    const cut = firstBodyLine(whole);
-    const block = cut === undefined ? whole : whole.before(cut);
-    if (this.depth === 0) this.owner.record(`H\n${canonicalHeaders(block, this.owner.envelopeMessageId)}`);
-    this.openBody(block);
-    if (cut !== undefined) this.body!.write(whole.raw.subarray(whole.fields[cut]!.start));
-  }
-
-  private openBody(block: HeaderBlock): void {
+  open(block: HeaderBlock): void {
+    if (this.depth === 0) this.owner.record(`H\n${canonicalHeaders(block)}`);
+    // Lines that are no field among the fields (no colon, or blanks in the name): the empty line
+    // that ends the header block was left out, and they are body text a reader sees. Their digest
+    // is a record of its own, so that two such messages whose text differs do not share a key;
+    // the fields around them still count as fields (those after them too: a Subject, a
+    // Message-ID, or the Status field an mbox export appends).
+    const stray = strayLinesDigest(block);
+    if (stray !== undefined) this.owner.record(`X ${stray}\n`);
     const ct = block.contentType();
     const kind = `${ct.type}/${ct.subtype}`;
     if (ct.type === 'multipart' && ct.boundary !== undefined) {
@@ -540,17 +536,11 @@ export class ContentHasher {
 
   /**
    * Start from the message's header block, already parsed by the caller (the header remover or
-   * the top-level reader), so it is not parsed twice; then write only the body. For a journal
-   * report's original, `envelopeMessageId` is the envelope's Message-ID, which stands in when the
-   * original has none.
+   * the top-level reader), so it is not parsed twice; then write only the body.
    */
-  begin(block: HeaderBlock, envelopeMessageId?: string): void {
-    this.envelopeMessageId = envelopeMessageId;
+  begin(block: HeaderBlock): void {
     this.top.openWith(block);
   }
-
-  /** A journal report's envelope Message-ID, used when the message has none (see canonicalHeaders). */
-  envelopeMessageId: string | undefined;
 
   write(bytes: Uint8Array): void {
     this.top.write(bytes);

@@ -51,28 +51,34 @@ function thisHop(fields: RawHeaderField[], key: string, single: boolean, hopEnd:
   return out;
 }
 
-/** The delivery headers a final delivery writes, whose place tells where this site writes them. */
-const DELIVERY_KEYS = new Set(KINDS.map((k) => k.key));
-
 /**
  * Where this copy's delivery headers end: the second `Received:` field (a local re-injection,
  * amavis in Zimbra, adds one of its own above them; Google writes `X-Gm-Original-To` under its
- * own), or the end. With `narrow`, the first one when a final-delivery header (`X-Original-To`,
- * `Delivered-To`, `Envelope-to`, `X-Envelope-To`) sits above it: this site's delivery writes them
- * on top, as Postfix's local and virtual delivery and Exim's transports do, so any further down
- * were written by an earlier hop or by the sender, who can put look-alikes under the receiving
- * hop's `Received:`. Anything below was there before this site received the message.
+ * own), or the end. With `narrow` (a set of header names), the first one when one of them sits
+ * above it: this site's delivery writes them on top, as Postfix's local and virtual delivery and
+ * Exim's transports do, so any further down were written by an earlier hop or by the sender, who
+ * can put look-alikes under the receiving hop's `Received:`. Anything below was there before this
+ * site received the message.
  */
-function receivingHopEnd(fields: RawHeaderField[], narrow: boolean): number {
+function receivingHopEnd(fields: RawHeaderField[], narrow?: ReadonlySet<string>): number {
   let first = -1;
   for (let i = 0; i < fields.length; i++) {
     if (fields[i]!.key !== 'received') continue;
     if (first !== -1) return i;
     first = i;
-    if (narrow) for (let j = 0; j < i; j++) if (DELIVERY_KEYS.has(fields[j]!.key)) return i;
+    if (narrow !== undefined) for (let j = 0; j < i; j++) if (narrow.has(fields[j]!.key)) return i;
   }
   return fields.length;
 }
+
+/** The final-delivery headers: on top, they show that this site writes its own there. */
+const FINAL_DELIVERY = new Set(KINDS.map((k) => k.key));
+/**
+ * The same without `Delivered-To`, which Gmail too writes on top of a routing copy whose
+ * `X-Gm-Original-To` sits under its first `Received:`; the others on top show a Postfix or Exim
+ * delivery, under which an `X-Gm-Original-To` is a look-alike.
+ */
+const NOT_GMAIL = new Set(KINDS.map((k) => k.key).filter((k) => k !== 'delivered-to'));
 
 /**
  * Map an address through the archive list: an archive mailbox itself gives undefined (it is not
@@ -135,17 +141,18 @@ export function readDelivery(block: HeaderBlock, archive: ArchiveAddresses): Del
       }
     }
   };
-  const googleEnd = receivingHopEnd(block.fields, false);
-  const google = thisHop(block.fields, GOOGLE, false, googleEnd);
-  // Gmail writes Return-Path under its first Received: (with Delivered-To above it).
-  const hopEnd = google.length > 0 ? googleEnd : receivingHopEnd(block.fields, true);
+  const fields = block.fields;
+  const google = thisHop(fields, GOOGLE, false, receivingHopEnd(fields, NOT_GMAIL));
+  const hopEnd = receivingHopEnd(fields, FINAL_DELIVERY);
   if (google.length > 0) {
     // The copy was rerouted: Delivered-To names the archive mailbox, not a recipient.
     take(google);
   } else {
-    for (const kind of KINDS) take(thisHop(block.fields, kind.key, kind.single, hopEnd));
+    for (const kind of KINDS) take(thisHop(fields, kind.key, kind.single, hopEnd));
   }
-  const from = thisHop(block.fields, 'x-envelope-from', true, hopEnd)[0] ?? thisHop(block.fields, 'return-path', true, hopEnd)[0];
+  // The sender's fields are not narrowed: Gmail writes Return-Path under its first Received:.
+  const senderEnd = receivingHopEnd(fields);
+  const from = thisHop(fields, 'x-envelope-from', true, senderEnd)[0] ?? thisHop(fields, 'return-path', true, senderEnd)[0];
   if (from?.key === 'x-envelope-from' && !headers.includes(from.name)) headers.push(from.name);
   const sender = from ? (parseAddressList(from.value)[0]?.address ?? null) : null;
   const source = facts.length === 0 ? 'headers' : google.length > 0 ? 'google' : 'delivery-header';

@@ -14,7 +14,7 @@ import { createTransferDecoder, normaliseTransferEncoding, type TransferDecoder 
 import { headerNdrSignal, isDeliveryStatusReport, isReadReceipt, parseDeliveryStatus } from './ndr.js';
 import { LIMIT_WARNINGS, resolveOptions, type ParseOptions, type ResolvedOptions } from './options.js';
 import { HeaderStripper } from './strip.js';
-import { buildReport, chooseEnvelope, isProtectedMessage, lineLimitMessage, type EmbeddedState, type EnvelopeCandidate, type EnvelopeCandidates, type NdrState } from './report.js';
+import { buildReport, isProtectedMessage, lineLimitMessage, type EmbeddedState, type EnvelopeCandidate, type EnvelopeCandidates, type NdrState } from './report.js';
 import type { JournalReport, JournalWarning, NdrAction, WarningCode } from './types.js';
 
 /** Options of {@link JournalParser}: the parse options plus where the archived bytes go. */
@@ -434,9 +434,7 @@ export class JournalParser {
         bodyOffset,
         (block) => {
           // The content key starts from the block parsed here, not from a second parse.
-          // The envelope read so far (it comes before the original): its Message-ID stands in
-          // for a missing one, as in the report (see chooseEnvelope).
-          state.hasher?.begin(block, chooseEnvelope(this.envelopes, block)?.parsed.messageId || undefined);
+          state.hasher?.begin(block);
           this.onEmbeddedHeaders(index, block);
         },
         (body) => state.hasher?.write(body),

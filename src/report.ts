@@ -43,9 +43,9 @@ export interface EnvelopeCandidates {
  * The envelope part, as Microsoft's parser chooses it: the first text part with a Sender line;
  * but when it has no Message-ID and neither has the original (`inner`), the first later part
  * with both (it needs a Message-ID for the original from one or the other). An empty
- * `Message-Id:` line gives no Message-ID. @internal
+ * `Message-Id:` line gives no Message-ID.
  */
-export function chooseEnvelope(c: EnvelopeCandidates, inner: HeaderBlock | undefined): EnvelopeCandidate | undefined {
+function chooseEnvelope(c: EnvelopeCandidates, inner: HeaderBlock | undefined): EnvelopeCandidate | undefined {
   if (c.first === undefined) return c.fallback;
   if (c.first.parsed.messageId || c.withId === undefined) return c.first;
   return inner?.get('message-id')?.trim() ? c.first : c.withId;

@@ -311,6 +311,14 @@ describe('envelope audit findings (session 22)', () => {
     expect(bad.badEntries).toBe(1);
   });
 
+  test('2003: an unquoted display name with a comma (Citadel) is one entry, not a split (review)', () => {
+    const head = 'Sender: Smith, Alice <alice@contoso.com>\nMessage-ID: <m1@contoso.com>\n';
+    const env = parseEnvelope2003(`${head}Recipients:\n\tJones, Bob <bob@contoso.com>,\n\tDave <dave@contoso.com>`);
+    expect(env.sender).toBe('alice@contoso.com');
+    expect(env.recipients.map((r) => r.address)).toEqual(['bob@contoso.com', 'dave@contoso.com']);
+    expect(env.badEntries).toBe(0);
+  });
+
   test('2003: a Message-ID whose < never closes is a bad entry, not the message\'s ID', () => {
     const env = parseEnvelope2003('Sender: <SMTP:alice@contoso.com>\nMessage-ID: <7C2F1E0A9B8D4C3E8F6A5B4C3D2E1F0A\n\nRecipients:\n  "Dave" <SMTP:dave@contoso.com>');
     expect(env.messageId).toBeUndefined();
@@ -328,8 +336,13 @@ describe('envelope audit findings (session 22)', () => {
     const target = parseEnvelope('Sender: a@x.com\nTo: m@x.com, Expanded: <g@x.com> <h@x.com>\n');
     expect(target.recipients).toEqual([]);
     expect(target.badEntries).toBe(1);
-    // A quoted display name may hold an @: one address.
-    expect(parseEnvelope('Sender: a@x.com\nBcc: "bob@x.com" <bob@x.com>\n').recipients).toEqual([{ field: 'Bcc', address: 'bob@x.com' }]);
+    // A name that is the address itself (quoted, in single quotes as Exchange writes one-off
+    // recipients, or bare), or a comment with an @, names no other (found by review).
+    for (const value of ['"bob@x.com" <bob@x.com>', "'bob@x.com' <bob@x.com>", 'Bob@X.com <bob@x.com>', '<bob@x.com> (Bob at home@office)']) {
+      const one = parseEnvelope(`Sender: a@x.com\nBcc: ${value}\n`);
+      expect(one.recipients, value).toEqual([{ field: 'Bcc', address: 'bob@x.com' }]);
+      expect(one.badEntries, value).toBeUndefined();
+    }
   });
 
   test('2007+: a lone CR ends an envelope line, as for the .NET reader of Microsoft\'s parser', () => {

@@ -74,6 +74,12 @@ describe('delivery headers a sender writes (audit, session 22)', () => {
       expect(report.recipients.map((r) => `${r.type}:${r.address}:${r.source}`)).toEqual(['to:bob@contoso.com:delivery-header']);
       expect(report.delivery?.headers).toEqual(['X-Original-To', 'Delivered-To']);
     }
+    // Nor does a look-alike X-Gm-Original-To take over such a copy (found by review).
+    const gm = copy.replace('Envelope-to: ceo@contoso.com', 'X-Gm-Original-To: ceo@contoso.com');
+    expect(runAs(bytes(gm), 'whole').report.recipients.map((r) => `${r.address}:${r.source}`)).toEqual(['bob@contoso.com:delivery-header']);
+    // A Gmail copy (Delivered-To on top, Return-Path under Gmail's Received:) keeps its sender.
+    const gmail = ['Delivered-To: bob@gmail.example', 'Received: by 2002:a05:6a10:9c41 with SMTP id x17;', 'Return-Path: <bounces+123@mailer.fabrikam.com>', 'Received: from mailer.fabrikam.com by mx.gmail.example', 'From: news@fabrikam.com', 'To: bob@gmail.example', '', 'hi'].join('\n');
+    expect(runAs(bytes(gmail), 'whole').report.delivery?.sender).toBe('bounces+123@mailer.fabrikam.com');
     // Without delivery headers on top (a re-injection such as amavis adds its Received: above
     // them) the ones under the first Received: are this copy's, as before.
     const reinjected = ['Received: from localhost by mx.contoso.com (amavis)', 'X-Envelope-To: <dave@contoso.com>', 'Received: from evil.example by mx.contoso.com', 'From: x@evil.example', 'To: bob@contoso.com', '', 'body'].join('\n');

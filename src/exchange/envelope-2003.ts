@@ -46,12 +46,13 @@ function isComplete(text: string): boolean {
 }
 
 /** A bare address, possibly followed by the comma that ends an entry. */
-const BARE_ADDRESS = /^[^\s"<>(),;:]+@[^\s"<>(),;:']+,?$/;
+const BARE_ADDRESS = /^[^\s"<>(),;:]+@[^\s"<>(),;:'@]+,?$/;
 
 /**
  * The entries of one piece of text: several on one line (`"Bob" <SMTP:bob@x>, "Dave" <SMTP:dave@x>`,
- * or a bare comma list), which the format does not write but some imitations do. Split at commas
- * outside quotes and `<…>` (display names hold commas: `"Doe, John"`); empty pieces dropped.
+ * or a bare comma list), which the format does not write but some imitations do. Split only at a
+ * comma outside quotes and `<…>` that ends a complete entry: display names hold commas, quoted
+ * (`"Doe, John"`) or not (Citadel's `Jones, Bob <bob@x>`). Empty pieces dropped.
  */
 function splitEntries(text: string): string[] {
   const out: string[] = [];
@@ -63,7 +64,7 @@ function splitEntries(text: string): string[] {
     if (c === '"' && !angle) quoted = !quoted;
     else if (c === '<' && !quoted) angle = true;
     else if (c === '>' && !quoted) angle = false;
-    else if (c === ',' && !quoted && !angle) {
+    else if (c === ',' && !quoted && !angle && isCompleteEntry(text.slice(from, i))) {
       out.push(text.slice(from, i).trim());
       from = i + 1;
     }
@@ -72,10 +73,14 @@ function splitEntries(text: string): string[] {
   return out.filter((e) => e !== '');
 }
 
-/** Whether an entry's address is one: `local@domain` without blanks, or a native type (`EX:/O=…`). */
+/**
+ * Whether an entry's address is one: a native type with a value (`EX:/O=…`, kept as it is), or
+ * `local@domain` as a bare entry must be.
+ */
 function isUsableAddress(address: string): boolean {
-  if (/^[A-Za-z][A-Za-z0-9]*:/.test(address) && !address.slice(0, address.indexOf(':')).includes('@')) return address.length > address.indexOf(':') + 1;
-  return /^[^\s<>(),;]+@[^\s<>(),;@]+$/.test(address);
+  const colon = address.indexOf(':');
+  if (colon > 0 && /^[A-Za-z][A-Za-z0-9]*$/.test(address.slice(0, colon))) return address.length > colon + 1;
+  return BARE_ADDRESS.test(address) && !address.endsWith(',');
 }
 
 /**
@@ -103,11 +108,11 @@ export function parseEnvelope2003(text: string): ParsedEnvelope & { badEntries: 
         env.badEntries++;
         return;
       }
+      // Complete, so every piece is (see isComplete); each must still give an address, as
+      // 2007+ lines must: a piece that gives none is said, never read as one.
       for (const piece of splitEntries(entry)) {
         const address = address2003(piece);
-        // Checked as the 2007+ lines are: a piece that gives no address is said, never read
-        // as one (a bare comma list used to become one recipient "a@x, b@x").
-        if (!isCompleteEntry(piece) || !isUsableAddress(address)) {
+        if (!isUsableAddress(address)) {
           env.badEntries++;
           continue;
         }

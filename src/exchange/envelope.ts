@@ -1,5 +1,6 @@
 import { stringArgument } from '../internal/arguments.js';
 import type { EnvelopeField } from '../types.js';
+import { withoutComments } from '../mime/content-type.js';
 
 /** One recipient line of the envelope, before type resolution. */
 export interface EnvelopeRecipientLine {
@@ -153,16 +154,23 @@ export function envelopeAddress(value: string): string {
 }
 
 /**
- * Whether a value in the `Name <address>` form has another address around its `<…>`: a `<`, `>`
- * or `@` outside quoted strings before it, or an `@` after it. A display name with an `@` is
- * quoted (`"bob@x" <bob@x>`), so it does not count.
+ * Whether a value in the `Name <address>` form names another address around its `<…>`: a `<` or
+ * `>` outside quoted strings and comments before it, or an `@` word before or after it that is
+ * not that address (a name that repeats the address, as Exchange writes one-off recipients
+ * `'john@x' <john@x>`, names no other).
  */
 function namesMoreThanItsAddress(value: string): boolean {
   const open = value.lastIndexOf('<');
   if (open === -1) return false;
   const close = value.indexOf('>', open);
-  const before = value.slice(0, open).replace(/"(?:[^"\\]|\\.)*"/g, '');
-  return /[<>@]/.test(before) || (close !== -1 && value.slice(close + 1).includes('@'));
+  const inner = value.slice(open + 1, close === -1 ? undefined : close).trim().toLowerCase();
+  const outside = (value.slice(0, open) + (close === -1 ? '' : ` ${value.slice(close + 1)}`)).replace(/"(?:[^"\\]|\\.)*"/g, ' ');
+  const plain = withoutComments(outside);
+  if (/[<>]/.test(plain)) return true;
+  for (const word of plain.split(/[\s,;]+/)) {
+    if (word.includes('@') && word.replace(/^['"]+|['"]+$/g, '').toLowerCase() !== inner) return true;
+  }
+  return false;
 }
 
 /**
@@ -254,4 +262,3 @@ function readLine(env: ParsedEnvelope, line: string): void {
   const isAddress = single === 'sender' || single === 'onBehalfOf' || single === 'mailbox';
   env[single] = isAddress ? envelopeAddress(value) : value;
 }
-

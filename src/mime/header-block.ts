@@ -63,15 +63,6 @@ export class HeaderBlock {
     readonly ascii = false,
   ) {}
 
-  /**
-   * The first `count` fields as a block of their own, ending where field `count` starts: what
-   * a reader takes for the header when field `count` is a body line (the empty line missing).
-   */
-  before(count: number): HeaderBlock {
-    const end = this.fields[count]?.start ?? this.bodyOffset;
-    return new HeaderBlock(this.raw.subarray(0, end), this.fields.slice(0, count), end, this.ascii);
-  }
-
   /** First value of a field (case-insensitive name), or undefined. */
   get(name: string): string | undefined {
     // Callers mostly pass the lower-case key itself: it is lower-cased only after a miss (a
@@ -174,16 +165,25 @@ export function parseDateHeader(value: string | undefined): number {
   if (value === undefined) return NaN;
   const text = (value.includes('(') ? value.replace(/\([^()]*\)/g, ' ') : value).trim();
   const time = Date.parse(text);
-  if (Number.isNaN(time) || ENDS_WITH_ZONE.test(text)) return time;
-  // A date-only ISO form is UTC already; ISO with a time takes `Z`, the other forms ` GMT`.
-  if (ISO_DATE_ONLY.test(text)) return time;
-  const utc = Date.parse(ISO_WITH_TIME.test(text) ? `${text}Z` : `${text} GMT`);
-  // Unreadable with a zone added: no date rather than one that depends on the host.
-  return utc;
+  if (Number.isNaN(time) || hasZone(text) || ISO_DATE_ONLY.test(text)) return time;
+  // No zone (an ISO date alone is UTC already): the wall-clock time as UTC. ISO with a time takes
+  // `Z`, the other forms ` GMT`. Unreadable so: no date rather than one that depends on the host.
+  return Date.parse(ISO_WITH_TIME.test(text) ? `${text}Z` : `${text} GMT`);
 }
 
-/** A numeric offset (`+0200`, `-07:00`) or a zone name `Date.parse` knows, at the end. */
-const ENDS_WITH_ZONE = /(?:[+-]\d\d:?\d\d|\b(?:UTC?|GMT|[ECMP][SD]T)|\dZ|\bZ)$/i;
+/**
+ * Whether a date names its zone: after the time of day (`10:52`), a numeric offset (`+0200`,
+ * `-07:00`, `+2`), or a zone name `Date.parse` knows (`GMT`, `UT`, `UTC`, `EST` … `PDT`, `Z`),
+ * wherever it sits (`Mon Dec 22 14:45:23 EST 2008`, `… +0200 2021`, `GMT+2`, `+0200.`). Without
+ * a time of day there is no zone to name.
+ */
+function hasZone(text: string): boolean {
+  const clock = CLOCK.exec(text);
+  return clock !== null && ZONE.test(text.slice(clock.index + clock[0].length));
+}
+
+const CLOCK = /\d{1,2}:\d\d/;
+const ZONE = /[+-]\d|\b(?:UTC?|GMT|[ECMP][SD]T)\b|\dZ\b|\bZ\b/i;
 const ISO_DATE_ONLY = /^\d{4}-\d\d-\d\d$/;
 const ISO_WITH_TIME = /^\d{4}-\d\d-\d\dT\d/i;
 
