@@ -288,22 +288,25 @@ const MAX_WHOLE_DECODE = 64 * 1024;
 /**
  * The SHA-256 of a block's lines that are no field, read as text (CRLF = LF, final white space
  * dropped), undefined when there are none (every well-formed block: no record, no key changed).
- * An mbox `From ` line first in the block is framing, not text: the copy exported with it keys as
- * the copy without.
+ * In the message's own block, such lines before its first field are framing an export put there
+ * (an mbox `From ` line, Outlook's `Microsoft Mail Internet Headers Version 2.0`), not text: the
+ * copy exported with them keys as the copy without.
  */
-function strayLinesDigest(block: HeaderBlock): string | undefined {
+function strayLinesDigest(block: HeaderBlock, top: boolean): string | undefined {
   const fields = block.fields;
+  let i = 0;
+  if (top) {
+    while (i < fields.length && fields[i]!.key === '') i++;
+    // No field at all: the lines are all there is, text to hash.
+    if (i === fields.length) i = 0;
+  }
   let hasher: LeafHasher | undefined;
-  for (let i = 0; i < fields.length; i++) {
+  for (; i < fields.length; i++) {
     const f = fields[i]!;
-    if (f.key !== '' || (i === 0 && isMboxFromLine(block.raw, f.start))) continue;
-    (hasher ??= new LeafHasher(true)).write(block.raw.subarray(f.start, f.end));
+    if (f.key === '') (hasher ??= new LeafHasher(true)).write(block.raw.subarray(f.start, f.end));
   }
   return hasher?.digestHex();
 }
-
-const isMboxFromLine = (raw: Uint8Array, at: number): boolean =>
-  raw[at] === 0x46 && raw[at + 1] === 0x72 && raw[at + 2] === 0x6f && raw[at + 3] === 0x6d && raw[at + 4] === CharCode.Space;
 
 /** One MIME entity of the message being hashed. */
 class Entity {
@@ -361,7 +364,7 @@ class Entity {
     // is a record of its own, so that two such messages whose text differs do not share a key;
     // the fields around them still count as fields (those after them too: a Subject, a
     // Message-ID, or the Status field an mbox export appends).
-    const stray = strayLinesDigest(block);
+    const stray = strayLinesDigest(block, this.depth === 0);
     if (stray !== undefined) this.owner.record(`X ${stray}\n`);
     const ct = block.contentType();
     const kind = `${ct.type}/${ct.subtype}`;

@@ -61,24 +61,25 @@ function thisHop(fields: RawHeaderField[], key: string, single: boolean, hopEnd:
  * site received the message.
  */
 function receivingHopEnd(fields: RawHeaderField[], narrow?: ReadonlySet<string>): number {
-  let first = -1;
-  for (let i = 0; i < fields.length; i++) {
-    if (fields[i]!.key !== 'received') continue;
-    if (first !== -1) return i;
-    first = i;
-    if (narrow !== undefined) for (let j = 0; j < i; j++) if (narrow.has(fields[j]!.key)) return i;
-  }
+  const first = receivedIndex(fields, 1);
+  if (narrow !== undefined && fields.slice(0, first).some((f) => narrow.has(f.key))) return first;
+  return receivedIndex(fields, 2);
+}
+
+/** Index of the nth `Received:` field (1 = the topmost), or the end of the block. */
+function receivedIndex(fields: RawHeaderField[], nth: number): number {
+  let seen = 0;
+  for (let i = 0; i < fields.length; i++) if (fields[i]!.key === 'received' && ++seen === nth) return i;
   return fields.length;
 }
 
 /** The final-delivery headers: on top, they show that this site writes its own there. */
 const FINAL_DELIVERY = new Set(KINDS.map((k) => k.key));
 /**
- * The same without `Delivered-To`, which Gmail too writes on top of a routing copy whose
- * `X-Gm-Original-To` sits under its first `Received:`; the others on top show a Postfix or Exim
- * delivery, under which an `X-Gm-Original-To` is a look-alike.
+ * The final-delivery headers Gmail does not write (it writes `Delivered-To` on top of a routing
+ * copy whose `X-Gm-Original-To` sits under its first `Received:`).
  */
-const NOT_GMAIL = new Set(KINDS.map((k) => k.key).filter((k) => k !== 'delivered-to'));
+const NOT_GMAIL = KINDS.filter((k) => k.key !== 'delivered-to');
 
 /**
  * Map an address through the archive list: an archive mailbox itself gives undefined (it is not
@@ -142,17 +143,22 @@ export function readDelivery(block: HeaderBlock, archive: ArchiveAddresses): Del
     }
   };
   const fields = block.fields;
-  const google = thisHop(fields, GOOGLE, false, receivingHopEnd(fields, NOT_GMAIL));
   const hopEnd = receivingHopEnd(fields, FINAL_DELIVERY);
+  // An X-Gm-Original-To under the first Received: is Google's, written before it relayed the
+  // copy here, unless this site's own delivery on top names someone other than the archive
+  // mailbox: then the copy was delivered to that someone, and one down there is a look-alike.
+  const top = receivedIndex(fields, 1);
+  const ownDelivery = NOT_GMAIL.some((k) => thisHop(fields, k.key, k.single, top).some((f) => parseAddressList(f.value).some((m) => decodeArchiveAddress(m.address, archive) !== undefined)));
+  const google = thisHop(fields, GOOGLE, false, ownDelivery ? top : receivingHopEnd(fields));
   if (google.length > 0) {
     // The copy was rerouted: Delivered-To names the archive mailbox, not a recipient.
     take(google);
   } else {
     for (const kind of KINDS) take(thisHop(fields, kind.key, kind.single, hopEnd));
   }
-  // The sender's fields are not narrowed: Gmail writes Return-Path under its first Received:.
-  const senderEnd = receivingHopEnd(fields);
-  const from = thisHop(fields, 'x-envelope-from', true, senderEnd)[0] ?? thisHop(fields, 'return-path', true, senderEnd)[0];
+  // X-Envelope-From is delivery data like X-Envelope-To (narrowed alike); Return-Path is not
+  // narrowed: Gmail writes it under its first Received:.
+  const from = thisHop(fields, 'x-envelope-from', true, hopEnd)[0] ?? thisHop(fields, 'return-path', true, receivingHopEnd(fields))[0];
   if (from?.key === 'x-envelope-from' && !headers.includes(from.name)) headers.push(from.name);
   const sender = from ? (parseAddressList(from.value)[0]?.address ?? null) : null;
   const source = facts.length === 0 ? 'headers' : google.length > 0 ? 'google' : 'delivery-header';

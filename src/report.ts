@@ -3,7 +3,7 @@ import { readDelivery } from './delivery.js';
 import type { Detection } from './detect.js';
 import type { ParsedEnvelope } from './exchange/envelope.js';
 import { addEnvelopeRecipients } from './exchange/recipients.js';
-import type { HeaderBlock } from './mime/header-block.js';
+import { listPart, type HeaderBlock } from './mime/header-block.js';
 import { LIMIT_WARNINGS, type ResolvedOptions } from './options.js';
 import { RecipientList, VisibleTypes } from './recipients.js';
 import { messageIdKey, type ContentHasher } from './dedup.js';
@@ -383,9 +383,9 @@ function trustOf(opts: ResolvedOptions, outer: HeaderBlock | undefined): { trust
   // Every From and Sender mailbox, but only the topmost Return-Path: the delivering MTA writes
   // that one; any below it came with the message and may be the sender's.
   const fields = outer ? [...outer.getAll('from'), ...outer.getAll('sender'), outer.get('return-path') ?? ''] : [];
-  // Cut at a bare CR, as HeaderBlock.addresses does: what follows one is no part of the list (a
-  // forged `From: x@evil<CR>X: <system mailbox>` must not read as naming the system mailbox).
-  const written = fields.flatMap((v) => parseAddressList(v.split('\r', 1)[0])).map((m) => m.address);
+  // Cut as HeaderBlock.addresses does (listPart): what follows a bare CR that starts a field is
+  // no part of the list (a forged `From: x@evil<CR>X: <system mailbox>` names no journal sender).
+  const written = fields.flatMap((v) => parseAddressList(listPart(v))).map((m) => m.address);
   const candidates = written.map((a) => a.toLowerCase());
   // A string entry is compared as archiveAddresses entries are (addressKey: trimmed, brackets
   // removed, any case, the domain's Unicode and ASCII forms alike); a pattern is tried on the

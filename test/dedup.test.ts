@@ -274,8 +274,12 @@ describe('dedup audit findings (session 22)', () => {
     const multi = (week: number) =>
       lines('From: alice@contoso.com', 'To: bob@contoso.com', 'Content-Type: multipart/mixed; boundary="b1"', 'X-Campaign tracking', `Subject: Report week ${week}`, `Message-ID: <w${week}@contoso.com>`, '', '--b1', '', 'same', '--b1--');
     expect(key(multi(1))).not.toBe(key(multi(2)));
-    // Well-formed messages are unchanged by the rule, and an mbox From_ line first is framing.
+    // Well-formed messages are unchanged by the rule, and lines an export puts before the first
+    // field (an mbox From_ line, Outlook's header banner) are framing (second review).
     expect(key(lines('From a@x.com Tue Jun  4 09:14:58 2024', ...head, '', 'hi'))).toBe(key(lines(...head, '', 'hi')));
+    expect(key(lines('Microsoft Mail Internet Headers Version 2.0', ...head, '', 'hi'))).toBe(key(lines(...head, '', 'hi')));
+    // A text with no field at all is text: two of them differ.
+    expect(key(lines('Pay 100 EUR', 'Thanks'))).not.toBe(key(lines('Pay 999 EUR', 'Thanks')));
   });
 
   test('a journal original without Message-ID keys as its own bytes: the content key is the archived message\'s', () => {
@@ -325,6 +329,18 @@ describe('dedup audit findings (session 22)', () => {
         for (const date of ['Tue, 4 Jun 2024 11:14:58 +0200', 'Tue Jun 4 05:14:58 EDT 2024', 'Tue Jun 4 11:14:58 +0200 2024', 'Tue, 4 Jun 2024 11:14:58 GMT+2', 'Tue, 4 Jun 2024 11:14:58 +2:00', 'Tue, 4 Jun 2024 11:14:58 +0200.']) {
           const zoned = runAs(bytes(lines('From: a@x.com', `Date: ${date}`, '', 'hi')), 'whole').report;
           results.add(`zoned|${zoned.message.date}`);
+        }
+        // Forms the second review found misread: one-digit clock parts, a zone without a time,
+        // a zone after the year, a date after the time that is no zone.
+        for (const [date, iso] of [
+          ['Fri, 13 Mar 2020 9:5:3 +0100', '2020-03-13T08:05:03.000Z'],
+          ['Fri, 13 Mar 2020 9:5 EST', '2020-03-13T14:05:00.000Z'],
+          ['Mon, 22 Dec 2008 EST', '2008-12-22T05:00:00.000Z'],
+          ['Mon Dec 22 14:45:23 2008 EST', '2008-12-22T19:45:23.000Z'],
+          ['14:45 22-Dec-2008', '2008-12-22T14:45:00.000Z'],
+          ['Mon 14:45:23 2008-12-22', '2008-12-22T14:45:23.000Z'],
+        ]) {
+          expect(runAs(bytes(lines('From: a@x.com', `Date: ${date}`, '', 'hi')), 'whole').report.message.date, `${date} (${tz})`).toBe(iso);
         }
         // A date without a time of day names no zone: the day at 00:00 UTC.
         for (const date of ['01-07-2003', '1-Jul-2003', 'Tue, 4 Jun 2024']) results.add(`${date}|${runAs(bytes(lines('From: a@x.com', `Date: ${date}`, '', 'hi')), 'whole').report.message.date}`);

@@ -319,6 +319,15 @@ describe('envelope audit findings (session 22)', () => {
     expect(env.badEntries).toBe(0);
   });
 
+  test('2003: an empty entry between commas, an address literal, and a URL in angle brackets (second review)', () => {
+    const head = 'Sender: <SMTP:alice@contoso.com>\nMessage-ID: <m1@contoso.com>\nRecipients:\n  ';
+    expect(parseEnvelope2003(`${head}bob@x.com,, carol@x.com`).recipients.map((r) => r.address)).toEqual(['bob@x.com', 'carol@x.com']);
+    expect(parseEnvelope2003(`${head}"B" <SMTP:bob@[IPv6:2001:db8::1]>`).recipients.map((r) => r.address)).toEqual(['bob@[IPv6:2001:db8::1]']);
+    const url = parseEnvelope2003(`${head}See <http://evil.example/x>,\n  "D" <SMTP:d@x.com>`);
+    expect(url.recipients.map((r) => r.address)).toEqual(['d@x.com']);
+    expect(url.badEntries).toBe(1);
+  });
+
   test('2003: a Message-ID whose < never closes is a bad entry, not the message\'s ID', () => {
     const env = parseEnvelope2003('Sender: <SMTP:alice@contoso.com>\nMessage-ID: <7C2F1E0A9B8D4C3E8F6A5B4C3D2E1F0A\n\nRecipients:\n  "Dave" <SMTP:dave@contoso.com>');
     expect(env.messageId).toBeUndefined();
@@ -331,6 +340,12 @@ describe('envelope audit findings (session 22)', () => {
     for (const value of ['<dave@contoso.com>, <erin@contoso.com>', 'Frank <f@x.com>, Gus <g@x.com>', '<dave@contoso.com> erin@x.com', 'dave@contoso.com <erin@contoso.com>']) {
       const env = parseEnvelope(`Sender: a@x.com\nTo: bob@contoso.com\nBcc: ${value}\n`);
       expect(env.recipients.map((r) => r.address), value).toEqual(['bob@contoso.com']);
+      expect(env.badEntries, value).toBe(1);
+    }
+    // An unclosed comment does not hide one (second review).
+    for (const value of ['(<dave@x.com>, <erin@x.com>', '\\(<dave@x.com>, <erin@x.com>']) {
+      const env = parseEnvelope(`Sender: a@x.com\nBcc: ${value}\n`);
+      expect(env.recipients, value).toEqual([]);
       expect(env.badEntries, value).toBe(1);
     }
     const target = parseEnvelope('Sender: a@x.com\nTo: m@x.com, Expanded: <g@x.com> <h@x.com>\n');

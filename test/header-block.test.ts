@@ -144,6 +144,12 @@ describe('a bare CR inside an address field (audit, session 22)', () => {
     expect(report.message.from?.address).toBe('a@x.com');
   });
 
+  test('a bare CR before a blank (line endings converted twice, then unfolded) keeps the list whole (review)', () => {
+    const { report } = runAs(bytes('From: a@x.example\r\r\nTo: b@y.example,\r\r\n c@y.example\r\r\nCc: "Doe,\r\r\n John" <john@y.example>\r\r\nSubject: s\r\r\n\r\r\nbody\r\r\n'), 'whole');
+    expect(report.message.to.map((m) => m.address)).toEqual(['b@y.example', 'c@y.example']);
+    expect(report.message.cc.map((m) => m.address)).toEqual(['john@y.example']);
+  });
+
   test('nor does a forged From name a journal sender behind one', async () => {
     const forged = SAMPLE_REPORT.replace(/^From:.*$/m, 'From: x@evil.example\rX: <MicrosoftExchange329e71ec88ae4615bbc36ab6ce41109e@contoso.com>');
     expect((await parseJournal(bytes(forged), { journalSenders: ['MicrosoftExchange329e71ec88ae4615bbc36ab6ce41109e@contoso.com'] })).trust).toBe('untrusted');

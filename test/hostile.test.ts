@@ -148,6 +148,14 @@ describe('hostile input catalogue', () => {
     expectLinear(gen, 2 * MiB);
   });
 
+  test('an Exchange 2003 Recipients line of commas (found by review: splitting it was quadratic)', () => {
+    const gen = (n: number) =>
+      repeat('From: x@y\r\nContent-Identifer: ExJournalReport\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n--B\r\nContent-Type: text/plain\r\n\r\nSender: <SMTP:a@x.example>\r\nRecipients:\r\n  ', 'x,', n, '\r\n--B\r\nContent-Type: message/rfc822\r\n\r\nA: b\r\n\r\nbody\r\n--B--\r\n');
+    const r = feed(gen(MiB));
+    expect(r.report?.warnings.map((w) => w.code)).toContain('ENVELOPE_BAD_ENTRY');
+    expectLinear(gen, 256 * 1024);
+  });
+
   test('a million boundary lines', () => {
     const gen = (n: number) => repeat(W + ENV, '--B\r\n', n, '--B\r\nContent-Type: message/rfc822\r\n\r\nA: b\r\n\r\nbody\r\n--B--\r\n');
     const r = feed(gen(5 * 1_000_000));

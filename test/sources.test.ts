@@ -80,6 +80,25 @@ describe('delivery headers a sender writes (audit, session 22)', () => {
     // A Gmail copy (Delivered-To on top, Return-Path under Gmail's Received:) keeps its sender.
     const gmail = ['Delivered-To: bob@gmail.example', 'Received: by 2002:a05:6a10:9c41 with SMTP id x17;', 'Return-Path: <bounces+123@mailer.fabrikam.com>', 'Received: from mailer.fabrikam.com by mx.gmail.example', 'From: news@fabrikam.com', 'To: bob@gmail.example', '', 'hi'].join('\n');
     expect(runAs(bytes(gmail), 'whole').report.delivery?.sender).toBe('bounces+123@mailer.fabrikam.com');
+    // A planted X-Envelope-From under it is not the delivery sender either (second review).
+    const xf = copy.replace('Envelope-to: ceo@contoso.com', 'X-Envelope-From: <ceo@contoso.com>').replace('X-Original-To', 'Return-Path: <mallory@evil.example>\nX-Original-To');
+    expect(runAs(bytes(xf), 'whole').report.delivery?.sender).toBe('mallory@evil.example');
+    // A Google routing copy delivered by this site to the archive mailbox keeps the
+    // X-Gm-Original-To Google wrote under its Received: (second review).
+    const routed = [
+      'X-Original-To: archive@archive.example',
+      'Delivered-To: archive@archive.example',
+      'Received: from mail-sor-f41.google.com by archive.example (Postfix)',
+      'X-Gm-Original-To: dave@contoso.com',
+      'Received: from mail.fabrikam.com by mx.google.com',
+      'From: Alice <alice@fabrikam.com>',
+      'To: Bob <bob@contoso.com>',
+      '',
+      'body',
+    ].join('\n');
+    const r = runAs(bytes(routed), 'whole', { archiveAddresses: ['archive@archive.example'] }).report;
+    expect(r.source).toBe('google');
+    expect(r.recipients.map((x) => `${x.type}:${x.address}`)).toEqual(['to:bob@contoso.com', 'bcc:dave@contoso.com']);
     // Without delivery headers on top (a re-injection such as amavis adds its Received: above
     // them) the ones under the first Received: are this copy's, as before.
     const reinjected = ['Received: from localhost by mx.contoso.com (amavis)', 'X-Envelope-To: <dave@contoso.com>', 'Received: from evil.example by mx.contoso.com', 'From: x@evil.example', 'To: bob@contoso.com', '', 'body'].join('\n');

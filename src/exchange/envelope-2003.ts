@@ -46,7 +46,7 @@ function isComplete(text: string): boolean {
 }
 
 /** A bare address, possibly followed by the comma that ends an entry. */
-const BARE_ADDRESS = /^[^\s"<>(),;:]+@[^\s"<>(),;:'@]+,?$/;
+const BARE_ADDRESS = /^[^\s"<>(),;:]+@(?:[^\s"<>(),;:'@[\]]+|\[[^\]\s]+\]),?$/;
 
 /**
  * The entries of one piece of text: several on one line (`"Bob" <SMTP:bob@x>, "Dave" <SMTP:dave@x>`,
@@ -58,15 +58,32 @@ function splitEntries(text: string): string[] {
   const out: string[] = [];
   let quoted = false;
   let angle = false;
+  // The state of the entry since `from`, kept as the scan goes (testing the slice at each comma
+  // made a line of commas quadratic): a `<` seen and closed after the last one, and a comma
+  // passed (a bare address holds none, so only a closed `<…>` can complete it then).
+  let opened = false;
+  let closed = false;
+  let comma = false;
+  let blank = true;
   let from = 0;
   for (let i = 0; i < text.length; i++) {
-    const c = text[i];
+    const c = text[i]!;
+    if (c !== ',' && c !== ' ' && c !== '\t') blank = false;
     if (c === '"' && !angle) quoted = !quoted;
-    else if (c === '<' && !quoted) angle = true;
-    else if (c === '>' && !quoted) angle = false;
-    else if (c === ',' && !quoted && !angle && isCompleteEntry(text.slice(from, i))) {
-      out.push(text.slice(from, i).trim());
-      from = i + 1;
+    else if (c === '<' && !quoted) {
+      angle = true;
+      opened = true;
+      closed = false;
+    } else if (c === '>' && !quoted) {
+      angle = false;
+      if (opened) closed = true;
+    } else if (c === ',' && !quoted && !angle) {
+      if (blank || closed || (!opened && !comma && BARE_ADDRESS.test(text.slice(from, i).trim()))) {
+        if (!blank) out.push(text.slice(from, i).trim());
+        from = i + 1;
+        opened = closed = comma = false;
+        blank = true;
+      } else comma = true;
     }
   }
   out.push(text.slice(from).trim());
@@ -79,7 +96,8 @@ function splitEntries(text: string): string[] {
  */
 function isUsableAddress(address: string): boolean {
   const colon = address.indexOf(':');
-  if (colon > 0 && /^[A-Za-z][A-Za-z0-9]*$/.test(address.slice(0, colon))) return address.length > colon + 1;
+  // A native type with a value; not a URL (`http://…` in some text between angle brackets).
+  if (colon > 0 && /^[A-Za-z][A-Za-z0-9]*$/.test(address.slice(0, colon))) return address.length > colon + 1 && !address.startsWith('//', colon + 1);
   return BARE_ADDRESS.test(address) && !address.endsWith(',');
 }
 

@@ -165,7 +165,8 @@ function namesMoreThanItsAddress(value: string): boolean {
   const close = value.indexOf('>', open);
   const inner = value.slice(open + 1, close === -1 ? undefined : close).trim().toLowerCase();
   const outside = (value.slice(0, open) + (close === -1 ? '' : ` ${value.slice(close + 1)}`)).replace(/"(?:[^"\\]|\\.)*"/g, ' ');
-  const plain = withoutComments(outside);
+  // A comment that never closes is text here: it must not hide a second address.
+  const plain = withoutComments(outside, true);
   if (/[<>]/.test(plain)) return true;
   for (const word of plain.split(/[\s,;]+/)) {
     if (word.includes('@') && word.replace(/^['"]+|['"]+$/g, '').toLowerCase() !== inner) return true;

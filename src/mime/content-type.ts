@@ -83,13 +83,16 @@ function parseUncached(raw: string): { type: string; subtype: string; boundary?:
 /**
  * The text without its RFC 5322 comments (`(…)`, nested, with `\\` escapes), each replaced by a
  * space; quoted strings are kept as they are. For header values whose syntax allows comments
- * (Content-Type's type, Content-Transfer-Encoding). @internal
+ * (Content-Type's type, Content-Transfer-Encoding). A comment that never closes runs to the end
+ * and is dropped, or with `keepUnclosed` kept as text (where what it would hide must be seen).
+ * @internal
  */
-export function withoutComments(text: string): string {
+export function withoutComments(text: string, keepUnclosed = false): string {
   if (!text.includes('(')) return text;
   let out = '';
   let depth = 0;
   let quoted = false;
+  let opened = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text[i]!;
     if (c === '\\' && (quoted || depth > 0)) {
@@ -101,10 +104,12 @@ export function withoutComments(text: string): string {
     } else if (c === '"') {
       quoted = !quoted;
       out += c;
-    } else if (c === '(' && !quoted) depth = 1;
-    else out += c;
+    } else if (c === '(' && !quoted) {
+      depth = 1;
+      opened = i;
+    } else out += c;
   }
-  return out;
+  return depth > 0 && keepUnclosed ? out + text.slice(opened) : out;
 }
 
 /** Printable ASCII and blanks, without the characters that make libmime do more than split. */

@@ -97,12 +97,7 @@ export class HeaderBlock {
       // Usually one field: its parsed list is used as it is.
       for (const f of this.fields) {
         if (f.key !== key) continue;
-        // A bare CR is no line break (RFC 5322), but what follows one is no part of the list
-        // either: `From: a@x<CR>X-MS-Exchange-Organization-BCC: dave@x` read whole gave the
-        // BCC address as the sender (a group "a@x X-MS-…-BCC:" holding dave).
-        const value = f.value;
-        const cr = value.indexOf('\r');
-        const parsed = parseAddressList(cr === -1 ? value : value.slice(0, cr));
+        const parsed = parseAddressList(listPart(f.value));
         list = list === undefined ? parsed : list.concat(parsed);
       }
       list ??= [];
@@ -154,6 +149,21 @@ export class HeaderBlock {
 }
 
 /**
+ * An address field's value up to a bare CR that starts another field (`<CR>Name:`): a bare CR is
+ * no line break (RFC 5322), but what such a one is followed by is no part of the list either —
+ * `From: a@x<CR>X-MS-Exchange-Organization-BCC: dave@x` read whole gave the BCC address as the
+ * sender (a group "a@x X-MS-…-BCC:" holding dave). A bare CR before a blank (line endings
+ * converted twice, `\r\r\n`, then unfolded) leaves the list whole. @internal
+ */
+export function listPart(value: string): string {
+  if (!value.includes('\r')) return value;
+  const at = value.search(CR_FIELD);
+  return at === -1 ? value : value.slice(0, at);
+}
+
+const CR_FIELD = /\r[\x21-\x39\x3b-\x7e]+[ \t]*:/;
+
+/**
  * Milliseconds since the epoch of a Date header value (comments removed), NaN when it cannot be
  * parsed. One definition for the report's `message.date` and the content key's `date` line.
  * A date without a zone (RFC 5322 requires one) is read as UTC: `Date.parse` would read it in
@@ -172,18 +182,21 @@ export function parseDateHeader(value: string | undefined): number {
 }
 
 /**
- * Whether a date names its zone: after the time of day (`10:52`), a numeric offset (`+0200`,
- * `-07:00`, `+2`), or a zone name `Date.parse` knows (`GMT`, `UT`, `UTC`, `EST` … `PDT`, `Z`),
- * wherever it sits (`Mon Dec 22 14:45:23 EST 2008`, `… +0200 2021`, `GMT+2`, `+0200.`). Without
- * a time of day there is no zone to name.
+ * Whether a date names its zone: right after the time of day (`10:52:37 +0200`, `9:5:3 EST`,
+ * `…58Z`, `GMT+2`, `+0200.`, `PM EST`; also before the year, `Mon Dec 22 14:45:23 EST 2008`), or
+ * as its last word (`… 2008 EST`, and a date without a time, `Mon, 22 Dec 2008 EST`). A `-12` in a
+ * date after the time (`14:45 22-Dec-2008`, `2008-12-22`) is no zone.
  */
 function hasZone(text: string): boolean {
+  if (LAST_WORD_ZONE.test(text)) return true;
   const clock = CLOCK.exec(text);
-  return clock !== null && ZONE.test(text.slice(clock.index + clock[0].length));
+  return clock !== null && ZONE_FIRST.test(text.slice(clock.index + clock[0].length));
 }
 
-const CLOCK = /\d{1,2}:\d\d/;
-const ZONE = /[+-]\d|\b(?:UTC?|GMT|[ECMP][SD]T)\b|\dZ\b|\bZ\b/i;
+/** A time of day with its seconds and fraction; then blanks and an AM/PM marker, if any. */
+const CLOCK = /\d{1,2}:\d{1,2}(?::\d{1,2})?(?:[.,]\d+)?\s*(?:[AP]\.?M\.?(?![A-Z])\s*)?/i;
+const ZONE_FIRST = /^(?:[+-]\d|(?:UTC?|GMT|[ECMP][SD]T)(?![A-Z])|Z(?![A-Z]))/i;
+const LAST_WORD_ZONE = /(?:^|\s)(?:[+-]\d{4}|UTC?|GMT|[ECMP][SD]T|Z)$/i;
 const ISO_DATE_ONLY = /^\d{4}-\d\d-\d\d$/;
 const ISO_WITH_TIME = /^\d{4}-\d\d-\d\dT\d/i;
 
