@@ -295,17 +295,30 @@ const MAX_WHOLE_DECODE = 64 * 1024;
 function strayLinesDigest(block: HeaderBlock, top: boolean): string | undefined {
   const fields = block.fields;
   let i = 0;
-  if (top) {
-    while (i < fields.length && fields[i]!.key === '') i++;
-    // No field at all: the lines are all there is, text to hash.
-    if (i === fields.length) i = 0;
-  }
+  // Only the known framing lines: any other line before the first field is text (found by
+  // review: skipping every such line made "Invoice 1001 approved" and "Invoice 1002 rejected"
+  // above an `Amount:` line one key).
+  if (top) while (i < fields.length && fields[i]!.key === '' && isFramingLine(block.raw, fields[i]!.start)) i++;
   let hasher: LeafHasher | undefined;
   for (; i < fields.length; i++) {
     const f = fields[i]!;
     if (f.key === '') (hasher ??= new LeafHasher(true)).write(block.raw.subarray(f.start, f.end));
   }
   return hasher?.digestHex();
+}
+
+/** An mbox `From ` line, or the banner Outlook writes above exported headers. */
+function isFramingLine(raw: Uint8Array, at: number): boolean {
+  return startsWith(raw, at, FROM_) || startsWith(raw, at, OUTLOOK_BANNER);
+}
+
+const FROM_ = new TextEncoder().encode('From ');
+const OUTLOOK_BANNER = new TextEncoder().encode('Microsoft Mail Internet Headers Version');
+
+function startsWith(raw: Uint8Array, at: number, prefix: Uint8Array): boolean {
+  if (raw.length - at < prefix.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (raw[at + i] !== prefix[i]) return false;
+  return true;
 }
 
 /** One MIME entity of the message being hashed. */

@@ -79,7 +79,7 @@ const FINAL_DELIVERY = new Set(KINDS.map((k) => k.key));
  * The final-delivery headers Gmail does not write (it writes `Delivered-To` on top of a routing
  * copy whose `X-Gm-Original-To` sits under its first `Received:`).
  */
-const NOT_GMAIL = KINDS.filter((k) => k.key !== 'delivered-to');
+const NOT_GMAIL_KEYS = new Set(KINDS.map((k) => k.key).filter((k) => k !== 'delivered-to'));
 
 /**
  * Map an address through the archive list: an archive mailbox itself gives undefined (it is not
@@ -144,12 +144,11 @@ export function readDelivery(block: HeaderBlock, archive: ArchiveAddresses): Del
   };
   const fields = block.fields;
   const hopEnd = receivingHopEnd(fields, FINAL_DELIVERY);
-  // An X-Gm-Original-To under the first Received: is Google's, written before it relayed the
-  // copy here, unless this site's own delivery on top names someone other than the archive
-  // mailbox: then the copy was delivered to that someone, and one down there is a look-alike.
-  const top = receivedIndex(fields, 1);
-  const ownDelivery = NOT_GMAIL.some((k) => thisHop(fields, k.key, k.single, top).some((f) => parseAddressList(f.value).some((m) => decodeArchiveAddress(m.address, archive) !== undefined)));
-  const google = thisHop(fields, GOOGLE, false, ownDelivery ? top : receivingHopEnd(fields));
+  // An X-Gm-Original-To under the first Received: is read unless this site's own delivery
+  // headers sit on top (Gmail writes only Delivered-To there): under them it may be anyone's,
+  // the sender's too (tried: reading it when they named only the archive mailbox let whoever
+  // mails that address name a blind recipient, found by review).
+  const google = thisHop(fields, GOOGLE, false, receivingHopEnd(fields, NOT_GMAIL_KEYS));
   if (google.length > 0) {
     // The copy was rerouted: Delivered-To names the archive mailbox, not a recipient.
     take(google);

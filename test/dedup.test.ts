@@ -278,6 +278,8 @@ describe('dedup audit findings (session 22)', () => {
     // field (an mbox From_ line, Outlook's header banner) are framing (second review).
     expect(key(lines('From a@x.com Tue Jun  4 09:14:58 2024', ...head, '', 'hi'))).toBe(key(lines(...head, '', 'hi')));
     expect(key(lines('Microsoft Mail Internet Headers Version 2.0', ...head, '', 'hi'))).toBe(key(lines(...head, '', 'hi')));
+    // Only those: other lines before the first field are text (third review).
+    expect(key('Invoice 1001 approved\nAmount: 100 EUR\n\nPlease pay.\n')).not.toBe(key('Invoice 1002 rejected\nAmount: 100 EUR\n\nPlease pay.\n'));
     // A text with no field at all is text: two of them differ.
     expect(key(lines('Pay 100 EUR', 'Thanks'))).not.toBe(key(lines('Pay 999 EUR', 'Thanks')));
   });
@@ -339,6 +341,9 @@ describe('dedup audit findings (session 22)', () => {
           ['Mon Dec 22 14:45:23 2008 EST', '2008-12-22T19:45:23.000Z'],
           ['14:45 22-Dec-2008', '2008-12-22T14:45:00.000Z'],
           ['Mon 14:45:23 2008-12-22', '2008-12-22T14:45:23.000Z'],
+          ['Mon Dec 22 14:45:23 2008 +01:00', '2008-12-22T13:45:23.000Z'],
+          ['Mon Dec 22 14:45:23 2008 UTC+1', '2008-12-22T13:45:23.000Z'],
+          ['Mon Dec 22 14:45:23 2008 -07', '2008-12-22T21:45:23.000Z'],
         ]) {
           expect(runAs(bytes(lines('From: a@x.com', `Date: ${date}`, '', 'hi')), 'whole').report.message.date, `${date} (${tz})`).toBe(iso);
         }

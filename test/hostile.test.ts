@@ -156,6 +156,13 @@ describe('hostile input catalogue', () => {
     expectLinear(gen, 256 * 1024);
   });
 
+  test('an Exchange 2003 entry of "a@[" repeated (found by review: the address pattern backtracked quadratically)', () => {
+    const gen = (n: number) =>
+      repeat('From: x@y\r\nContent-Identifer: ExJournalReport\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n--B\r\nContent-Type: text/plain\r\n\r\nSender: <SMTP:a@x.example>\r\nRecipients:\r\n  ', 'a@[', n, ',\r\n--B\r\nContent-Type: message/rfc822\r\n\r\nA: b\r\n\r\nbody\r\n--B--\r\n');
+    expect(feed(gen(256 * 1024)).report?.warnings.map((w) => w.code)).toContain('ENVELOPE_BAD_ENTRY');
+    expectLinear(gen, 64 * 1024);
+  });
+
   test('a million boundary lines', () => {
     const gen = (n: number) => repeat(W + ENV, '--B\r\n', n, '--B\r\nContent-Type: message/rfc822\r\n\r\nA: b\r\n\r\nbody\r\n--B--\r\n');
     const r = feed(gen(5 * 1_000_000));

@@ -83,22 +83,23 @@ describe('delivery headers a sender writes (audit, session 22)', () => {
     // A planted X-Envelope-From under it is not the delivery sender either (second review).
     const xf = copy.replace('Envelope-to: ceo@contoso.com', 'X-Envelope-From: <ceo@contoso.com>').replace('X-Original-To', 'Return-Path: <mallory@evil.example>\nX-Original-To');
     expect(runAs(bytes(xf), 'whole').report.delivery?.sender).toBe('mallory@evil.example');
-    // A Google routing copy delivered by this site to the archive mailbox keeps the
-    // X-Gm-Original-To Google wrote under its Received: (second review).
-    const routed = [
+    // Under this site's own delivery headers an X-Gm-Original-To is not read, even when they name
+    // only the archive mailbox: whoever mails that address could name a blind recipient (third
+    // review; the cost, documented: a Google routing copy relayed to such a server loses it).
+    const planted = [
+      'Return-Path: <mallory@evil.example>',
       'X-Original-To: archive@archive.example',
       'Delivered-To: archive@archive.example',
-      'Received: from mail-sor-f41.google.com by archive.example (Postfix)',
-      'X-Gm-Original-To: dave@contoso.com',
-      'Received: from mail.fabrikam.com by mx.google.com',
-      'From: Alice <alice@fabrikam.com>',
-      'To: Bob <bob@contoso.com>',
+      'Received: from evil.example by archive.example (Postfix)',
+      'X-Gm-Original-To: ceo@contoso.com',
+      'From: mallory@evil.example',
+      'To: bob@contoso.com',
       '',
       'body',
     ].join('\n');
-    const r = runAs(bytes(routed), 'whole', { archiveAddresses: ['archive@archive.example'] }).report;
-    expect(r.source).toBe('google');
-    expect(r.recipients.map((x) => `${x.type}:${x.address}`)).toEqual(['to:bob@contoso.com', 'bcc:dave@contoso.com']);
+    const r = runAs(bytes(planted), 'whole', { archiveAddresses: ['archive@archive.example'] }).report;
+    expect(r.source).toBe('headers');
+    expect(r.recipients.map((x) => `${x.type}:${x.address}`)).toEqual(['to:bob@contoso.com']);
     // Without delivery headers on top (a re-injection such as amavis adds its Received: above
     // them) the ones under the first Received: are this copy's, as before.
     const reinjected = ['Received: from localhost by mx.contoso.com (amavis)', 'X-Envelope-To: <dave@contoso.com>', 'Received: from evil.example by mx.contoso.com', 'From: x@evil.example', 'To: bob@contoso.com', '', 'body'].join('\n');

@@ -45,8 +45,12 @@ function isComplete(text: string): boolean {
   return entries.length > 0 && entries.every(isCompleteEntry);
 }
 
-/** A bare address, possibly followed by the comma that ends an entry. */
-const BARE_ADDRESS = /^[^\s"<>(),;:]+@(?:[^\s"<>(),;:'@[\]]+|\[[^\]\s]+\]),?$/;
+/**
+ * A bare address, possibly followed by the comma that ends an entry. No `@` or `[` in the local
+ * part and none in an address literal: with them, each `@` the pattern backed up to re-scanned the
+ * rest, quadratic on a long entry of `a@[` (found by review).
+ */
+const BARE_ADDRESS = /^[^\s"<>(),;:@[\]]+@(?:[^\s"<>(),;:'@[\]]+|\[[^[\]\s]+\]),?$/;
 
 /**
  * The entries of one piece of text: several on one line (`"Bob" <SMTP:bob@x>, "Dave" <SMTP:dave@x>`,

@@ -184,7 +184,8 @@ export function parseDateHeader(value: string | undefined): number {
 /**
  * Whether a date names its zone: right after the time of day (`10:52:37 +0200`, `9:5:3 EST`,
  * `…58Z`, `GMT+2`, `+0200.`, `PM EST`; also before the year, `Mon Dec 22 14:45:23 EST 2008`), or
- * as its last word (`… 2008 EST`, and a date without a time, `Mon, 22 Dec 2008 EST`). A `-12` in a
+ * as its last word (`… 2008 EST`, `… 2008 +01:00`, `… 2008 UTC+1`, and a date without a time,
+ * `Mon, 22 Dec 2008 EST`). A `-12` in a
  * date after the time (`14:45 22-Dec-2008`, `2008-12-22`) is no zone.
  */
 function hasZone(text: string): boolean {
@@ -196,7 +197,7 @@ function hasZone(text: string): boolean {
 /** A time of day with its seconds and fraction; then blanks and an AM/PM marker, if any. */
 const CLOCK = /\d{1,2}:\d{1,2}(?::\d{1,2})?(?:[.,]\d+)?\s*(?:[AP]\.?M\.?(?![A-Z])\s*)?/i;
 const ZONE_FIRST = /^(?:[+-]\d|(?:UTC?|GMT|[ECMP][SD]T)(?![A-Z])|Z(?![A-Z]))/i;
-const LAST_WORD_ZONE = /(?:^|\s)(?:[+-]\d{4}|UTC?|GMT|[ECMP][SD]T|Z)$/i;
+const LAST_WORD_ZONE = /(?:^|\s)(?:(?:UTC?|GMT)?[+-]\d{1,2}(?::?\d\d)?|UTC?|GMT|[ECMP][SD]T|Z)$/i;
 const ISO_DATE_ONLY = /^\d{4}-\d\d-\d\d$/;
 const ISO_WITH_TIME = /^\d{4}-\d\d-\d\dT\d/i;
 
