@@ -1,6 +1,6 @@
 import libmime from 'libmime';
 import { normaliseMessageId } from './address.js';
-import { CharCode, EMPTY_BYTES } from './internal/bytes.js';
+import { CharCode, EMPTY_BYTES, startsWithBytes, toBytes } from './internal/bytes.js';
 import { createSha256, DeferredSha256, sha256Hex, sha256HexOfBytes, type Hasher } from './internal/hash.js';
 import { parseSimpleValue, type ContentType } from './mime/content-type.js';
 import { decodeHeaderWords } from './mime/encoded-words.js';
@@ -309,17 +309,11 @@ function strayLinesDigest(block: HeaderBlock, top: boolean): string | undefined 
 
 /** An mbox `From ` line, or the banner Outlook writes above exported headers. */
 function isFramingLine(raw: Uint8Array, at: number): boolean {
-  return startsWith(raw, at, FROM_) || startsWith(raw, at, OUTLOOK_BANNER);
+  return startsWithBytes(raw, at, FROM_WORD) || startsWithBytes(raw, at, OUTLOOK_BANNER);
 }
 
-const FROM_ = new TextEncoder().encode('From ');
-const OUTLOOK_BANNER = new TextEncoder().encode('Microsoft Mail Internet Headers Version');
-
-function startsWith(raw: Uint8Array, at: number, prefix: Uint8Array): boolean {
-  if (raw.length - at < prefix.length) return false;
-  for (let i = 0; i < prefix.length; i++) if (raw[at + i] !== prefix[i]) return false;
-  return true;
-}
+const FROM_WORD = toBytes('From ');
+const OUTLOOK_BANNER = toBytes('Microsoft Mail Internet Headers Version');
 
 /** One MIME entity of the message being hashed. */
 class Entity {
@@ -410,8 +404,7 @@ class MultipartBody extends PartsReader<Entity> implements PartSink {
   /**
    * A multipart whose boundary never shows has all its bytes in the preamble, which is otherwise
    * left out: hash it, so that such messages do not all share one key. Read as lines (CRLF = LF,
-   * final white space dropped), as its text would be: an LF export keys as the CRLF copy. The scanner's pieces are
-   * views of its input or copies it never changes: kept as they are.
+   * final white space dropped), as its text would be: an LF export keys as the CRLF copy.
    */
   private readonly preamble = new LeafHasher(true);
 

@@ -230,15 +230,11 @@ export function assignMailboxes(report: JournalReport, policy: ArchivePolicy): A
     // The sender has no copy of its own to be assigned from: a routing copy of outbound mail
     // names only external recipients, and without its sender nobody inside would see it.
     add(report.message.from?.address ?? report.delivery?.sender, 'sender');
-    let internalNamed = false;
-    for (const r of report.recipients) {
-      if (r.source !== 'delivery-header') continue;
-      add(r.address, 'recipient');
-      internalNamed ||= isInternal(normalised(r.address, fold));
-    }
+    for (const r of report.recipients) if (r.source === 'delivery-header') add(r.address, 'recipient');
     // Delivery headers that name nobody inside were not written for this site's delivery (a
     // sender can write look-alikes under the receiving hop's Received:): the header recipients
     // count as well, so that such headers cannot take the message away from its recipients.
+    const internalNamed = participants.some((p) => p.role === 'recipient' && p.internal);
     if (!internalNamed) for (const r of report.recipients) if (r.source !== 'delivery-header') add(r.address, 'recipient');
   } else {
     basis = 'header';

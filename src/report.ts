@@ -253,7 +253,7 @@ function journalReport(s: ParseState, warnings: JournalReport['warnings']): Jour
   const { trust, matched } = trustOf(s.opts, outer);
   const wrapper: WrapperInfo = {
     messageId: outer?.get('message-id')?.trim() || null,
-    from: parseAddressList(outer?.get('from'))[0] ?? null,
+    from: outer?.addresses('from')[0] ?? null,
     subject: outer?.getDecoded('subject') ?? null,
     parentMessageId: outer?.get('x-ms-exchange-parent-message-id')?.trim() || null,
     to: outer ? [...outer.addresses('to')] : [],
@@ -382,10 +382,10 @@ function trustOf(opts: ResolvedOptions, outer: HeaderBlock | undefined): { trust
   if (opts.journalSenders === undefined) return { trust: 'unverified' };
   // Every From and Sender mailbox, but only the topmost Return-Path: the delivering MTA writes
   // that one; any below it came with the message and may be the sender's.
-  const fields = outer ? [...outer.getAll('from'), ...outer.getAll('sender'), outer.get('return-path') ?? ''] : [];
-  // Cut as HeaderBlock.addresses does (listPart): what follows a bare CR that starts a field is
-  // no part of the list (a forged `From: x@evil<CR>X: <system mailbox>` names no journal sender).
-  const written = fields.flatMap((v) => parseAddressList(listPart(v))).map((m) => m.address);
+  // Read as HeaderBlock.addresses reads a list (listPart: a forged `From: x@evil<CR>X: <system
+  // mailbox>` names no journal sender).
+  const mailboxes = outer ? [...outer.addresses('from'), ...outer.addresses('sender'), ...parseAddressList(listPart(outer.get('return-path') ?? ''))] : [];
+  const written = mailboxes.map((m) => m.address);
   const candidates = written.map((a) => a.toLowerCase());
   // A string entry is compared as archiveAddresses entries are (addressKey: trimmed, brackets
   // removed, any case, the domain's Unicode and ASCII forms alike); a pattern is tried on the

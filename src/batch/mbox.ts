@@ -1,4 +1,4 @@
-import { CharCode, concatBytes, EMPTY_BYTES, indexOfBytes, toBytes } from '../internal/bytes.js';
+import { CharCode, concatBytes, EMPTY_BYTES, indexOfBytes, startsWithBytes, toBytes } from '../internal/bytes.js';
 
 /** Callbacks of an {@link MboxSplitter}. */
 export interface MboxHandler {
@@ -16,7 +16,7 @@ const SEAM_MIN_CHUNK = 4096;
 
 /** Whether data[at..] starts with "From " (how an mbox file, and each of its messages, begins). @internal */
 export function startsWithFromLine(data: Uint8Array, at = 0): boolean {
-  return data.length - at >= 5 && data[at] === 0x46 && data[at + 1] === 0x72 && data[at + 2] === 0x6f && data[at + 3] === 0x6d && data[at + 4] === CharCode.Space;
+  return startsWithBytes(data, at, FROM_WORD);
 }
 
 /**

@@ -11,6 +11,13 @@ export const enum CharCode {
 
 const encoder = new TextEncoder();
 
+/** Whether data[at..] starts with `prefix`. @internal */
+export function startsWithBytes(data: Uint8Array, at: number, prefix: Uint8Array): boolean {
+  if (data.length - at < prefix.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (data[at + i] !== prefix[i]) return false;
+  return true;
+}
+
 /** ASCII/UTF-8 encode a string. @internal */
 export function toBytes(text: string): Uint8Array {
   // Boundaries and markers are short ASCII: copying the char codes beats a TextEncoder call.

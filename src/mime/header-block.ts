@@ -185,8 +185,8 @@ export function parseDateHeader(value: string | undefined): number {
  * Whether a date names its zone: right after the time of day (`10:52:37 +0200`, `9:5:3 EST`,
  * `…58Z`, `GMT+2`, `+0200.`, `PM EST`; also before the year, `Mon Dec 22 14:45:23 EST 2008`), or
  * as its last word (`… 2008 EST`, `… 2008 +01:00`, `… 2008 UTC+1`, and a date without a time,
- * `Mon, 22 Dec 2008 EST`). A `-12` in a
- * date after the time (`14:45 22-Dec-2008`, `2008-12-22`) is no zone.
+ * `Mon, 22 Dec 2008 EST`). A `-12` in a date after the time (`14:45 22-Dec-2008`, `2008-12-22`)
+ * is no zone.
  */
 function hasZone(text: string): boolean {
   if (LAST_WORD_ZONE.test(text)) return true;
