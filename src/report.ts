@@ -303,7 +303,8 @@ function journalReport(s: ParseState, warnings: JournalReport['warnings']): Jour
     };
     if (p.sender === undefined) {
       defective = true;
-      s.warn('ENVELOPE_NO_SENDER', 'the envelope part has no Sender line; the recipients it names are used');
+      // A Sender line whose value is no address is named by ENVELOPE_BAD_ENTRY below.
+      if (!p.badFields?.some((f) => f.toLowerCase() === 'sender')) s.warn('ENVELOPE_NO_SENDER', 'the envelope part has no Sender line; the recipients it names are used');
     } else if (p.sender === '') {
       s.warn('ENVELOPE_NULL_SENDER', 'the envelope Sender is the null reverse path <>');
     }
@@ -313,7 +314,8 @@ function journalReport(s: ParseState, warnings: JournalReport['warnings']): Jour
     }
     if ((p.badEntries ?? 0) > 0) {
       defective = true;
-      s.warn('ENVELOPE_BAD_ENTRY', `${p.badEntries} envelope recipient entr(y/ies) could not be read and were skipped`);
+      const what = p.badFields === undefined ? 'recipient entr(y/ies)' : `entr(y/ies) (${p.badFields.join(', ')} among them)`;
+      s.warn('ENVELOPE_BAD_ENTRY', `${p.badEntries} envelope ${what} could not be read and were skipped`);
     }
     if (p.unknownLines.length > 0) s.warn('ENVELOPE_UNKNOWN_LINE', `${p.unknownLines.length} envelope line(s) not understood, e.g. ${JSON.stringify(p.unknownLines[0]!.slice(0, 80))}`);
     if (p.duplicateFields.length > 0) s.warn('ENVELOPE_DUPLICATE_FIELD', `envelope field(s) repeated, first kept: ${[...new Set(p.duplicateFields)].join(', ')}`);
@@ -377,9 +379,18 @@ function renditionsOf(s: ParseState): Rendition[] {
   }));
 }
 
-function trustOf(opts: ResolvedOptions, outer: HeaderBlock | undefined): { trust: TrustLevel; matched?: string } {
-  if (opts.trusted !== undefined) return { trust: opts.trusted ? 'trusted' : 'untrusted' };
+function trustOf(opts: ResolvedOptions, outer: HeaderBlock | undefined): { trust: TrustLevel; matched?: string | undefined } {
+  // `trusted` decides the trust level when given, but the journal agent is still looked for: with
+  // `trusted: true` and `journalSenders` (an authenticated endpoint that also names its system
+  // mailbox), an unmatched agent became a participant of every report (found by an audit).
+  const matched = opts.journalSenders === undefined ? undefined : journalAgent(opts.journalSenders, outer);
+  if (opts.trusted !== undefined) return { trust: opts.trusted ? 'trusted' : 'untrusted', matched };
   if (opts.journalSenders === undefined) return { trust: 'unverified' };
+  return matched === undefined ? { trust: 'untrusted' } : { trust: 'trusted', matched };
+}
+
+/** The wrapper address (lower-cased) that one of `journalSenders` matches, if any. */
+function journalAgent(journalSenders: readonly (string | RegExp)[], outer: HeaderBlock | undefined): string | undefined {
   // Every From and Sender mailbox, but only the topmost Return-Path: the delivering MTA writes
   // that one; any below it came with the message and may be the sender's.
   // Read as HeaderBlock.addresses reads a list (listPart: a forged `From: x@evil<CR>X: <system
@@ -392,11 +403,11 @@ function trustOf(opts: ResolvedOptions, outer: HeaderBlock | undefined): { trust
   // address as written and lower-cased, so that one copied from a real report matches without
   // an `i` flag (`/^MicrosoftExchange[0-9a-f]{32}@…$/` failed closed: the BCC went unassigned).
   const keys = candidates.map((a) => addressKey(a));
-  for (const p of opts.journalSenders) {
+  for (const p of journalSenders) {
     const at = typeof p === 'string' ? keys.indexOf(addressKey(p)) : candidates.findIndex((a, i) => testPattern(p, written[i]!) || testPattern(p, a));
-    if (at !== -1) return { trust: 'trusted', matched: candidates[at]! };
+    if (at !== -1) return candidates[at]!;
   }
-  return { trust: 'untrusted' };
+  return undefined;
 }
 
 function addHeaderRecipients(list: RecipientList, block: HeaderBlock, fields: [string, RecipientType][]): void {

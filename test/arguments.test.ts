@@ -109,6 +109,23 @@ describe('address spellings across the API (review findings)', () => {
     const below = SAMPLE_REPORT.replace(/^From:/m, `Return-Path: <bounce@evil.example>\nReturn-Path: <${ndr}>\nFrom:`);
     expect((await parseJournal(bytes(below), { journalSenders: [ndr] })).trust).toBe('untrusted');
   });
+
+  test('trusted decides the trust level, and journalSenders still names the journal agent (audit, session 23)', async () => {
+    // A wrapper with no original and a broken envelope: the wrapper's From/To/Cc stand in, and
+    // the matched system mailbox must not become a participant (with trusted: true it did).
+    const noOriginal = [
+      'From: sys@contoso.com', 'To: journal@archive.example', 'Cc: carol@contoso.com', 'Subject: Hi', 'X-MS-Journal-Report:',
+      'MIME-Version: 1.0', 'Content-Type: multipart/mixed; boundary="BB"', '', '--BB', 'Content-Type: text/plain', '', 'garbage', '', '--BB--', '',
+    ].join('\n');
+    for (const trusted of [undefined, true, false]) {
+      const r = await parseJournal(bytes(noOriginal), { ...(trusted === undefined ? {} : { trusted }), journalSenders: ['SYS@contoso.com'] });
+      expect(r.trust, String(trusted)).toBe(trusted === false ? 'untrusted' : 'trusted');
+      expect(r.wrapper?.journalSender, String(trusted)).toBe('sys@contoso.com');
+      const roles = assignMailboxes(r, { internalDomains: ['contoso.com'] }).participants.map((p) => `${p.role}:${p.address}`);
+      expect(roles, String(trusted)).not.toContain('sender:sys@contoso.com');
+    }
+    expect((await parseJournal(bytes(noOriginal), { trusted: true })).wrapper?.journalSender).toBeNull();
+  });
 });
 
 describe('option names that no entry point takes', () => {

@@ -6,6 +6,7 @@ import { addEnvelopeRecipients } from '../src/exchange/recipients.js';
 import type { EnvelopeRecipientLine } from '../src/exchange/envelope.js';
 import { RecipientList, VisibleTypes } from '../src/recipients.js';
 import { parseHeaderBlock } from '../src/mime/header-block.js';
+import { assignMailboxes } from '../src/policy.js';
 import { bytes, runAs } from './helpers/run.js';
 
 function resolveRecipients(lines: EnvelopeRecipientLine[], to: string[], cc: string[]) {
@@ -367,5 +368,33 @@ describe('envelope audit findings (session 22)', () => {
     expect(env.unknownLines).toEqual([]);
     const { report } = runAs(bytes('From: j@x.com\nX-MS-Journal-Report:\nContent-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\n\nSender: a@x.com\nBcc: dave@contoso.com\rBcc: erin@contoso.com\n--b\nContent-Type: message/rfc822\n\nFrom: a@x.com\n\nhi\n--b--\n'), 3);
     expect(report.recipients.map((r) => r.address)).toEqual(['dave@contoso.com', 'erin@contoso.com']);
+  });
+});
+
+describe('envelope audit findings (session 23)', () => {
+  test('2007+: a Sender, On-Behalf-Of or Mailbox value that is no address is a bad entry, not kept whole', () => {
+    // Found by audit: `Sender: x@evil.com, ceo@contoso.com` was the envelope sender, with no
+    // warning, and assignMailboxes gave that text as a mailbox.
+    for (const field of ['Sender', 'On-Behalf-Of', 'Mailbox']) {
+      for (const value of ['x@evil.com, ceo@contoso.com', 'Frank <f@x.com>, Gus <g@x.com>', 'no address here']) {
+        const env = parseEnvelope(`${field === 'Sender' ? '' : 'Sender: a@x.com\n'}${field}: ${value}\nTo: bob@contoso.com\n`);
+        expect(env.badEntries, `${field}: ${value}`).toBe(1);
+        expect(env.badFields, `${field}: ${value}`).toEqual([field]);
+        expect(env.recipients.map((r) => r.address)).toEqual(['bob@contoso.com']);
+      }
+    }
+    const ok = parseEnvelope('Sender: Alice <alice@contoso.com>\nOn-Behalf-Of: "boss@contoso.com" <boss@contoso.com>\nTo: bob@contoso.com\n');
+    expect([ok.sender, ok.onBehalfOf, ok.badEntries]).toEqual(['alice@contoso.com', 'boss@contoso.com', undefined]);
+    const report = (sender: string) =>
+      `From: j@x.com\nX-MS-Journal-Report:\nContent-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\n\nSender: ${sender}\nTo: bob@contoso.com\n--b\nContent-Type: message/rfc822\n\nFrom: alice@contoso.com\nTo: bob@contoso.com\n\nhi\n--b--\n`;
+    const bad = runAs(bytes(report('x@evil.com, ceo@contoso.com')), 3).report;
+    expect(bad.envelope?.sender).toBeNull();
+    expect(bad.defective).toBe(true);
+    expect(bad.warnings.map((w) => w.code)).toEqual(expect.arrayContaining(['ENVELOPE_BAD_ENTRY']));
+    expect(bad.warnings.map((w) => w.code)).not.toContain('ENVELOPE_NO_SENDER');
+    expect(bad.warnings.find((w) => w.code === 'ENVELOPE_BAD_ENTRY')?.message).toContain('Sender');
+    const assigned = assignMailboxes(bad, { internalDomains: ['contoso.com'] });
+    expect(assigned.participants.filter((p) => p.role === 'sender').map((p) => p.address)).toEqual(['alice@contoso.com']);
+    expect(runAs(bytes(report('')), 3).report.warnings.map((w) => w.code)).toContain('ENVELOPE_NULL_SENDER');
   });
 });

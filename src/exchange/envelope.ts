@@ -33,6 +33,11 @@ export interface ParsedEnvelope {
    * no address after it. Microsoft's parser rejects such a line too.
    */
   badEntries?: number;
+  /**
+   * The `Sender`, `On-Behalf-Of` and `Mailbox` lines (names as written) whose value is no SMTP
+   * address, as for recipient entries: counted in `badEntries`, the field left unset.
+   */
+  badFields?: string[];
 }
 
 /** Characters an unquoted local part or a domain name cannot hold (RFC 5321 specials, blanks). */
@@ -260,6 +265,18 @@ function readLine(env: ParsedEnvelope, line: string): void {
     env.duplicateFields.push(m.name);
     return;
   }
-  const isAddress = single === 'sender' || single === 'onBehalfOf' || single === 'mailbox';
-  env[single] = isAddress ? envelopeAddress(value) : value;
+  if (single === 'sender' || single === 'onBehalfOf' || single === 'mailbox') {
+    const address = envelopeAddress(value);
+    // Read as a recipient's value is (found by an audit: `Sender: x@evil.com, ceo@contoso.com`
+    // was kept whole as the sender, with no warning, and assigned as a mailbox). Such a field
+    // counts as not read: the sender then comes from the original's From, as for a missing one.
+    if (!isEnvelopeAddress(address) || namesMoreThanItsAddress(value)) {
+      env.badEntries = (env.badEntries ?? 0) + 1;
+      (env.badFields ??= []).push(m.name);
+      return;
+    }
+    env[single] = address;
+    return;
+  }
+  env[single] = value;
 }
