@@ -8,7 +8,7 @@ import { parseJournal } from './parse.js';
 import { isJournalError } from './errors.js';
 import type { JournalReport } from './types.js';
 import type { ParseOptions } from './options.js';
-import { assignMailboxes, normaliseAddress, type ArchivePolicy } from './policy.js';
+import { assignMailboxes, domainEntryProblem, normaliseAddress, type ArchivePolicy } from './policy.js';
 
 const USAGE = `Usage:
   mailjournal inspect [--jsonl] FILE...   print the report of each file as JSON
@@ -161,7 +161,8 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--archive-address') archive.push(addressOrPattern(value(++i, a)));
     else if (a === '--internal-domain') {
       const v = value(++i, a).trim();
-      if (v === '' || /\s/.test(v)) throw new UsageError(`--internal-domain takes a domain name (or *.domain), not ${JSON.stringify(v)}`);
+      const problem = v === '' ? 'it is empty' : domainEntryProblem(v);
+      if (problem !== undefined) throw new UsageError(`--internal-domain takes a domain name (or *.domain), not ${JSON.stringify(v)}: ${problem}`);
       domains.push(v);
     }
     else if (a === '--known-mailboxes') args.knownMailboxes = value(++i, a);

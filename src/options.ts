@@ -187,6 +187,27 @@ export function resolveOptions(options: ParseOptions = {}): ResolvedOptions {
 /** Keys that ride along in the options of parseJournal, JournalParser and the adapters. */
 const SINK_KEYS = new Set(['onOutput', 'output', 'endOutput']);
 
+/** Where each sink option belongs, for the error given when another entry point receives it. */
+const SINK_HOME: Record<string, string> = {
+  onOutput: 'onOutput is an option of JournalParser (parseJournal takes output)',
+  output: 'output is an option of parseJournal (JournalParser takes onOutput)',
+  endOutput: 'endOutput is an option of parseJournal',
+};
+
+/**
+ * Refuse the sink options an entry point does not take. Every entry point accepts every name (one
+ * list of known names), so without this a sink given to the wrong one was silently dropped, and
+ * the archived message with it (found by an audit: `parseJournal(input, { onOutput })` delivered
+ * nothing). A sink set to `undefined` is no sink and passes.
+ * @internal
+ */
+export function refuseSinkOptions(entry: string, options: object, takes: readonly string[] = []): void {
+  for (const name of SINK_KEYS) {
+    if (takes.includes(name) || (options as Record<string, unknown>)[name] === undefined) continue;
+    throw new TypeError(`mailjournal: ${entry} does not take option ${name}: ${SINK_HOME[name]}${takes.length === 0 ? `; ${entry} streams its output itself` : ''}`);
+  }
+}
+
 /**
  * Every option name an entry point takes: any other is a TypeError, never silently ignored. A
  * record over `keyof ParseOptions`, so that an option added to the interface and not here (which

@@ -1,5 +1,5 @@
 import { forEachChunk, toChunk, type JournalInput } from './input.js';
-import { booleanOption, type ParseOptions } from './options.js';
+import { booleanOption, refuseSinkOptions, type ParseOptions } from './options.js';
 import { openSink, type OutputSink } from './output.js';
 import { JournalParser } from './parser.js';
 import type { JournalReport } from './types.js';
@@ -19,6 +19,8 @@ export interface ParseJournalOptions extends ParseOptions {
   endOutput?: boolean;
 }
 
+const PARSE_JOURNAL_SINKS = ['output', 'endOutput'];
+
 /**
  * Parse a journal report (or any message) and stream the archived original to `options.output`.
  *
@@ -37,8 +39,10 @@ export async function parseJournal(input: JournalInput, options: ParseJournalOpt
   const queue: Uint8Array[] = [];
   // The parser validates the options (a TypeError here rejects the promise) before any sink is
   // touched. `output` and `endOutput` ride along unread (the parser accepts them, and refuses
-  // names it does not know); an `onOutput` key is ignored (the queue below takes its place).
+  // names it does not know); an `onOutput` key is refused (it would be dropped: the queue below
+  // takes its place).
   const parser = new JournalParser(options, undefined, (b) => queue.push(b));
+  if ((options as Record<string, unknown>).onOutput !== undefined) refuseSinkOptions('parseJournal', options, PARSE_JOURNAL_SINKS);
   // null too is refused (a TypeError naming the option), not taken for "unset".
   const endOutput = booleanOption('endOutput', options.endOutput) ?? true;
   const write = openSink(options.output, endOutput);

@@ -12,7 +12,7 @@ import { MarkerScanner } from './mime/marker.js';
 import { PartsReader, type MultipartScanner } from './mime/multipart.js';
 import { createTransferDecoder, normaliseTransferEncoding, type TransferDecoder } from './mime/transfer-decoding.js';
 import { headerNdrSignal, isDeliveryStatusReport, isReadReceipt, parseDeliveryStatus } from './ndr.js';
-import { LIMIT_WARNINGS, resolveOptions, type ParseOptions, type ResolvedOptions } from './options.js';
+import { LIMIT_WARNINGS, refuseSinkOptions, resolveOptions, type ParseOptions, type ResolvedOptions } from './options.js';
 import { HeaderStripper } from './strip.js';
 import { buildReport, isProtectedMessage, lineLimitMessage, type EmbeddedState, type EnvelopeCandidate, type EnvelopeCandidates, type NdrState } from './report.js';
 import type { JournalReport, JournalWarning, NdrAction, WarningCode } from './types.js';
@@ -137,6 +137,8 @@ export class JournalParser {
     onOutput?: (bytes: Uint8Array) => void,
   ) {
     this.opts = nested?.options ?? resolveOptions(options);
+    // Called by the user (no wrapper sink): `output` here would be dropped. A wrapper checks its own.
+    if (onOutput === undefined && nested === undefined) refuseSinkOptions('JournalParser', options, ['onOutput']);
     const sink = onOutput ?? options.onOutput;
     if (sink !== undefined && typeof sink !== 'function') throw new TypeError('mailjournal: option onOutput must be a function');
     this.onOutput = sink ?? (() => {});

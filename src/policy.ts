@@ -115,6 +115,25 @@ function headerSender(report: JournalReport): string | undefined {
 
 const NORMALISE_OPTIONS: ReadonlySet<string> = new Set(['foldPlusAddressing']);
 
+/**
+ * Why an internalDomains entry is no domain name (`contoso.com`, `*.contoso.com`, a Unicode
+ * domain), undefined when it is one. Such an entry used to be taken as given and match no
+ * address, so every message was dropped as `no-internal` without a word (found by an audit:
+ * `@contoso.com`, `*`, `contoso.com,fabrikam.com`).
+ * @internal
+ */
+export function domainEntryProblem(entry: string): string | undefined {
+  const d = entry.trim();
+  const name = d.startsWith('*.') ? d.slice(2) : d;
+  if (name.includes('@')) return `write the domain alone (${name.slice(name.lastIndexOf('@') + 1) || 'contoso.com'}), without @`;
+  if (/[,;\s]/.test(name)) return 'give one domain per entry';
+  if (name.includes('*')) return 'a wildcard may only open the entry, as *.contoso.com';
+  if (name === '' || /[<>()[\]\\"/:]/.test(name) || name.startsWith('.') || name.endsWith('.') || name.includes('..')) {
+    return 'expected a name such as contoso.com, or *.contoso.com for its subdomains';
+  }
+  return undefined;
+}
+
 function domainMatcher(domains: readonly string[]): (address: string) => boolean {
   const exact = new Set<string>();
   const suffixes: string[] = [];
@@ -149,6 +168,10 @@ function validate(policy: ArchivePolicy): void {
   if (!Array.isArray(policy.internalDomains) || policy.internalDomains.some((d) => typeof d !== 'string' || d.trim() === '')) {
     throw new TypeError('mailjournal: policy.internalDomains must be an array of domain names');
   }
+  policy.internalDomains.forEach((d: string, i) => {
+    const problem = domainEntryProblem(d);
+    if (problem !== undefined) throw new TypeError(`mailjournal: policy.internalDomains[${i}] ${JSON.stringify(d)} is no domain name: ${problem}`);
+  });
   if (policy.isKnownMailbox !== undefined && typeof policy.isKnownMailbox !== 'function') {
     throw new TypeError('mailjournal: policy.isKnownMailbox must be a function');
   }

@@ -148,6 +148,30 @@ describe('option names that no entry point takes', () => {
     await expect(parseJournal(SAMPLE_REPORT, Object.create({ ouptut: () => {} }) as never)).rejects.toThrow(/unknown option "ouptut"/);
   });
 
+  test('a sink given to an entry point that does not take it is refused, not dropped with the message (audit, session 23)', async () => {
+    const { JournalParser } = await import('../src/parser.js');
+    const { createJournalTransform } = await import('../src/adapters/node.js');
+    const { createJournalStream } = await import('../src/adapters/web.js');
+    const sink = () => {};
+    await expect(parseJournal(SAMPLE_REPORT, { onOutput: sink } as never)).rejects.toThrow(/parseJournal does not take option onOutput: .*parseJournal takes output/);
+    expect(() => new JournalParser({ output: sink } as never)).toThrow(/JournalParser does not take option output: .*JournalParser takes onOutput/);
+    expect(() => new JournalParser({ endOutput: false } as never)).toThrow(/JournalParser does not take option endOutput/);
+    for (const name of ['output', 'onOutput', 'endOutput']) {
+      expect(() => createJournalTransform({ [name]: sink } as never), name).toThrow(new RegExp(`JournalTransform does not take option ${name}: .*streams its output itself`));
+      expect(() => createJournalStream({ [name]: sink } as never), name).toThrow(new RegExp(`createJournalStream does not take option ${name}`));
+    }
+    // Each entry point still takes its own, and an undefined sink is no sink.
+    let got = 0;
+    const parser = new JournalParser({ onOutput: (b: Uint8Array) => void (got += b.length), output: undefined } as never);
+    parser.write(bytes(SAMPLE_REPORT));
+    parser.end();
+    expect(got).toBeGreaterThan(0);
+    const chunks: Uint8Array[] = [];
+    await parseJournal(SAMPLE_REPORT, { output: (b: Uint8Array) => void chunks.push(b), endOutput: true, onOutput: undefined } as never);
+    expect(chunks.length).toBeGreaterThan(0);
+    expect(() => createJournalTransform({ output: undefined } as never)).not.toThrow();
+  });
+
   test('every documented option and the sink keys are accepted', async () => {
     let written = 0;
     const r = await parseJournal(SAMPLE_REPORT, {

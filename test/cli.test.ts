@@ -128,6 +128,10 @@ describe('mailjournal CLI', () => {
       [['inspect', '--jobs', '0', report], /--jobs takes a whole number of at least 1/],
       [['inspect', '--internal-domain', '', report], /--internal-domain takes a domain name .*""/],
       [['inspect', '--internal-domain', 'a b', report], /--internal-domain takes a domain name/],
+      // Audit, session 23: these were accepted, matched nothing and dropped every message.
+      [['inspect', '--internal-domain', '@contoso.com', report], /not "@contoso.com": write the domain alone \(contoso.com\)/],
+      [['inspect', '--internal-domain', 'contoso.com,fabrikam.com', report], /one domain per entry/],
+      [['inspect', '--internal-domain', '*', report], /--internal-domain takes a domain name/],
       [['fuzz', path.join(dir, 'no-such-dir'), '--seconds', '1'], /fuzz found no seed messages/],
     ] as const) {
       const r = cli([...args]);

@@ -138,6 +138,29 @@ describe('assignMailboxes policy matrix', () => {
     expect(() => assignMailboxes(r, {} as ArchivePolicy)).toThrow(TypeError);
     expect(() => assignMailboxes(r, { internalDomains: ['x.com'], journalNonInternal: 'yes' as never })).toThrow(/journalNonInternal/);
   });
+
+  test('an internalDomains entry that is no domain name is a TypeError, not a silent drop of every message (audit, session 23)', () => {
+    const r = report('bcc-expanded-dl');
+    for (const [entry, why] of [
+      ['@contoso.com', /internalDomains\[1\] "@contoso.com" is no domain name: write the domain alone \(contoso.com\), without @/],
+      ['alice@contoso.com', /without @/],
+      ['contoso.com,fabrikam.com', /one domain per entry/],
+      ['contoso .com', /one domain per entry/],
+      ['*', /a wildcard may only open the entry/],
+      ['*.', /expected a name such as contoso.com/],
+      ['mail.*.contoso.com', /a wildcard may only open the entry/],
+      ['.contoso.com', /expected a name/],
+      ['contoso..com', /expected a name/],
+      ['<contoso.com>', /expected a name/],
+    ] as const) {
+      expect(() => assignMailboxes(r, { internalDomains: ['x.com', entry] }), entry).toThrow(why);
+    }
+    // Forms that are domains stay accepted: any case, padded, a wildcard, a Unicode name.
+    for (const entry of ['Contoso.COM', ' contoso.com ', '*.contoso.com', 'bücher.example', 'xn--bcher-kva.example', 'localhost']) {
+      expect(() => assignMailboxes(r, { internalDomains: [entry] }), entry).not.toThrow();
+    }
+    expect(assignMailboxes(r, { internalDomains: [' Contoso.COM '] }).keep).toBe(true);
+  });
 });
 
 describe('normaliseAddress', () => {

@@ -1,6 +1,6 @@
 import { Transform, type TransformCallback } from 'node:stream';
 import { JournalParser } from '../parser.js';
-import type { ParseOptions } from '../options.js';
+import { refuseSinkOptions, type ParseOptions } from '../options.js';
 import type { JournalReport } from '../types.js';
 
 /**
@@ -20,6 +20,7 @@ export class JournalTransform extends Transform {
   constructor(options: ParseOptions = {}) {
     super();
     this.parser = new JournalParser(options, undefined, (b) => this.push(b));
+    refuseSinkOptions('JournalTransform', options);
   }
 
   override _transform(chunk: Buffer | string, encoding: BufferEncoding, callback: TransformCallback): void {

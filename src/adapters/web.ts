@@ -1,6 +1,6 @@
 import { InvalidInputError, messageOf } from '../errors.js';
 import { JournalParser } from '../parser.js';
-import type { ParseOptions } from '../options.js';
+import { refuseSinkOptions, type ParseOptions } from '../options.js';
 import type { JournalReport } from '../types.js';
 
 /** A web TransformStream of archived bytes plus the report promise. */
@@ -34,6 +34,7 @@ export function createJournalStream(options: ParseOptions = {}): JournalStream {
   // would be a view too): the readable side's consumer owns what it gets, and a byte stream may
   // transfer (detach) it.
   const parser = new JournalParser(options, undefined, (b) => controller.enqueue(new Uint8Array(b)));
+  refuseSinkOptions('createJournalStream', options);
   const stream = new TransformStream<Uint8Array, Uint8Array>({
     start(c) {
       controller = c;
