@@ -3,7 +3,7 @@ export type { JournalInput, OutputSink, OutputCallback, NodeWritableLike, ParseJ
 export { JournalParser } from './parser.js';
 export type { JournalParserOptions } from './parser.js';
 export { detectJournalReport, EXCHANGE_JOURNAL_MARKERS } from './detect.js';
-export type { Detection } from './detect.js';
+export type { Detection, WrapperSource } from './detect.js';
 export { parseEnvelope } from './exchange/envelope.js';
 export type { ParsedEnvelope, EnvelopeRecipientLine } from './exchange/envelope.js';
 export { stripHeaders } from './strip.js';

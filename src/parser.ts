@@ -126,9 +126,13 @@ export class JournalParser {
   /** onLimit 'throw': the BUFFER_LIMIT error, thrown by end() (see warn). */
   private bufferLimitError: LimitExceededError | undefined;
 
+  /** A parser with these options; `options.onOutput` receives the archived bytes. */
+  constructor(options?: JournalParserOptions);
+  /** @internal A nested parser (an NDR's returned message), or a wrapper's own sink. */
+  constructor(options: JournalParserOptions | undefined, nested: NestedContext | undefined, onOutput?: (bytes: Uint8Array) => void);
   constructor(
     options: JournalParserOptions = {},
-    /** @internal */ nested?: NestedContext,
+    nested?: NestedContext,
     /**
      * @internal Takes the place of `options.onOutput`, so that a wrapper (parseJournal, the
      * adapters) need not copy the caller's options to add its own sink: a spread per small message
