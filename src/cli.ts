@@ -66,7 +66,7 @@ Fuzzing:
   --replay           run the given failure files again (with the options and chunking saved
                      beside each), printing PASS or FAIL
   Seeds are the files under each DIR as a batch reads them (names starting with a dot, .json,
-  .md, .txt and .archived.eml skipped); only the first 1 MiB of each is used. Each failure is
+  .md, .txt and .archived.eml in any case skipped); only the first 1 MiB of each is used. Each failure is
   written as DIR/<hash>.eml with DIR/<hash>.replay.json, and printed with a one-line reason.
   The parse options given (--remove-header, --trusted ...) apply to every run.
 

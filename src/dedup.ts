@@ -1,6 +1,7 @@
 import libmime from 'libmime';
 import { normaliseMessageId } from './address.js';
 import { CharCode, EMPTY_BYTES, startsWithBytes, toBytes } from './internal/bytes.js';
+import { stringArgument } from './internal/arguments.js';
 import { createSha256, DeferredSha256, sha256Hex, sha256HexOfBytes, type Hasher } from './internal/hash.js';
 import { parseSimpleValue, type ContentType } from './mime/content-type.js';
 import { decodeHeaderWords } from './mime/encoded-words.js';
@@ -16,12 +17,15 @@ export const CONTENT_KEY_VERSION = 'ck1';
 /**
  * The Message-ID key: `mid1:` and the SHA-256 of the normalised Message-ID (angle brackets,
  * comments, white space and folding removed, domain part lower-cased). Undefined for an empty
- * Message-ID: a missing ID never becomes a shared placeholder.
+ * Message-ID (`report.dedup.messageIdKey` is then `null`): a missing ID never becomes a shared
+ * placeholder.
  *
  * @example
  * messageIdKey('<Abc@EXAMPLE.com>') === messageIdKey(' <Abc@example.com> (copy)') // true
  */
 export function messageIdKey(messageId: string | null | undefined): string | undefined {
+  // Checked here, so that the TypeError names this function rather than the one it calls.
+  if (messageId !== undefined && messageId !== null) stringArgument(messageId, 'messageIdKey: messageId');
   const id = normaliseMessageId(messageId ?? undefined);
   if (id === undefined) return undefined;
   return `${MESSAGE_ID_KEY_VERSION}:${sha256Hex(id.slice(1, -1))}`;
@@ -344,6 +348,8 @@ class Entity {
     if (r.done === false) return;
     if (r.done === 'overflow') {
       // Hash the bytes as they are: the key stays deterministic, it just loses the canonical form.
+      // Said (PART_HEADER_LIMIT) for a part; the message's own block is the parser's to name.
+      if (this.depth > 0) this.owner.headerLimited = true;
       const raw = this.collector.drain();
       this.collector = undefined;
       this.body = LeafBody.unparsed(this.owner);
@@ -532,6 +538,8 @@ export class ContentHasher {
   lineLimited = false;
   /** A multipart nested deeper than maxDepth was hashed as a leaf. */
   depthLimited = false;
+  /** A part's header block passed maxHeaderBytes: the part was hashed as raw bytes. */
+  headerLimited = false;
 
   constructor(
     readonly maxHeaderBytes: number,

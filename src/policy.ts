@@ -205,7 +205,8 @@ function validate(policy: ArchivePolicy): void {
  *
  * @throws {TypeError} for an invalid policy
  * @example
- * assignMailboxes(report, { internalDomains: ['contoso.com'] }).mailboxes // ['alice@contoso.com', 'dave@contoso.com']
+ * const a = assignMailboxes(report, { internalDomains: ['contoso.com'] });
+ * if (a.keep) for (const mailbox of a.mailboxes) index(mailbox, report); // every internal participant, BCC included
  */
 export function assignMailboxes(report: JournalReport, policy: ArchivePolicy): Assignment {
   reportArgument(report, 'assignMailboxes: report');

@@ -140,6 +140,11 @@ function buildUnsorted(s: ParseState, warnings: JournalReport['warnings']): Jour
     s.warn('PART_LIMIT', `a message has more than maxParts=${s.opts.maxParts} MIME parts; the content key hashed the rest as raw bytes`);
   }
   if (hashers.some((h) => h?.lineLimited)) s.warn('LINE_LIMIT', lineLimitMessage(s.opts.maxLineBytes));
+  // Found by an audit: such a part in the message the key reads changed the key without a word,
+  // and onLimit 'throw' did not throw.
+  if (hashers.some((h) => h?.headerLimited)) {
+    s.warn('PART_HEADER_LIMIT', `a MIME part header block of a message exceeds maxHeaderBytes=${s.opts.maxHeaderBytes}; the content key hashed that part as raw bytes`);
+  }
   if (hashers.some((h) => h?.depthLimited)) {
     s.warn('DEPTH_LIMIT', `a message nests multiparts deeper than maxDepth=${s.opts.maxDepth}; the content key hashed the deeper ones as leaves`);
   }

@@ -2,6 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { normaliseMessageId } from '../src/address.js';
 import { detectJournalReport } from '../src/detect.js';
 import { parseEnvelope } from '../src/exchange/envelope.js';
+import { messageIdKey } from '../src/dedup.js';
 import { mergeReports } from '../src/merge.js';
 import { parseJournal } from '../src/parse.js';
 import { assignMailboxes, normaliseAddress } from '../src/policy.js';
@@ -27,6 +28,7 @@ describe('exported helpers and wrong argument types', () => {
     ['stripHeaders(b, names, NaN)', () => stripHeaders(bytes('a: b\n\n'), undefined, Number.NaN), /maxHeaderBytes must be a positive integer, got NaN/],
     ['assignMailboxes(null)', () => assignMailboxes(null as never, policy), /assignMailboxes: report must be a report from parseJournal, got null/],
     ['mergeReports([null])', () => mergeReports([null as never]), /mergeReports: reports\[0\] must be a report/],
+    ['messageIdKey(5)', () => messageIdKey(5 as never), /messageIdKey: messageId must be a string, got number/],
   ])('%s is a TypeError naming the argument', (_name, call, message) => {
     expect(call).toThrow(TypeError);
     expect(call).toThrow(message);

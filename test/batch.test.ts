@@ -233,6 +233,17 @@ test('mbox splitting does not depend on chunking (property)', async () => {
   );
 });
 
+describe('the files a batch skips', () => {
+  test('notes, JSON, Markdown and archived outputs are skipped in any case of their extension (audit, session 23)', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'mailjournal-skip-'));
+    for (const name of ['a.eml', 'B.EML', 'notes.txt', 'NOTES.TXT', 'data.JSON', 'README.MD', 'x.archived.eml', 'y.ARCHIVED.EML', '.hidden.eml', 'mail.mbox']) {
+      writeFileSync(path.join(dir, name), 'Subject: x\n\nbody\n');
+    }
+    const names = enumerate([dir]).units.map((u) => path.basename(u.file)).sort();
+    expect(names).toEqual(['B.EML', 'a.eml', 'mail.mbox']);
+  });
+});
+
 describe('mbox or single message, decided by the first bytes as the file is read', () => {
   test('files shorter than a From line, empty files, an mbox, and a message whose body starts with From', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'mailjournal-head-'));

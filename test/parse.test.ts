@@ -542,6 +542,23 @@ describe('JournalParser', () => {
     await expect(parseJournal(bytes(nested), { maxDepth: 1, onLimit: 'throw' })).rejects.toMatchObject({ code: 'ERR_LIMIT_EXCEEDED', limit: 'maxDepth' });
   });
 
+  test('maxHeaderBytes: a part of the keyed message whose header block passes it is hashed raw, with PART_HEADER_LIMIT (audit, session 23)', async () => {
+    // The content key changed without a word, and onLimit 'throw' did not throw.
+    const message = (pad: string) => `From: a@x.com\nMessage-ID: <m1@x.com>\nContent-Type: multipart/mixed; boundary=Q\n\n--Q\nContent-Type: text/plain\n${pad}\nbody\n--Q--\n`;
+    const big = message(`X-Pad: ${'a'.repeat(400)}\n`);
+    const inReport = (original: string) =>
+      `From: j@x.com\nX-MS-Journal-Report:\nContent-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\n\nSender: a@x.com\nTo: b@x.com\n--b\nContent-Type: message/rfc822\n\n${original}\n--b--\n`;
+    for (const [what, input, small] of [['plain', big, message('')], ['original', inReport(big), inReport(message(''))]] as const) {
+      for (const chunk of [1, 7, 1 << 20]) {
+        const { report } = runAs(bytes(input), chunk, { maxHeaderBytes: 300 });
+        expect(report.warnings.map((w) => w.code), `${what} ${chunk}`).toContain('PART_HEADER_LIMIT');
+        expect(report.dedup.contentKey, what).not.toBe(runAs(bytes(small), chunk, { maxHeaderBytes: 300 }).report.dedup.contentKey);
+      }
+      await expect(parseJournal(bytes(input), { maxHeaderBytes: 300, onLimit: 'throw' }), what).rejects.toMatchObject({ code: 'ERR_LIMIT_EXCEEDED', limit: 'maxHeaderBytes' });
+      expect((await parseJournal(bytes(input))).warnings.map((w) => w.code), what).not.toContain('PART_HEADER_LIMIT');
+    }
+  });
+
   test('stripHeaders with an explicit limit throws LimitExceededError', () => {
     expect(() => stripHeaders(bytes(`Subject: ${'x'.repeat(100)}\n\nbody`), ['Subject'], 50)).toThrow(LimitExceededError);
   });

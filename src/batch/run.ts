@@ -79,7 +79,8 @@ export function looksLikeMbox(file: string): boolean {
   }
 }
 
-const SKIP = /(^|[/\\])\.|\.(json|md|txt)$|\.archived\.eml$/;
+// Any case, as for *.eml (found by an audit: NOTES.TXT and x.ARCHIVED.EML were read as mail).
+const SKIP = /(^|[/\\])\.|\.(json|md|txt)$|\.archived\.eml$/i;
 
 /**
  * Folders inside a Maildir that hold no mail: Courier's keyword and ACL stores. (`tmp/` holds
