@@ -205,6 +205,11 @@ function messageReport(s: ParseState, warnings: JournalReport['warnings'], warnB
     addHeaderRecipients(list, block!, [['To', 'to'], ['Cc', 'cc']]);
     const visible = new VisibleTypes(block);
     for (const f of delivery.facts) list.add(f.address, { source: 'delivery-header', field: f.field, type: visible.infer(f.address), inferred: true });
+  } else if (block && !block.fields.some((f) => f.key !== '')) {
+    // Nothing that reads as a header field (an empty file, a PDF or a ZIP in a batch folder):
+    // archived unchanged as any input is, but said, so that a caller can tell it from mail
+    // (found by an audit: only BCC_UNKNOWN was said, as for any message).
+    s.warn('NO_HEADER_FIELDS', 'the input has no header field (it is empty, or no mail message); it is archived unchanged');
   } else if (block) {
     addHeaderRecipients(list, block, [
       ['To', 'to'],

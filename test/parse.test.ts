@@ -559,6 +559,20 @@ describe('JournalParser', () => {
     }
   });
 
+  test('an input with no header field (empty, a PDF) says NO_HEADER_FIELDS and is archived unchanged (audit, session 23)', () => {
+    for (const input of ['', '%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n', 'no colon here\n\nbody\n', '\n\nbody after an empty line\n']) {
+      for (const chunk of [1, 5, 1 << 20]) {
+        const { report, output } = runAs(bytes(input), chunk);
+        expect(report.kind, JSON.stringify(input)).toBe('message');
+        expect(report.warnings.map((w) => w.code), JSON.stringify(input)).toEqual(['NO_HEADER_FIELDS']);
+        expect(report.recipients).toEqual([]);
+        expect(text(output)).toBe(text(bytes(input)));
+      }
+    }
+    // A message with fields, even behind an mbox From_ line, is mail.
+    expect(runAs(bytes('From a@b Mon Jun  3 09:00:00 2024\nSubject: hi\n\nbody\n'), 3).report.warnings.map((w) => w.code)).toEqual(['BCC_UNKNOWN']);
+  });
+
   test('stripHeaders with an explicit limit throws LimitExceededError', () => {
     expect(() => stripHeaders(bytes(`Subject: ${'x'.repeat(100)}\n\nbody`), ['Subject'], 50)).toThrow(LimitExceededError);
   });
