@@ -350,10 +350,10 @@ class Entity {
       // Hash the bytes as they are: the key stays deterministic, it just loses the canonical form.
       // Said (PART_HEADER_LIMIT) for a part; the message's own block is the parser's to name.
       if (this.depth > 0) this.owner.headerLimited = true;
-      const raw = this.collector.drain();
+      const pieces = this.collector.drain();
       this.collector = undefined;
       this.body = LeafBody.unparsed(this.owner);
-      this.body.write(raw);
+      for (const piece of pieces) this.body.write(piece);
       return;
     }
     this.collector = undefined;

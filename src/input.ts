@@ -15,7 +15,13 @@ export type ChunkConsumer = (chunk: Uint8Array) => Promise<void> | undefined;
 
 /** A chunk of input as bytes (see {@link asBytes}); anything else is an {@link InvalidInputError}. */
 export function toChunk(value: unknown): Uint8Array {
-  const bytes = asBytes(value);
+  let bytes: Uint8Array | undefined;
+  try {
+    bytes = asBytes(value);
+  } catch (e) {
+    // A detached ArrayBuffer cannot be viewed (found by an audit: a plain TypeError).
+    throw new InvalidInputError(`the input cannot be read: ${messageOf(e)}`, { cause: e });
+  }
   if (bytes !== undefined) return bytes;
   throw new InvalidInputError(`input chunks must be Uint8Array or string, got ${value === null ? 'null' : typeof value}`);
 }
@@ -34,14 +40,29 @@ export async function forEachChunk(input: JournalInput, consume: ChunkConsumer):
   }
 }
 
+/**
+ * Whether the input is a whole message in memory (string, bytes, ArrayBuffer). Asking may itself
+ * fail (`instanceof` on a revoked Proxy throws): that is an InvalidInputError.
+ * @internal
+ */
+export function isWholeInput(input: unknown): input is string | Uint8Array | ArrayBuffer {
+  try {
+    return typeof input === 'string' || input instanceof Uint8Array || input instanceof ArrayBuffer;
+  } catch (e) {
+    throw new InvalidInputError(`the input cannot be read: ${messageOf(e)}`, { cause: e });
+  }
+}
+
 /** The chunks of an input, closing the source if the consumer stops early. */
 async function* readInput(input: JournalInput): AsyncGenerator<Uint8Array> {
-  if (typeof input === 'string' || input instanceof Uint8Array || input instanceof ArrayBuffer) {
+  if (isWholeInput(input)) {
     yield toChunk(input);
     return;
   }
   if (input === null || typeof input !== 'object') throw new InvalidInputError(`cannot read input of type ${input === null ? 'null' : typeof input}`);
-  if (typeof (input as ReadableStream).getReader === 'function' && !(Symbol.asyncIterator in input)) {
+  // Asking what the input is may itself fail (a revoked Proxy throws on any look-up).
+  const kind = opening(() => (typeof (input as ReadableStream).getReader === 'function' && !(Symbol.asyncIterator in input) ? 'reader' : Symbol.asyncIterator in input || Symbol.iterator in input ? 'iterable' : 'other'));
+  if (kind === 'reader') {
     const reader = opening(() => (input as ReadableStream<Uint8Array>).getReader());
     try {
       yield* readIterator({ next: () => reader.read(), return: () => reader.cancel() });
@@ -50,7 +71,7 @@ async function* readInput(input: JournalInput): AsyncGenerator<Uint8Array> {
     }
     return;
   }
-  if (Symbol.asyncIterator in input || Symbol.iterator in input) {
+  if (kind === 'iterable') {
     const iterable = input as AsyncIterable<unknown>;
     yield* readIterator(opening(() => (Symbol.asyncIterator in input ? iterable[Symbol.asyncIterator]() : (input as Iterable<unknown>)[Symbol.iterator]()) as AsyncIterator<unknown> | Iterator<unknown>));
     return;
@@ -76,6 +97,9 @@ async function* readIterator(it: { next(): PromiseLike<IteratorResult<unknown>> 
   // Open while the iterator has neither finished nor failed: then, and only then, stopping
   // early owes it a return() (what for…of does), so that it can release what it holds.
   let open = true;
+  // This reader's own failure (a chunk that is no bytes): return() is owed, but its error must
+  // not replace that one (found by an audit).
+  let failed = false;
   try {
     for (;;) {
       let step: IteratorResult<unknown>;
@@ -86,15 +110,32 @@ async function* readIterator(it: { next(): PromiseLike<IteratorResult<unknown>> 
         if (e instanceof JournalError) throw e;
         throw new InvalidInputError(`reading the input failed: ${messageOf(e)}`, { cause: e });
       }
+      if (typeof step !== 'object' || step === null) {
+        open = false;
+        throw new InvalidInputError(`the input's iterator gave ${step === null ? 'null' : typeof step} instead of a result object`);
+      }
       if (step.done) {
         open = false;
         return;
       }
-      yield toChunk(step.value);
+      let chunk: Uint8Array;
+      try {
+        chunk = toChunk(step.value);
+      } catch (e) {
+        failed = true;
+        throw e;
+      }
+      yield chunk;
     }
   } finally {
     // When the consumer threw, an error from return() is dropped and the consumer's error
-    // propagates (the language's rule for an iterator closed by a throw).
-    if (open) await it.return?.();
+    // propagates (the language's rule for an iterator closed by a throw); likewise here.
+    if (open) {
+      try {
+        await it.return?.();
+      } catch (e) {
+        if (!failed) throw e;
+      }
+    }
   }
 }

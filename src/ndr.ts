@@ -62,6 +62,8 @@ export function headerNdrSignal(block: HeaderBlock): NdrSignal | undefined {
 export interface DeliveryStatus {
   reportingMta: string | null;
   recipients: DeliveryStatusRecipient[];
+  /** Recipient blocks past `maxRecipients`, not listed. */
+  dropped: number;
 }
 
 /**
@@ -71,7 +73,8 @@ export interface DeliveryStatus {
 function typedValue(value: string | undefined): string | null {
   if (value === undefined) return null;
   const v = value.trim();
-  const m = /^(?:rfc822|utf-8)\s*;\s*(.*)$/i.exec(v);
+  // `([^]*)$`, not `(.*)$`: a lone CR in the value made the blanks before it backtrack (quadratic).
+  const m = /^(?:rfc822|utf-8)[ \t]*;([^]*)$/i.exec(v);
   return (m ? m[1]! : v).trim().replace(/^<|>$/g, '') || null;
 }
 
@@ -80,7 +83,7 @@ function typedValue(value: string | undefined): string | null {
  * per recipient, blocks separated by empty lines, fields possibly folded. Never throws.
  * @internal
  */
-export function parseDeliveryStatus(text: string): DeliveryStatus {
+export function parseDeliveryStatus(text: string, maxRecipients = Number.MAX_SAFE_INTEGER): DeliveryStatus {
   const blocks = text
     .replace(/\r\n/g, '\n')
     .split(/\n[ \t]*\n/)
@@ -89,16 +92,27 @@ export function parseDeliveryStatus(text: string): DeliveryStatus {
   const fields = (block: string): Map<string, string> => {
     const map = new Map<string, string>();
     for (const line of block.split('\n')) {
-      const m = /^([A-Za-z0-9-]+)\s*:\s*(.*)$/.exec(line);
+      // The value is the rest of the line, whatever it holds: with `(.*)$`, a lone CR in it failed
+      // the match after the blanks before it were tried one by one, each time rescanning the
+      // rest (a line of blanks then `x<CR>y` was quadratic, found by an audit).
+      const m = /^([A-Za-z0-9-]+)[ \t]*:([^]*)$/.exec(line);
       if (m && !map.has(m[1]!.toLowerCase())) map.set(m[1]!.toLowerCase(), m[2]!.trim());
     }
     return map;
   };
-  const parsed = blocks.map(fields);
-  const perMessage = parsed.find((f) => f.has('reporting-mta') || f.has('received-from-mta') || f.has('arrival-date'));
+  // One block at a time, and at most maxRecipients listed: a 16 MiB status part of 266,000
+  // recipient blocks kept a Map and an entry for each (300 MB, found by an audit).
+  let perMessage: Map<string, string> | undefined;
   const recipients: DeliveryStatusRecipient[] = [];
-  for (const f of parsed) {
+  let dropped = 0;
+  for (const block of blocks) {
+    const f = fields(block);
+    if (perMessage === undefined && (f.has('reporting-mta') || f.has('received-from-mta') || f.has('arrival-date'))) perMessage = f;
     if (!f.has('final-recipient') && !f.has('original-recipient')) continue;
+    if (recipients.length >= maxRecipients) {
+      dropped++;
+      continue;
+    }
     recipients.push({
       finalRecipient: typedValue(f.get('final-recipient')),
       originalRecipient: typedValue(f.get('original-recipient')),
@@ -108,5 +122,5 @@ export function parseDeliveryStatus(text: string): DeliveryStatus {
       remoteMta: typedValue(f.get('remote-mta')?.replace(/^dns\s*;\s*/i, '')),
     });
   }
-  return { reportingMta: perMessage?.get('reporting-mta')?.replace(/^dns\s*;\s*/i, '') ?? null, recipients };
+  return { reportingMta: perMessage?.get('reporting-mta')?.replace(/^dns\s*;\s*/i, '') ?? null, recipients, dropped };
 }

@@ -1,4 +1,4 @@
-import { forEachChunk, toChunk, type JournalInput } from './input.js';
+import { forEachChunk, isWholeInput, toChunk, type JournalInput } from './input.js';
 import { booleanOption, refuseSinkOptions, type ParseOptions } from './options.js';
 import { openSink, type OutputSink } from './output.js';
 import { JournalParser } from './parser.js';
@@ -65,7 +65,7 @@ export async function parseJournal(input: JournalInput, options: ParseJournalOpt
     return undefined;
   };
   try {
-    if (typeof input === 'string' || input instanceof Uint8Array || input instanceof ArrayBuffer) {
+    if (isWholeInput(input)) {
       // A whole message in memory: no stream machinery needed.
       parser.write(toChunk(input));
       const pending = drain();

@@ -4,6 +4,7 @@ import { InvalidInputError, LimitExceededError, messageOf, ParserStateError } fr
 import { parseEnvelope } from './exchange/envelope.js';
 import { parseEnvelope2003 } from './exchange/envelope-2003.js';
 import { asNodeBuffer, ByteBuffer } from './internal/bytes.js';
+import { HeldBytes } from './internal/held-bytes.js';
 import { decodeCharset } from './mime/charset.js';
 import type { ContentType } from './mime/content-type.js';
 import { HeaderCollector, type HeaderBlock } from './mime/header-block.js';
@@ -46,8 +47,6 @@ interface BodySink {
 
 const NULL_SINK: BodySink = { write() {}, end() {} };
 
-/** Input chunks at least this large are held by reference while the output is undecided. */
-const HOLD_AS_IS = 4096;
 
 
 /**
@@ -92,8 +91,8 @@ export class JournalParser {
   private outMode: 'pending' | 'passthrough' | 'selected' = 'pending';
   // Large chunks (and the first) are held as they are; later small ones are copied together,
   // since an object per chunk would cost, for 1-byte writes, a hundred times the bytes themselves.
-  private pendingChunks: Uint8Array[] = [];
-  private readonly pendingTail = new ByteBuffer();
+  /** The input, held while the output is undecided. */
+  private readonly pending = new HeldBytes();
   /**
    * An embedded message (or an NDR's returned message) that starts in time is on its way: the
    * held bytes are kept until it outputs its first byte, so an empty or unreadable one can
@@ -113,7 +112,7 @@ export class JournalParser {
   private tnef = false;
   // Which embedded message is archived, and the first one held back for preferClearText.
   private selected: number | undefined;
-  private holding: { bytes: Uint8Array[]; size: number } | undefined;
+  private holding: HeldBytes | undefined;
   /**
    * preferClearText: the first embedded message, not marked protected in its headers, outgrew
    * the hold and was archived; if its message.rpmsg attachment shows later, that is too late.
@@ -276,7 +275,7 @@ export class JournalParser {
       if (isMessage && this.ndr!.returned !== 'message') return this.openReturnedMessage(cte, bodyOffset);
       if (ct.type === 'message' && (ct.subtype === 'delivery-status' || ct.subtype === 'global-delivery-status') && this.ndr!.status === undefined) {
         return this.bufferedSink(cte, this.opts.maxEnvelopeBytes, (bytes) => {
-          this.ndr!.status = parseDeliveryStatus(decodeCharset(bytes, undefined).text);
+          this.ndr!.status = parseDeliveryStatus(decodeCharset(bytes, undefined).text, this.opts.maxRecipients);
         });
       }
       if (ct.type === 'text' && ct.subtype === 'rfc822-headers' && this.ndr!.returned === 'none') this.ndr!.returned = 'headers';
@@ -531,7 +530,7 @@ export class JournalParser {
     if (index !== 0 || !this.awaitingOutput) return;
     // preferClearText holds the first message back whether or not its headers mark it protected:
     // protection may show only in its body (a message.rpmsg attachment), after its headers.
-    if (this.opts.preferClearText) this.holding = { bytes: [], size: 0 };
+    if (this.opts.preferClearText) this.holding = new HeldBytes();
     else this.selected = 0;
   }
 
@@ -559,8 +558,7 @@ export class JournalParser {
     if (index !== 0 || this.holding === undefined) return;
     // The protected original has bytes, so the input itself will not be archived: stop holding it.
     this.commitOutput();
-    this.holding.bytes.push(bytes);
-    this.holding.size += bytes.length;
+    this.holding.push(bytes);
     // The hold is bounded: past the limit the protected original is archived after all.
     if (this.holding.size > this.opts.maxBufferedBytes) {
       // Said when it happens for a message known to be protected (whether or not a decrypted
@@ -575,7 +573,7 @@ export class JournalParser {
     const held = this.holding!;
     this.holding = undefined;
     this.selected = 0;
-    for (const b of held.bytes) this.emitEmbedded(0, b);
+    for (const b of held.drain()) this.emitEmbedded(0, b);
   }
 
   /** The first archived byte is here: the held input is no longer needed. */
@@ -664,32 +662,18 @@ export class JournalParser {
   }
 
   private hold(chunk: Uint8Array): void {
-    // The first chunk is held as it is, whatever its size: a small message in one piece is not
-    // copied. Later small chunks are copied together.
-    if (chunk.length < HOLD_AS_IS && (this.pendingChunks.length > 0 || this.pendingTail.length > 0)) {
-      this.pendingTail.append(chunk);
-      return;
-    }
-    if (this.pendingTail.length > 0) {
-      this.pendingChunks.push(this.pendingTail.take());
-      this.pendingTail.clear();
-    }
-    this.pendingChunks.push(chunk);
+    this.pending.push(chunk);
   }
 
   private dropPending(): void {
-    this.pendingChunks = [];
-    this.pendingTail.clear();
+    this.pending.clear();
   }
 
   private flushPending(): void {
-    const held = this.pendingChunks;
-    const tail = this.pendingTail.length > 0 ? this.pendingTail.take() : undefined;
-    this.dropPending();
+    const held = this.pending.drain();
     this.outMode = 'passthrough';
     this.awaitingOutput = false;
     for (const c of held) this.onOutput(c);
-    if (tail !== undefined) this.onOutput(tail);
   }
 
   /**

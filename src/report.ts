@@ -164,6 +164,7 @@ function ndrReport(s: ParseState, ndr: NdrState, warnings: JournalReport['warnin
     s.warn('NDR_HEADERS_ONLY', 'the NDR returns only the headers of the failed message (text/rfc822-headers): its content is gone; the NDR is archived unchanged');
   }
   const base = unwrapped ? child : messageReport(s, [], false);
+  if ((ndr.status?.dropped ?? 0) > 0) s.warn('RECIPIENT_LIMIT', `${ndr.status!.dropped} delivery-status recipient(s) past maxRecipients=${s.opts.maxRecipients} were not listed`);
   const merged = [...warnings];
   // An NDR archived unchanged keeps its returned message's limit warnings: a limit met in there
   // (maxNesting, say) may be why the NDR was not unwrapped.

@@ -72,6 +72,52 @@ describe('HeaderCollector', () => {
     const c = new HeaderCollector(10);
     expect(c.push(bytes('A: 0123456789'))).toEqual({ done: 'overflow' });
   });
+
+  test('property: the block (within the limit) or, past it, every byte pushed comes back, for any chunking and limit', () => {
+    const piece = fc.constantFrom('A: 1\r\n', 'Bb: two\n', ' folded\r\n', '\r\n', '\n', 'x', '\r');
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 40 }), fc.integer({ min: 1, max: 120 }), fc.array(fc.integer({ min: 1, max: 9 }), { minLength: 1 }), (parts, max, cuts) => {
+        const input = bytes(parts.join('') + 'body');
+        const c = new HeaderCollector(max);
+        let at = 0;
+        let result: ReturnType<HeaderCollector['push']> = { done: false };
+        for (let i = 0; at < input.length && result.done === false; i++) {
+          const n = cuts[i % cuts.length]!;
+          result = c.push(input.subarray(at, at + n));
+          at += n;
+        }
+        const whole = findHeaderEnd(input, 0);
+        if (result.done === 'overflow') {
+          expect(whole === undefined || whole.end > max).toBe(true);
+          expect(c.size).toBe(Math.min(at, input.length));
+          expect(text(Buffer.concat(c.drain()))).toBe(text(input.subarray(0, Math.min(at, input.length))));
+        } else if (result.done === true) {
+          expect(whole?.end).toBe(result.block.raw.length);
+          expect(result.block.raw.length).toBeLessThanOrEqual(max);
+        } else {
+          expect(whole).toBeUndefined();
+          expect(input.length).toBeLessThanOrEqual(max);
+        }
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  test('past the limit, a large chunk is handed back as a view, not copied (audit, session 23)', () => {
+    // A 300 MiB message in memory behind an oversized header block cost 300 MiB more per copy.
+    const big = new Uint8Array(8 << 20).fill(0x61);
+    big.set(bytes('A: 1\r\n\r\n'), 4 << 20);
+    for (const first of [undefined, bytes('X: 1\r\n')]) {
+      const c = new HeaderCollector(1024);
+      if (first !== undefined) expect(c.push(first).done).toBe(false);
+      expect(c.push(big).done).toBe('overflow');
+      const pieces = c.drain();
+      expect(pieces.reduce((n, p) => n + p.length, 0)).toBe(big.length + (first?.length ?? 0));
+      // The bytes past what the limit needed share the input's memory.
+      expect(pieces.at(-1)!.buffer).toBe(big.buffer);
+      expect(pieces.filter((p) => p.buffer !== big.buffer).reduce((n, p) => n + p.length, 0)).toBeLessThan(2048);
+    }
+  });
 });
 
 describe('field names', () => {

@@ -335,3 +335,80 @@ describe('hostile input catalogue', () => {
     expect((r.error as { offset: number }).offset).toBeGreaterThan(head.length);
   });
 });
+
+// Found by the hostile-input audit of session 23: each was quadratic in the size of one field,
+// line or list under the default limits (minutes to hours for a few MB).
+describe('hostile input audit, session 23', () => {
+  const ORIGINAL = '\r\n--B\r\nContent-Type: message/rfc822\r\n\r\nFrom: a@x.com\r\nTo: a@x.com\r\n\r\nbody\r\n--B--\r\n';
+
+  test('one recipient expanded from thousands of groups, and identical lines repeated', () => {
+    // pushUnique searched the recipient's groups for each new one.
+    const gen = (n: number) => {
+      const lines = Array.from({ length: 1000 }, (_, i) => `Recipient: a@x.com, Expanded: g${i}-{}@x.com\r\n`).join('');
+      let round = 0;
+      return (function* () {
+        yield b(`${W}--B\r\nContent-Type: text/plain\r\n\r\nSender: s@x.com\r\n`);
+        for (let left = n; left > 0; left -= lines.length) yield b(lines.replace(/\{\}/g, String(round++)).slice(0, left));
+        yield b(ORIGINAL);
+      })();
+    };
+    const r = feed(gen(2 * MiB), { maxEnvelopeBytes: 64 * MiB });
+    expect(r.report?.recipients.map((x) => x.address)).toEqual(['a@x.com']);
+    expect(r.report?.recipients[0]?.expandedFrom.length).toBeGreaterThan(40_000);
+    expectLinear(gen, 256 * 1024, { maxEnvelopeBytes: 64 * MiB });
+    // The same line repeated is one fact, not one per line.
+    const same = feed(repeat(`${W}--B\r\nContent-Type: text/plain\r\n\r\nSender: s@x.com\r\n`, 'To: a@x.com\r\n', MiB, ORIGINAL));
+    expect(same.report?.recipients[0]?.lines).toEqual([{ source: 'envelope', field: 'To', type: 'to', inferred: false }]);
+  });
+
+  test('mergeReports of reports whose recipient has thousands of groups', async () => {
+    const { mergeReports } = await import('../src/merge.js');
+    const report = (n: number, from: number) =>
+      ({ kind: 'journal-report', recipients: [{ address: 'a@x.com', type: 'bcc', typeInferred: true, source: 'envelope', expandedFrom: Array.from({ length: n }, (_, i) => `g${from + i}@x.com`), forwardedFrom: [], lines: [] }], dedup: { messageIdKey: null, contentKey: null }, envelope: null, message: { messageId: null } }) as unknown as JournalReport;
+    const time = (n: number) => Math.min(...[0, 1, 2].map(() => seconds(() => mergeReports([report(n, 0), report(n, n)]))));
+    expect(mergeReports([report(3, 0), report(3, 1)]).recipients[0]?.expandedFrom).toEqual(['g0@x.com', 'g1@x.com', 'g2@x.com', 'g3@x.com']);
+    let n = 20_000;
+    while (time(2 * n) < 0.05 && n < 1_000_000) n *= 2;
+    expect(time(2 * n) / time(n)).toBeLessThan(3);
+  });
+
+  test('thousands of To fields in one header block', () => {
+    // HeaderBlock.addresses copied the list once per field.
+    const gen = (n: number) => repeat('From: a@x.com\r\n', 'To: b@x.com\r\n', n, 'Subject: s\r\n\r\nbody\r\n');
+    const r = feed(gen(512 * 1024), { maxHeaderBytes: 64 * MiB });
+    expect(r.report?.message.to.length).toBeGreaterThan(30_000);
+    expectLinear(gen, 128 * 1024, { maxHeaderBytes: 64 * MiB, dedupKeys: false });
+  });
+
+  test('an envelope name that opens a quote and never closes it, full of escaped quotes', () => {
+    const gen = (n: number) => repeat(`${W}--B\r\nContent-Type: text/plain\r\n\r\nSender: s@x.com\r\nTo: "`, '\\"', n, ` <a@x.com>\r\n${ORIGINAL}`);
+    expect(feed(gen(64 * 1024)).report?.recipients.map((x) => x.address)).toEqual(['a@x.com']);
+    expectLinear(gen, 16 * 1024);
+  });
+
+  test('a delivery-status field of blanks then a lone CR', () => {
+    const gen = (n: number) =>
+      repeat(
+        'From: MAILER-DAEMON@x.com\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=B\r\n\r\n--B\r\nContent-Type: text/plain\r\n\r\nfailed\r\n--B\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; x.com\r\n\r\nFinal-Recipient: rfc822; a@x.com\r\nAction: failed\r\nStatus: 5.1.1\r\nDiagnostic-Code:',
+        ' ',
+        n,
+        'x\ry\r\n\r\n--B\r\nContent-Type: message/rfc822\r\n\r\nFrom: s@x.com\r\n\r\nbody\r\n--B--\r\n',
+      );
+    expect(feed(gen(16 * 1024)).report?.ndr?.deliveryStatus.map((d) => d.action)).toEqual(['failed']);
+    expectLinear(gen, 16 * 1024);
+  });
+
+  test('an Exchange 2003 label of blanks then a lone CR', () => {
+    const gen = (n: number) =>
+      repeat('From: x@y\r\nContent-Identifer: ExJournalReport\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n--B\r\nContent-Type: text/plain\r\n\r\nSender:', ' ', n, `x\ry\r\nRecipients: <SMTP:a@x.com>\r\n${ORIGINAL}`);
+    expect(feed(gen(16 * 1024)).report?.kind).toBe('journal-report');
+    expectLinear(gen, 16 * 1024);
+  });
+
+  test('a Content-Type of many short parameters', () => {
+    // parseSimpleValue searched for a quote from each parameter to the end of the value.
+    const gen = (n: number) => repeat('From: a@x.com\r\nContent-Type: text/plain', '; a=b', n, '\r\n\r\nbody\r\n');
+    expect(feed(gen(64 * 1024), { maxHeaderBytes: 64 * MiB }).report?.kind).toBe('message');
+    expectLinear(gen, 64 * 1024, { maxHeaderBytes: 64 * MiB });
+  });
+});

@@ -145,6 +145,7 @@ describe('parseDeliveryStatus', () => {
         { finalRecipient: 'a@x', originalRecipient: 'A@X', action: 'failed', status: '5.1.1', diagnosticCode: 'smtp; 550 no  such user', remoteMta: null },
         { finalRecipient: 'x400; c=US', originalRecipient: null, action: 'delayed', status: '4.0.0', diagnosticCode: null, remoteMta: null },
       ],
+      dropped: 0,
     });
   });
 });
@@ -237,5 +238,28 @@ describe('global DSN address type (audit, session 22)', () => {
     const s = parseDeliveryStatus('Reporting-MTA: dns; mx.example\n\nFinal-Recipient: utf-8; journal@archive.example\nOriginal-Recipient: rfc822;a@b.example\nAction: failed\nStatus: 5.1.1\n');
     expect(s.recipients.map((r) => [r.finalRecipient, r.originalRecipient])).toEqual([['journal@archive.example', 'a@b.example']]);
     expect(parseDeliveryStatus('Final-Recipient: x400; C=US;A=X\nAction: failed\n').recipients[0]!.finalRecipient).toBe('x400; C=US;A=X');
+  });
+});
+
+describe('delivery-status limits (audit, session 23)', () => {
+  const ndr = (blocks: string) =>
+    `From: MAILER-DAEMON@x.com\nContent-Type: multipart/report; report-type=delivery-status; boundary=B\n\n--B\nContent-Type: text/plain\n\nfailed\n--B\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.x.com\n${blocks}\n--B\nContent-Type: message/rfc822\n\nFrom: s@x.com\nTo: a@x.com\n\nbody\n--B--\n`;
+
+  test('entries past maxRecipients are not listed, with RECIPIENT_LIMIT, in every chunking', () => {
+    const blocks = Array.from({ length: 30 }, (_, i) => `\nFinal-Recipient: rfc822; u${i}@x.com\nAction: failed\nStatus: 5.1.1\n`).join('');
+    for (const chunk of [1, 7, 1 << 20]) {
+      const { report } = runAs(new TextEncoder().encode(ndr(blocks)), chunk, { maxRecipients: 10 });
+      expect(report.ndr?.deliveryStatus.map((d) => d.finalRecipient)).toEqual(Array.from({ length: 10 }, (_, i) => `u${i}@x.com`));
+      expect(report.warnings.map((w) => w.code)).toContain('RECIPIENT_LIMIT');
+      expect(report.ndr?.reportingMta).toBe('mx.x.com');
+    }
+    const all = runAs(new TextEncoder().encode(ndr(blocks)), 1 << 20).report;
+    expect(all.ndr?.deliveryStatus).toHaveLength(30);
+    expect(all.warnings.map((w) => w.code)).not.toContain('RECIPIENT_LIMIT');
+  });
+
+  test('a field value with a lone CR is read whole (the pattern no longer fails on it)', () => {
+    const s = parseDeliveryStatus('Final-Recipient: rfc822;   a@x.com\rjunk\nAction:   failed\nDiagnostic-Code:  smtp; 550\rx\n');
+    expect(s.recipients[0]).toMatchObject({ finalRecipient: 'a@x.com\rjunk', action: 'failed', diagnosticCode: 'smtp; 550\rx' });
   });
 });

@@ -43,6 +43,28 @@ describe('parseJournal inputs', () => {
     await expect(parseJournal(failing)).rejects.toMatchObject({ code: 'ERR_INVALID_INPUT' });
   });
 
+  test('odd inputs are an InvalidInputError too, never a plain TypeError (audit, session 23)', async () => {
+    const detached = new ArrayBuffer(8);
+    structuredClone(detached, { transfer: [detached] });
+    const revoked = Proxy.revocable({}, {});
+    revoked.revoke();
+    let returned = 0;
+    const cases: [string, unknown, RegExp][] = [
+      ['a detached ArrayBuffer', detached, /cannot be read: .*detached/],
+      ['a revoked Proxy', revoked.proxy, /cannot be read: .*revoked/],
+      ['an iterator whose next() gives null', { [Symbol.iterator]: () => ({ next: () => null }) }, /iterator gave null instead of a result object/],
+      ['an iterator whose next() gives 5', { [Symbol.asyncIterator]: () => ({ next: async () => 5 }) }, /iterator gave number/],
+      // The chunk's error is the one reported, not that of the return() it is owed.
+      ['a chunk that is no bytes, then a failing return()', { [Symbol.iterator]: () => ({ next: () => ({ done: false, value: 7 }), return: () => { returned++; throw new Error('from return()'); } }) }, /input chunks must be Uint8Array or string, got number/],
+    ];
+    for (const [what, input, message] of cases) {
+      const error = await parseJournal(input as never, { output: () => {} }).then(() => undefined, (e: unknown) => e);
+      expect(error, what).toBeInstanceOf(InvalidInputError);
+      expect(String((error as Error).message), what).toMatch(message);
+    }
+    expect(returned).toBe(1);
+  });
+
   test('rejects bad options with a TypeError naming the option', async () => {
     await expect(parseJournal(input, { maxHeaderBytes: 0 })).rejects.toThrow(/maxHeaderBytes/);
     await expect(parseJournal(input, { maxDepth: 1.5 })).rejects.toBeInstanceOf(TypeError);

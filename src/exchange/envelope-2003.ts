@@ -6,7 +6,9 @@ const MAX_ENTRY_CONTINUATIONS = 5;
 const MAX_ID_CONTINUATIONS = 13;
 const MAX_ID_CHARS = 1020;
 
-const LABEL = /^\s*(Sender|Message-ID|Recipients)\s*:\s*(.*)$/i;
+// The value is the rest of the line whatever it holds (trimmed where it is read): `\s*:\s*(.*)$`
+// was quadratic on blanks followed by a lone CR (found by an audit).
+const LABEL = /^\s*(Sender|Message-ID|Recipients)[ \t]*:([^]*)$/i;
 
 /**
  * The address inside an Exchange 2003 entry: `"Name" <TYPE:address>` gives `address` for SMTP

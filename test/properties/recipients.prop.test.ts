@@ -22,7 +22,9 @@ function reference(facts: [string, RecipientFact][], max: number): { list: Journ
       continue;
     }
     if (rank[fact.type] < rank[r.type]) r.type = fact.type;
-    r.lines.push(fact);
+    // A fact said word for word again adds nothing (session 23: identical lines are kept once).
+    const same = (l: RecipientFact) => l.source === fact.source && l.field === fact.field && l.type === fact.type && l.inferred === fact.inferred && l.expanded === fact.expanded && l.forwarded === fact.forwarded;
+    if (!r.lines.some(same)) r.lines.push(fact);
     if (fact.expanded !== undefined && !r.expandedFrom.some((a) => addressKey(a) === addressKey(fact.expanded!))) r.expandedFrom.push(fact.expanded);
   }
   const list = [...byKey.values()];
