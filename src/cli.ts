@@ -21,7 +21,8 @@ const USAGE = `Usage:
   mailjournal fuzz --replay FILE...       check failures a fuzz run wrote, again
   mailjournal --help | --version
 
-FILE may be "-" for standard input.
+FILE may be "-" for standard input. An option's value may follow it or be joined with "="
+(--mode=mailbox); an option of another command is an error.
 
 Options:
   --jsonl            one JSON document per line (the default for several files)
@@ -112,7 +113,53 @@ function addressOrPattern(value: string): string | RegExp {
   }
 }
 
-function parseArgs(argv: string[]): Args {
+/** Options that take a value, which may also be written `--name=value`. */
+const VALUED = new Set(['--seconds', '--seed', '--out', '--jobs', '--mode', '--journal-sender', '--archive-address', '--internal-domain', '--known-mailboxes', '--output', '--remove-header']);
+
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/** Options that take no value. */
+const FLAGS = new Set(['--jsonl', '--trusted', '--replay', '--prefer-clear-text', '--help', '--version', ...Object.keys(POLICY_FLAGS)]);
+
+/**
+ * The commands an option means something to: given to another, it is a usage error rather than
+ * ignored (found by an audit: `inspect --seconds 5` and `extract --internal-domain x` ran as if
+ * they were not there). Options not listed apply to every command.
+ */
+const ONLY_FOR: Record<string, readonly string[]> = {
+  '--jsonl': ['inspect'],
+  '-o': ['extract'],
+  '--output': ['extract'],
+  '--seconds': ['fuzz'],
+  '--seed': ['fuzz'],
+  '--replay': ['fuzz'],
+  '--jobs': ['inspect', 'extract'],
+  '--internal-domain': ['inspect'],
+  '--known-mailboxes': ['inspect'],
+  ...Object.fromEntries(Object.keys(POLICY_FLAGS).map((flag) => [flag, ['inspect']])),
+};
+
+/** `--name=value` as `--name value`, up to a `--` (after it every argument is a name). */
+function splitEquals(argv: string[]): string[] {
+  const out: string[] = [];
+  let ended = false;
+  for (const a of argv) {
+    ended ||= a === '--';
+    const eq = a.indexOf('=');
+    if (ended || !a.startsWith('--') || eq === -1) {
+      out.push(a);
+      continue;
+    }
+    const name = a.slice(0, eq);
+    if (!VALUED.has(name)) throw new UsageError(FLAGS.has(name) ? `${name} takes no value` : `unknown option ${name}`);
+    out.push(name, a.slice(eq + 1));
+  }
+  return out;
+}
+
+function parseArgs(rawArgv: string[]): Args {
+  const argv = splitEquals(rawArgv);
+  const given: string[] = [];
   const args: Args = { command: '', files: [], jsonl: false, output: undefined, removeHeaders: undefined, parse: {}, policy: undefined, knownMailboxes: undefined, seconds: 60, seed: undefined, replay: false, out: undefined, jobs: undefined };
   const number = (v: string, a: string): number => {
     if (!/^\d+$/.test(v)) throw new UsageError(`${a} takes a whole number, not ${v}`);
@@ -137,6 +184,7 @@ function parseArgs(argv: string[]): Args {
       else args.files.push(a);
       continue;
     }
+    if (a.startsWith('-') && a !== '-') given.push(a);
     if (a === '--jsonl') args.jsonl = true;
     else if (a === '--trusted') args.parse.trusted = true;
     else if (a === '--seconds') args.seconds = number(value(++i, a), a);
@@ -178,6 +226,10 @@ function parseArgs(argv: string[]): Args {
     } else if (a.startsWith('-') && a !== '-') throw new UsageError(`unknown option ${a}`);
     else if (args.command === '') args.command = a;
     else args.files.push(a);
+  }
+  for (const a of given) {
+    const commands = ONLY_FOR[a];
+    if (commands !== undefined && args.command !== '' && !commands.includes(args.command)) throw new UsageError(`${a} is an option of ${commands.join(' and ')}, not of ${args.command}`);
   }
   if (args.removeHeaders) args.parse.removeHeaders = args.removeHeaders;
   if (senders.length > 0) args.parse.journalSenders = senders;
@@ -285,7 +337,7 @@ async function batch(args: Args, printReports: boolean): Promise<number> {
     if (!tty || (!force && Date.now() - lastProgress < 250)) return;
     lastProgress = Date.now();
     const secs = Math.max((Date.now() - started) / 1000, 0.001);
-    process.stderr.write(`\r${totals.messages} messages, ${(totals.bytes / 1e6).toFixed(1)} MB, ${(totals.messages / secs).toFixed(0)} msg/s, ${totals.errors} errors`);
+    process.stderr.write(`\r${plural(totals.messages, 'message')}, ${(totals.bytes / 1e6).toFixed(1)} MB, ${(totals.messages / secs).toFixed(0)} msg/s, ${plural(totals.errors, 'error')}`);
   };
   await runBatch(units, {
     parse: args.parse,
@@ -333,7 +385,7 @@ async function batch(args: Args, printReports: boolean): Promise<number> {
   const secs = (Date.now() - started) / 1000;
   const list = (m: Map<string, number>) => [...m.entries()].sort().map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
   process.stderr.write(
-    `summary: ${totals.messages} messages, ${(totals.bytes / 1e6).toFixed(1)} MB in ${secs.toFixed(1)} s; ${totals.errors} failed; ${totals.duplicates} duplicates (${args.out !== undefined ? `already in ${args.out}` : 'same content key'})\n` +
+    `summary: ${plural(totals.messages, 'message')}, ${(totals.bytes / 1e6).toFixed(1)} MB in ${secs.toFixed(1)} s; ${totals.errors} failed; ${plural(totals.duplicates, 'duplicate')} (${args.out !== undefined ? `already in ${args.out}` : 'same content key'})\n` +
       `  kinds: ${list(kinds)}\n  warnings: ${list(warnings)}\n`,
   );
   return totals.errors > 0 ? 1 : 0;
@@ -369,6 +421,10 @@ function isFileOrAbsent(file: string): boolean {
 }
 
 async function extract(args: Args): Promise<number> {
+  // `extract f.eml --out new.eml` made a directory named new.eml (found by an audit).
+  if (args.out !== undefined && /\.eml$/i.test(args.out) && args.files.length === 1 && args.output === undefined) {
+    throw new UsageError(`--out takes a directory (each original is stored as DIR/<content key>.eml); to write one file, use -o ${args.out}`);
+  }
   if (isBatch(args) || args.files.length > 1) {
     if (args.out === undefined) throw new UsageError('extract of several messages (directories, mbox files, several FILEs) needs --out DIR');
     return batch(args, false);

@@ -141,6 +141,33 @@ describe('mailjournal CLI', () => {
     }
   });
 
+  test('options of another command are usage errors; --name=value works; --out with a .eml name for one file points at -o (audit, session 23)', () => {
+    for (const [args, message] of [
+      [['inspect', '--seconds', '5', report], /--seconds is an option of fuzz, not of inspect/],
+      [['inspect', '--replay', report], /--replay is an option of fuzz/],
+      [['extract', '--internal-domain', 'contoso.com', report], /--internal-domain is an option of inspect, not of extract/],
+      [['extract', '--jsonl', report], /--jsonl is an option of inspect/],
+      [['inspect', '-o', path.join(dir, 'x.eml'), report], /-o is an option of extract/],
+      [['inspect', '--trusted=yes', report], /--trusted takes no value/],
+      [['inspect', '--nonsense=1', report], /unknown option --nonsense$/m],
+      [['extract', report, '--out', path.join(dir, 'new.eml')], /--out takes a directory .* use -o /],
+    ] as const) {
+      const r = cli([...args]);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr, args.join(' ')).toMatch(message);
+    }
+    expect(existsSync(path.join(dir, 'new.eml'))).toBe(false);
+    const spaced = cli(['inspect', '--mode', 'mailbox', '--internal-domain', 'contoso.com', report]);
+    const joined = cli(['inspect', '--mode=mailbox', '--internal-domain=contoso.com', report]);
+    expect(joined.code).toBe(0);
+    expect(joined.stdout).toBe(spaced.stdout);
+    expect(JSON.parse(joined.stdout).assignment.keep).toBe(true);
+    // One message is one message, not "1 messages".
+    expect(cli(['inspect', '--jobs', '1', report]).stderr).toMatch(/summary: 1 message, .*; 0 failed; 0 duplicates \(/);
+    // After --, a name with = is a file name.
+    expect(cli(['inspect', '--', '--mode=x.eml']).stderr).toMatch(/--mode=x\.eml/);
+  });
+
   test('extract of an input that cannot be read leaves -o untouched, a symlink target included', () => {
     const real = path.join(dir, 'kept.eml');
     const link = path.join(dir, 'kept-link.eml');
