@@ -1,4 +1,5 @@
 import { parseAddressList } from './address.js';
+import { splitLines } from './internal/lines.js';
 import type { ContentType } from './mime/content-type.js';
 import type { HeaderBlock } from './mime/header-block.js';
 import type { DeliveryStatusRecipient, NdrSignal } from './types.js';
@@ -74,7 +75,7 @@ function typedValue(value: string | undefined): string | null {
   if (value === undefined) return null;
   const v = value.trim();
   // `([^]*)$`, not `(.*)$`: a lone CR in the value made the blanks before it backtrack (quadratic).
-  const m = /^(?:rfc822|utf-8)[ \t]*;([^]*)$/i.exec(v);
+  const m = /^(?:rfc822|utf-8)\s*;([^]*)$/i.exec(v);
   return (m ? m[1]! : v).trim().replace(/^<|>$/g, '') || null;
 }
 
@@ -84,18 +85,20 @@ function typedValue(value: string | undefined): string | null {
  * @internal
  */
 export function parseDeliveryStatus(text: string, maxRecipients = Number.MAX_SAFE_INTEGER): DeliveryStatus {
-  const blocks = text
-    .replace(/\r\n/g, '\n')
+  // A lone CR ends a line too (`Final-Recipient: …<CR>Action: failed` is two fields, found by
+  // review).
+  const blocks = splitLines(text)
+    .join('\n')
     .split(/\n[ \t]*\n/)
     .map((b) => b.replace(/\n(?=[ \t])/g, ''))
     .filter((b) => b.trim() !== '');
   const fields = (block: string): Map<string, string> => {
     const map = new Map<string, string>();
     for (const line of block.split('\n')) {
-      // The value is the rest of the line, whatever it holds: with `(.*)$`, a lone CR in it failed
-      // the match after the blanks before it were tried one by one, each time rescanning the
-      // rest (a line of blanks then `x<CR>y` was quadratic, found by an audit).
-      const m = /^([A-Za-z0-9-]+)[ \t]*:([^]*)$/.exec(line);
+      // The value is the rest of the line, whatever it holds: with `(.*)$`, a line separator in it
+      // (a lone CR then, U+2028 still) failed the match after the blanks before it were tried one
+      // by one, each time rescanning the rest (quadratic, found by an audit).
+      const m = /^([A-Za-z0-9-]+)\s*:([^]*)$/.exec(line);
       if (m && !map.has(m[1]!.toLowerCase())) map.set(m[1]!.toLowerCase(), m[2]!.trim());
     }
     return map;

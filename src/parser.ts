@@ -47,6 +47,15 @@ interface BodySink {
 
 const NULL_SINK: BodySink = { write() {}, end() {} };
 
+/** `instanceof Uint8Array`, false where asking throws (a revoked Proxy, found by review). */
+function isBytes(value: unknown): value is Uint8Array {
+  try {
+    return value instanceof Uint8Array;
+  } catch {
+    return false;
+  }
+}
+
 
 
 /**
@@ -160,7 +169,7 @@ export class JournalParser {
     if (this.failure !== undefined) throw this.afterFailure();
     if (this.ended) throw new ParserStateError('write() after end()');
     // Refused before anything is read: the parser is still whole and may take the next chunk.
-    if (!(chunk instanceof Uint8Array)) throw new InvalidInputError(`write() takes a Uint8Array, got ${chunk === null ? 'null' : typeof chunk}`);
+    if (!isBytes(chunk)) throw new InvalidInputError(`write() takes a Uint8Array, got ${chunk === null ? 'null' : typeof chunk}`);
     if (chunk.length === 0) return;
     chunk = asNodeBuffer(chunk);
     try {

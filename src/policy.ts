@@ -124,8 +124,15 @@ const NORMALISE_OPTIONS: ReadonlySet<string> = new Set(['foldPlusAddressing']);
  */
 export function domainEntryProblem(entry: string): string | undefined {
   const d = entry.trim();
-  const name = d.startsWith('*.') ? d.slice(2) : d;
-  if (name.includes('@')) return `write the domain alone (${name.slice(name.lastIndexOf('@') + 1) || 'contoso.com'}), without @`;
+  // An address literal (`[192.0.2.1]`, `[IPv6:2001:db8::1]`) is a domain of its own.
+  if (/^\[[^\s[\]\\@]+\]$/.test(d)) return undefined;
+  const wild = d.startsWith('*.') ? d.slice(2) : d;
+  // A final dot is the root: `contoso.com.` is contoso.com, as addresses compare.
+  const name = wild.endsWith('.') && !wild.endsWith('..') ? wild.slice(0, -1) : wild;
+  if (name.includes('@')) {
+    const domain = name.slice(name.lastIndexOf('@') + 1);
+    return domain === '' ? 'write the domain alone, without @' : `write the domain alone (${domain}), without @`;
+  }
   if (/[,;\s]/.test(name)) return 'give one domain per entry';
   if (name.includes('*')) return 'a wildcard may only open the entry, as *.contoso.com';
   if (name === '' || /[<>()[\]\\"/:]/.test(name) || name.startsWith('.') || name.endsWith('.') || name.includes('..')) {

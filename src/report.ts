@@ -142,7 +142,8 @@ function buildUnsorted(s: ParseState, warnings: JournalReport['warnings']): Jour
   if (hashers.some((h) => h?.lineLimited)) s.warn('LINE_LIMIT', lineLimitMessage(s.opts.maxLineBytes));
   // Found by an audit: such a part in the message the key reads changed the key without a word,
   // and onLimit 'throw' did not throw.
-  if (hashers.some((h) => h?.headerLimited)) {
+  // Said once: the parser names such a part of the input it reads itself (an NDR kept whole).
+  if (hashers.some((h) => h?.headerLimited) && !s.hasWarning('PART_HEADER_LIMIT')) {
     s.warn('PART_HEADER_LIMIT', `a MIME part header block of a message exceeds maxHeaderBytes=${s.opts.maxHeaderBytes}; the content key hashed that part as raw bytes`);
   }
   if (hashers.some((h) => h?.depthLimited)) {
@@ -210,7 +211,7 @@ function messageReport(s: ParseState, warnings: JournalReport['warnings'], warnB
     // Nothing that reads as a header field (an empty file, a PDF or a ZIP in a batch folder):
     // archived unchanged as any input is, but said, so that a caller can tell it from mail
     // (found by an audit: only BCC_UNKNOWN was said, as for any message).
-    s.warn('NO_HEADER_FIELDS', 'the input has no header field (it is empty, or no mail message); it is archived unchanged');
+    s.warn('NO_HEADER_FIELDS', 'the message has no header field: it is empty, or no mail message');
   } else if (block) {
     addHeaderRecipients(list, block, [
       ['To', 'to'],

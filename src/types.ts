@@ -61,7 +61,7 @@ export interface JournalRecipient {
   expandedFrom: string[];
   /** Original addresses redirected to it, in envelope order, without duplicates. */
   forwardedFrom: string[];
-  /** Every fact naming this recipient, in order. */
+  /** Every fact naming this recipient, in order (a fact repeated word for word is listed once). */
   lines: RecipientFact[];
 }
 

@@ -372,6 +372,17 @@ describe('envelope audit findings (session 22)', () => {
 });
 
 describe('envelope audit findings (session 23)', () => {
+  test('2003: a lone CR ends a line, a CR run before an LF is one line break, and any blank may precede the colon (review)', () => {
+    const env = (text: string) => parseEnvelope2003(text);
+    // Read past the CR, the Message-ID swallowed the next line (`<id>\rX-Note: y`).
+    const cr = env('Sender: <SMTP:a@x.com>\r\nMessage-ID: <id@x.com>\rX-Note: y\r\nRecipients: <SMTP:b@x.com>\r\n');
+    expect([cr.sender, cr.messageId, cr.unknownLines]).toEqual(['a@x.com', '<id@x.com>', ['X-Note: y']]);
+    expect(cr.recipients.map((r) => r.address)).toEqual(['b@x.com']);
+    const doubled = env('Sender: <SMTP:a@x.com>\r\r\nMessage-ID: <id@x.com>\r\r\nRecipients: <SMTP:b@x.com>,\r\r\n  <SMTP:c@x.com>\r\r\n');
+    expect([doubled.sender, doubled.messageId, doubled.recipients.map((r) => r.address)]).toEqual(['a@x.com', '<id@x.com>', ['b@x.com', 'c@x.com']]);
+    for (const blank of ['\u00a0', '\v', ' \t']) expect(env(`Sender${blank}: <SMTP:a@x.com>\nRecipients: <SMTP:b@x.com>\n`).sender, JSON.stringify(blank)).toBe('a@x.com');
+  });
+
   test('2007+: a Sender, On-Behalf-Of or Mailbox value that is no address is a bad entry, not kept whole', () => {
     // Found by audit: `Sender: x@evil.com, ceo@contoso.com` was the envelope sender, with no
     // warning, and assignMailboxes gave that text as a mailbox.

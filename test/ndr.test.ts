@@ -258,8 +258,13 @@ describe('delivery-status limits (audit, session 23)', () => {
     expect(all.warnings.map((w) => w.code)).not.toContain('RECIPIENT_LIMIT');
   });
 
-  test('a field value with a lone CR is read whole (the pattern no longer fails on it)', () => {
-    const s = parseDeliveryStatus('Final-Recipient: rfc822;   a@x.com\rjunk\nAction:   failed\nDiagnostic-Code:  smtp; 550\rx\n');
-    expect(s.recipients[0]).toMatchObject({ finalRecipient: 'a@x.com\rjunk', action: 'failed', diagnosticCode: 'smtp; 550\rx' });
+  test('a lone CR ends a field, as an LF does; CRs before an LF are one line break (review)', () => {
+    // Read past the CR, the value swallowed the next fields: `bob\rAction: failed\rStatus: …`.
+    const s = parseDeliveryStatus('Reporting-MTA: dns; mx\r\n\r\nFinal-Recipient: rfc822; bob@contoso.com\rAction: failed\rStatus: 5.1.1\r\r\nDiagnostic-Code: smtp; 550\u2028x\r\n');
+    expect(s.recipients).toEqual([{ finalRecipient: 'bob@contoso.com', originalRecipient: null, action: 'failed', status: '5.1.1', diagnosticCode: 'smtp; 550\u2028x', remoteMta: null }]);
+    expect(s.reportingMta).toBe('mx');
+    // \r\r\n endings make no blank line, so a block is not split at them.
+    const doubled = parseDeliveryStatus('Reporting-MTA: dns; mx\r\r\n\r\r\nFinal-Recipient: rfc822; a@x\r\r\nAction: delayed\r\r\n');
+    expect(doubled.recipients.map((r) => [r.finalRecipient, r.action])).toEqual([['a@x', 'delayed']]);
   });
 });

@@ -63,6 +63,8 @@ describe('parseJournal inputs', () => {
       expect(String((error as Error).message), what).toMatch(message);
     }
     expect(returned).toBe(1);
+    // JournalParser.write refuses one too, as any chunk that is no bytes (review).
+    expect(() => new JournalParser({ onOutput: () => {} }).write(revoked.proxy as never)).toThrow(InvalidInputError);
   });
 
   test('rejects bad options with a TypeError naming the option', async () => {
@@ -579,6 +581,11 @@ describe('JournalParser', () => {
       await expect(parseJournal(bytes(input), { maxHeaderBytes: 300, onLimit: 'throw' }), what).rejects.toMatchObject({ code: 'ERR_LIMIT_EXCEEDED', limit: 'maxHeaderBytes' });
       expect((await parseJournal(bytes(input))).warnings.map((w) => w.code), what).not.toContain('PART_HEADER_LIMIT');
     }
+    // A part both the parser and the content key read (an NDR kept whole): said once (review).
+    const ndr = ['From: postmaster@contoso.com', 'Content-Type: multipart/report; report-type=delivery-status; boundary="b"', '', '--b', 'Content-Type: text/plain', `X-Pad: ${'p'.repeat(400)}`, '', 'failed', '--b',
+      'Content-Type: message/delivery-status', '', 'Reporting-MTA: dns; mx', '', 'Final-Recipient: rfc822; bob@contoso.com', 'Action: failed', '', '--b--', ''].join('\r\n');
+    const once = (await parseJournal(bytes(ndr), { maxHeaderBytes: 300 })).warnings.filter((w) => w.code === 'PART_HEADER_LIMIT');
+    expect(once).toHaveLength(1);
   });
 
   test('an input with no header field (empty, a PDF) says NO_HEADER_FIELDS and is archived unchanged (audit, session 23)', () => {

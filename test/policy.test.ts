@@ -156,9 +156,12 @@ describe('assignMailboxes policy matrix', () => {
       expect(() => assignMailboxes(r, { internalDomains: ['x.com', entry] }), entry).toThrow(why);
     }
     // Forms that are domains stay accepted: any case, padded, a wildcard, a Unicode name.
-    for (const entry of ['Contoso.COM', ' contoso.com ', '*.contoso.com', 'bücher.example', 'xn--bcher-kva.example', 'localhost']) {
+    for (const entry of ['Contoso.COM', ' contoso.com ', '*.contoso.com', 'bücher.example', 'xn--bcher-kva.example', 'localhost', 'contoso.com.', '*.contoso.com.', '[192.0.2.1]', '[IPv6:2001:db8::1]']) {
       expect(() => assignMailboxes(r, { internalDomains: [entry] }), entry).not.toThrow();
     }
+    // A final dot is the same domain, as addresses compare (review: it was refused).
+    expect(assignMailboxes(r, { internalDomains: ['contoso.com.'] })).toEqual(assignMailboxes(r, { internalDomains: ['contoso.com'] }));
+    expect(() => assignMailboxes(r, { internalDomains: ['fabrikam.com@'] })).toThrow(/"fabrikam.com@" is no domain name: write the domain alone, without @$/);
     expect(assignMailboxes(r, { internalDomains: [' Contoso.COM '] }).keep).toBe(true);
   });
 });

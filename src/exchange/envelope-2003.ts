@@ -1,3 +1,4 @@
+import { splitLines } from '../internal/lines.js';
 import type { EnvelopeRecipientLine, ParsedEnvelope } from './envelope.js';
 
 /** Longest wrap Microsoft's 2003 parser accepts for an address entry (continuation lines). */
@@ -7,8 +8,9 @@ const MAX_ID_CONTINUATIONS = 13;
 const MAX_ID_CHARS = 1020;
 
 // The value is the rest of the line whatever it holds (trimmed where it is read): `\s*:\s*(.*)$`
-// was quadratic on blanks followed by a lone CR (found by an audit).
-const LABEL = /^\s*(Sender|Message-ID|Recipients)[ \t]*:([^]*)$/i;
+// was quadratic on blanks followed by a line separator (found by an audit).
+const LABEL = /^\s*(Sender|Message-ID|Recipients)\s*:([^]*)$/i;
+
 
 /**
  * The address inside an Exchange 2003 entry: `"Name" <TYPE:address>` gives `address` for SMTP
@@ -159,8 +161,8 @@ export function parseEnvelope2003(text: string): ParsedEnvelope & { badEntries: 
 
   const limitFor = (): number => (mode === 'message-id' ? MAX_ID_CONTINUATIONS : MAX_ENTRY_CONTINUATIONS);
 
-  for (const raw of text.split('\n')) {
-    const line = raw.replace(/\r$/, '');
+  // A lone CR ends a line (a value read past it swallowed the next field, found by review).
+  for (const line of splitLines(text)) {
     if (line.trim() === '') {
       // A blank line ends the current value (Microsoft's parser stops there too).
       if (pending !== undefined && mode === 'recipients' && !isComplete(pending)) {
