@@ -63,7 +63,12 @@ function seconds(f: () => void): number {
  * go 5 ms → 20 ms once, the larger run paying for page faults of a fresh multi-MiB buffer).
  */
 function expectLinear(gen: Gen, n: number, options = {}) {
-  const time = (size: number) => Math.min(...[0, 1, 2].map(() => seconds(() => feed(gen(size), options))));
+  expectLinearTime((size) => seconds(() => feed(gen(size), options)), n);
+}
+
+/** {@link expectLinear} for any work of a given size (`run` gives the seconds one run took). */
+function expectLinearTime(run: (size: number) => number, n: number) {
+  const time = (size: number) => Math.min(...[0, 1, 2].map(() => run(size)));
   let size = n;
   let small = time(size);
   let large = time(2 * size);
@@ -365,11 +370,13 @@ describe('hostile input audit, session 23', () => {
     const { mergeReports } = await import('../src/merge.js');
     const report = (n: number, from: number) =>
       ({ kind: 'journal-report', recipients: [{ address: 'a@x.com', type: 'bcc', typeInferred: true, source: 'envelope', expandedFrom: Array.from({ length: n }, (_, i) => `g${from + i}@x.com`), forwardedFrom: [], lines: [] }], dedup: { messageIdKey: null, contentKey: null }, envelope: null, message: { messageId: null } }) as unknown as JournalReport;
-    const time = (n: number) => Math.min(...[0, 1, 2].map(() => seconds(() => mergeReports([report(n, 0), report(n, n)]))));
     expect(mergeReports([report(3, 0), report(3, 1)]).recipients[0]?.expandedFrom).toEqual(['g0@x.com', 'g1@x.com', 'g2@x.com', 'g3@x.com']);
-    let n = 20_000;
-    while (time(2 * n) < 0.05 && n < 1_000_000) n *= 2;
-    expect(time(2 * n) / time(n)).toBeLessThan(3);
+    // The same judgement as for the parses above (best of three, judged again before failing):
+    // a single ratio of two runs failed once on a busy machine (3.1x, linear code).
+    expectLinearTime((n) => {
+      const reports = [report(n, 0), report(n, n)];
+      return seconds(() => mergeReports(reports));
+    }, 20_000);
   });
 
   test('thousands of To fields in one header block', () => {
