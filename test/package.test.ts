@@ -60,6 +60,17 @@ describe('package entry points', () => {
     }
   });
 
+  test('the tarball holds the built entry points, README, LICENSE and CHANGELOG, and no tests or fixtures', () => {
+    // --ignore-scripts: no prepack build while other tests read dist/.
+    const r = spawnSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT, encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const files: string[] = (JSON.parse(r.stdout) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path);
+    for (const want of ['CHANGELOG.md', 'README.md', 'LICENSE', 'package.json', 'dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/node.cjs', 'dist/web.js', 'dist/cli.js']) {
+      expect(files, want).toContain(want);
+    }
+    expect(files.filter((f) => /^(test|fixtures|bench|src)\//.test(f))).toEqual([]);
+  });
+
   test('ESM import of mailjournal, mailjournal/node and mailjournal/web', () => {
     const r = node(['--input-type=module', '-e', "import {parseJournal} from 'mailjournal';import {JournalTransform} from 'mailjournal/node';import {createJournalStream} from 'mailjournal/web';const r=await parseJournal('X-MS-Journal-Report:\\nContent-Type: text/plain\\n\\nx');console.log(typeof JournalTransform, typeof createJournalStream, r.kind, r.defective)"]);
     expect(r.stderr).toBe('');
