@@ -21,7 +21,7 @@ const USAGE = `Usage:
   mailjournal fuzz --replay FILE...       check failures a fuzz run wrote, again
   mailjournal --help | --version
 
-FILE may be "-" for standard input. An option's value may follow it or be joined with "="
+FILE may be "-" for standard input. A long option's value may follow it or be joined with "="
 (--mode=mailbox); an option of another command is an error.
 
 Options:
@@ -139,26 +139,22 @@ const ONLY_FOR: Record<string, readonly string[]> = {
   ...Object.fromEntries(Object.keys(POLICY_FLAGS).map((flag) => [flag, ['inspect']])),
 };
 
-/** `--name=value` as `--name value`, up to a `--` (after it every argument is a name). */
-function splitEquals(argv: string[]): string[] {
-  const out: string[] = [];
-  let ended = false;
-  for (const a of argv) {
-    ended ||= a === '--';
-    const eq = a.indexOf('=');
-    if (ended || !a.startsWith('--') || eq === -1) {
-      out.push(a);
-      continue;
-    }
-    const name = a.slice(0, eq);
-    if (!VALUED.has(name)) throw new UsageError(FLAGS.has(name) ? `${name} takes no value` : `unknown option ${name}`);
-    out.push(name, a.slice(eq + 1));
-  }
-  return out;
+/**
+ * `--name=value` where an option is expected, as `--name` then `value` in `argv` (changed in
+ * place). Only there: the value of the option before it may itself start with `--` and hold an
+ * `=` (`-o --x=y.eml`, found by review), and is read as it is.
+ */
+function splitEquals(argv: string[], i: number): void {
+  const a = argv[i]!;
+  const eq = a.indexOf('=');
+  if (!a.startsWith('--') || eq === -1) return;
+  const name = a.slice(0, eq);
+  if (!VALUED.has(name)) throw new UsageError(FLAGS.has(name) ? `${name} takes no value` : `unknown option ${name}`);
+  argv.splice(i, 1, name, a.slice(eq + 1));
 }
 
 function parseArgs(rawArgv: string[]): Args {
-  const argv = splitEquals(rawArgv);
+  const argv = [...rawArgv];
   const given: string[] = [];
   const args: Args = { command: '', files: [], jsonl: false, output: undefined, removeHeaders: undefined, parse: {}, policy: undefined, knownMailboxes: undefined, seconds: 60, seed: undefined, replay: false, out: undefined, jobs: undefined };
   const number = (v: string, a: string): number => {
@@ -171,13 +167,15 @@ function parseArgs(rawArgv: string[]): Args {
   const archive: (string | RegExp)[] = [];
   const value = (i: number, a: string): string => {
     const v = argv[i];
-    if (v === undefined) throw new UsageError(`${a} needs a value`);
+    // Empty too (`--out=` with an unset variable): a usage error, not a failure later.
+    if (v === undefined || v === '') throw new UsageError(`${a} needs a value`);
     return v;
   };
   let optionsEnd = false;
   for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
     // After `--` every argument is a command or a file name, even one that starts with '-'.
+    if (!optionsEnd) splitEquals(argv, i);
+    const a = argv[i]!;
     if (optionsEnd || a === '--') {
       if (!optionsEnd) optionsEnd = true;
       else if (args.command === '') args.command = a;
@@ -217,11 +215,11 @@ function parseArgs(rawArgv: string[]): Args {
     else if (Object.hasOwn(POLICY_FLAGS, a)) flags[POLICY_FLAGS[a]!] = true;
     else if (a === '-o' || a === '--output') {
       const v = argv[++i];
-      if (v === undefined) throw new UsageError(`${a} needs a file name`);
+      if (v === undefined || v === '') throw new UsageError(`${a} needs a file name`);
       args.output = v;
     } else if (a === '--remove-header') {
       const v = argv[++i];
-      if (v === undefined) throw new UsageError('--remove-header needs a header name');
+      if (v === undefined || v === '') throw new UsageError('--remove-header needs a header name');
       (args.removeHeaders ??= []).push(v);
     } else if (a.startsWith('-') && a !== '-') throw new UsageError(`unknown option ${a}`);
     else if (args.command === '') args.command = a;
@@ -411,6 +409,15 @@ async function inspect(args: Args): Promise<number> {
   return failed > 0 ? 1 : 0;
 }
 
+/** A regular file that holds one message (not an mbox), as a batch would read it. */
+function isOneMessageFile(file: string): boolean {
+  try {
+    return file !== '-' && statSync(file).isFile() && !looksLikeMbox(file);
+  } catch {
+    return false;
+  }
+}
+
 /** Whether `file` is a regular file or does not exist (without following a symlink). */
 function isFileOrAbsent(file: string): boolean {
   try {
@@ -421,8 +428,9 @@ function isFileOrAbsent(file: string): boolean {
 }
 
 async function extract(args: Args): Promise<number> {
-  // `extract f.eml --out new.eml` made a directory named new.eml (found by an audit).
-  if (args.out !== undefined && /\.eml$/i.test(args.out) && args.files.length === 1 && args.output === undefined) {
+  // `extract f.eml --out new.eml` made a directory named new.eml (found by an audit). Only for one
+  // message in one file: a folder or an mbox may well be stored into a directory named so.
+  if (args.out !== undefined && /\.eml$/i.test(args.out) && args.files.length === 1 && args.output === undefined && isOneMessageFile(args.files[0]!)) {
     throw new UsageError(`--out takes a directory (each original is stored as DIR/<content key>.eml); to write one file, use -o ${args.out}`);
   }
   if (isBatch(args) || args.files.length > 1) {

@@ -142,8 +142,10 @@ function buildUnsorted(s: ParseState, warnings: JournalReport['warnings']): Jour
   if (hashers.some((h) => h?.lineLimited)) s.warn('LINE_LIMIT', lineLimitMessage(s.opts.maxLineBytes));
   // Found by an audit: such a part in the message the key reads changed the key without a word,
   // and onLimit 'throw' did not throw.
-  // Said once: the parser names such a part of the input it reads itself (an NDR kept whole).
-  if (hashers.some((h) => h?.headerLimited) && !s.hasWarning('PART_HEADER_LIMIT')) {
+  // Said once: the top hasher reads the input the parser reads itself (an NDR kept whole), whose
+  // parts the parser named already; an embedded message's parts only the hasher reads.
+  const topLimited = s.topHasher?.headerLimited === true && !s.hasWarning('PART_HEADER_LIMIT');
+  if (topLimited || s.embedded.some((e) => e.hasher?.headerLimited)) {
     s.warn('PART_HEADER_LIMIT', `a MIME part header block of a message exceeds maxHeaderBytes=${s.opts.maxHeaderBytes}; the content key hashed that part as raw bytes`);
   }
   if (hashers.some((h) => h?.depthLimited)) {

@@ -126,7 +126,7 @@ describe('mailjournal CLI', () => {
   test('bad option values are usage errors (exit 2) in one line that names the value, not the whole help', () => {
     for (const [args, message] of [
       [['inspect', '--jobs', '0', report], /--jobs takes a whole number of at least 1/],
-      [['inspect', '--internal-domain', '', report], /--internal-domain takes a domain name .*""/],
+      [['inspect', '--internal-domain', '', report], /--internal-domain needs a value/],
       [['inspect', '--internal-domain', 'a b', report], /--internal-domain takes a domain name/],
       // Audit, session 23: these were accepted, matched nothing and dropped every message.
       [['inspect', '--internal-domain', '@contoso.com', report], /not "@contoso.com": write the domain alone \(contoso.com\)/],
@@ -164,6 +164,21 @@ describe('mailjournal CLI', () => {
     expect(JSON.parse(joined.stdout).assignment.keep).toBe(true);
     // One message is one message, not "1 messages".
     expect(cli(['inspect', '--jobs', '1', report]).stderr).toMatch(/summary: 1 message, .*; 0 failed; 0 duplicates \(/);
+    // A value may start with -- and hold an = (second review: it was split as an option); an
+    // empty value is a usage error; a folder or mbox may be stored into a directory named *.eml.
+    const odd = path.join(dir, '--x=y.eml');
+    expect(cli(['extract', report, '-o', odd]).code).toBe(0);
+    expect(readFileSync(odd, 'latin1').length).toBeGreaterThan(0);
+    expect(cli(['inspect', report, '--remove-header', '--X-Foo=1']).code).toBe(0);
+    for (const args of [['inspect', report, '--out='], ['inspect', report, '--known-mailboxes=', '--internal-domain', 'a.com'], ['extract', report, '-o', '']]) {
+      const r = cli(args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr, args.join(' ')).toMatch(/needs a (value|file name)/);
+    }
+    const mbox = path.join(dir, 'two.mbox');
+    writeFileSync(mbox, 'From a@b Mon Jun  3 09:00:00 2024\nSubject: one\n\nbody\n\nFrom a@b Mon Jun  3 09:00:01 2024\nSubject: two\n\nbody\n');
+    expect(cli(['extract', mbox, '--out', path.join(dir, 'store.eml')]).code).toBe(0);
+    expect(lstatSync(path.join(dir, 'store.eml')).isDirectory()).toBe(true);
     // After --, a name with = is a file name.
     expect(cli(['inspect', '--', '--mode=x.eml']).stderr).toMatch(/--mode=x\.eml/);
   });

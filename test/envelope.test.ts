@@ -381,6 +381,12 @@ describe('envelope audit findings (session 23)', () => {
     const doubled = env('Sender: <SMTP:a@x.com>\r\r\nMessage-ID: <id@x.com>\r\r\nRecipients: <SMTP:b@x.com>,\r\r\n  <SMTP:c@x.com>\r\r\n');
     expect([doubled.sender, doubled.messageId, doubled.recipients.map((r) => r.address)]).toEqual(['a@x.com', '<id@x.com>', ['b@x.com', 'c@x.com']]);
     for (const blank of ['\u00a0', '\v', ' \t']) expect(env(`Sender${blank}: <SMTP:a@x.com>\nRecipients: <SMTP:b@x.com>\n`).sender, JSON.stringify(blank)).toBe('a@x.com');
+    // CR-only text: `\r\r` is a blank line, which ends the recipients as in LF text (second
+    // review: dropped, it made the signature line after it a recipient).
+    for (const eol of ['\n', '\r\n', '\r']) {
+      const text = ['Sender: <SMTP:a@x.com>', 'Recipients: <SMTP:b@x.com>', '', 'helpdesk@contoso.com', ''].join(eol);
+      expect(env(text).recipients.map((r) => r.address), JSON.stringify(eol)).toEqual(['b@x.com']);
+    }
   });
 
   test('2007+: a Sender, On-Behalf-Of or Mailbox value that is no address is a bad entry, not kept whole', () => {

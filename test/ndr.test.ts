@@ -266,5 +266,8 @@ describe('delivery-status limits (audit, session 23)', () => {
     // \r\r\n endings make no blank line, so a block is not split at them.
     const doubled = parseDeliveryStatus('Reporting-MTA: dns; mx\r\r\n\r\r\nFinal-Recipient: rfc822; a@x\r\r\nAction: delayed\r\r\n');
     expect(doubled.recipients.map((r) => [r.finalRecipient, r.action])).toEqual([['a@x', 'delayed']]);
+    // CR-only text: `\r\r` is the blank line between blocks (second review: the blocks merged).
+    const cr = parseDeliveryStatus('Reporting-MTA: dns; mx\r\rFinal-Recipient: rfc822; zoe@x\rAction: failed\r\rFinal-Recipient: rfc822; yan@x\rAction: failed\rDiagnostic-Code: smtp; 550\r');
+    expect(cr.recipients.map((r) => [r.finalRecipient, r.diagnosticCode])).toEqual([['zoe@x', null], ['yan@x', 'smtp; 550']]);
   });
 });

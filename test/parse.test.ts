@@ -586,6 +586,12 @@ describe('JournalParser', () => {
       'Content-Type: message/delivery-status', '', 'Reporting-MTA: dns; mx', '', 'Final-Recipient: rfc822; bob@contoso.com', 'Action: failed', '', '--b--', ''].join('\r\n');
     const once = (await parseJournal(bytes(ndr), { maxHeaderBytes: 300 })).warnings.filter((w) => w.code === 'PART_HEADER_LIMIT');
     expect(once).toHaveLength(1);
+    // A part of the report the parser skips and a part of the original the key hashes raw are
+    // two things, both said (second review: the second was hidden by the first).
+    const both = inReport(big).replace('--b\nContent-Type: text/plain\n', `--b\nContent-Type: text/plain\nX-Pad: ${'q'.repeat(400)}\n`);
+    const messages = (await parseJournal(bytes(both), { maxHeaderBytes: 300 })).warnings.filter((w) => w.code === 'PART_HEADER_LIMIT').map((w) => w.message);
+    expect(messages).toHaveLength(2);
+    expect(messages.join(' ')).toMatch(/content key hashed that part/);
   });
 
   test('an input with no header field (empty, a PDF) says NO_HEADER_FIELDS and is archived unchanged (audit, session 23)', () => {

@@ -1,9 +1,9 @@
 /**
  * The lines of a text as .NET's line reader (the one Microsoft's journal parser uses) reads them:
- * an LF, a CRLF or a lone CR ends a line. CRs right before an LF belong to that line break, and a
- * lone CR run inside a line is one break: `\r\r\n` endings and doubled CRs make no empty line
- * (which ends a value in the formats read with this). Linear: a pattern with a CR run followed
- * by a look-ahead backtracks over long runs.
+ * an LF, a CRLF or a lone CR ends a line, so `\r\r` holds an empty line (in CR-only text that is
+ * the blank line that ends a value or a block: dropping it invented a recipient, found by review).
+ * One exception: CRs right before an LF belong to that line break, so `\r\r\n` endings make no
+ * empty line. Linear: a pattern with a CR run followed by a look-ahead backtracks over long runs.
  * @internal
  */
 export function splitLines(text: string): string[] {
@@ -16,7 +16,7 @@ export function splitLines(text: string): string[] {
       out.push(line);
       continue;
     }
-    for (const piece of line.split('\r')) if (piece !== '') out.push(piece);
+    for (const piece of line.split('\r')) out.push(piece);
   }
   return out;
 }
