@@ -15,13 +15,8 @@ export type ChunkConsumer = (chunk: Uint8Array) => Promise<void> | undefined;
 
 /** A chunk of input as bytes (see {@link asBytes}); anything else is an {@link InvalidInputError}. */
 export function toChunk(value: unknown): Uint8Array {
-  let bytes: Uint8Array | undefined;
-  try {
-    bytes = asBytes(value);
-  } catch (e) {
-    // A detached ArrayBuffer cannot be viewed (found by an audit: a plain TypeError).
-    throw new InvalidInputError(`the input cannot be read: ${messageOf(e)}`, { cause: e });
-  }
+  // A detached ArrayBuffer cannot be viewed (found by an audit: a plain TypeError).
+  const bytes = opening(() => asBytes(value));
   if (bytes !== undefined) return bytes;
   throw new InvalidInputError(`input chunks must be Uint8Array or string, got ${value === null ? 'null' : typeof value}`);
 }
@@ -46,11 +41,7 @@ export async function forEachChunk(input: JournalInput, consume: ChunkConsumer):
  * @internal
  */
 export function isWholeInput(input: unknown): input is string | Uint8Array | ArrayBuffer {
-  try {
-    return typeof input === 'string' || input instanceof Uint8Array || input instanceof ArrayBuffer;
-  } catch (e) {
-    throw new InvalidInputError(`the input cannot be read: ${messageOf(e)}`, { cause: e });
-  }
+  return opening(() => typeof input === 'string' || input instanceof Uint8Array || input instanceof ArrayBuffer);
 }
 
 /** The chunks of an input, closing the source if the consumer stops early. */
@@ -80,8 +71,9 @@ async function* readInput(input: JournalInput): AsyncGenerator<Uint8Array> {
 }
 
 /**
- * Open the input for reading: a failure (a web stream another reader has locked, found by an
- * audit; a throwing iterator method) is an InvalidInputError, as a failure to read it is.
+ * Open the input for reading, or ask what it is: a failure (a web stream another reader has
+ * locked, found by an audit; a throwing iterator method; a revoked Proxy; a detached
+ * ArrayBuffer) is an InvalidInputError, as a failure to read it is.
  */
 function opening<T>(open: () => T): T {
   try {

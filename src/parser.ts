@@ -56,8 +56,6 @@ function isBytes(value: unknown): value is Uint8Array {
   }
 }
 
-
-
 /**
  * What comes before the rpmsg media type when it is a part's Content-Type (folding allowed): the
  * field at the start of a line, so that the type quoted within a line of text (`> Content-Type:`,
@@ -98,9 +96,7 @@ export class JournalParser {
   // Output. 'pending': input bytes held until it is known what will be archived; 'passthrough':
   // every input byte is the output; 'selected': the output comes from one embedded message.
   private outMode: 'pending' | 'passthrough' | 'selected' = 'pending';
-  // Large chunks (and the first) are held as they are; later small ones are copied together,
-  // since an object per chunk would cost, for 1-byte writes, a hundred times the bytes themselves.
-  /** The input, held while the output is undecided. */
+  /** The input, held while the output is undecided (see HeldBytes for what it costs). */
   private readonly pending = new HeldBytes();
   /**
    * An embedded message (or an NDR's returned message) that starts in time is on its way: the
@@ -175,7 +171,7 @@ export class JournalParser {
     try {
       this.offset += chunk.length;
       if (this.outMode === 'pending') {
-        this.hold(chunk);
+        this.pending.push(chunk);
       } else if (this.outMode === 'passthrough') {
         this.onOutput(chunk);
       }
@@ -588,7 +584,7 @@ export class JournalParser {
   /** The first archived byte is here: the held input is no longer needed. */
   private commitOutput(): void {
     if (this.outMode !== 'pending' || !this.awaitingOutput) return;
-    this.dropPending();
+    this.pending.clear();
     this.outMode = 'selected';
     this.awaitingOutput = false;
   }
@@ -668,14 +664,6 @@ export class JournalParser {
   private startPassthrough(): void {
     if (this.outMode !== 'pending') return;
     this.flushPending();
-  }
-
-  private hold(chunk: Uint8Array): void {
-    this.pending.push(chunk);
-  }
-
-  private dropPending(): void {
-    this.pending.clear();
   }
 
   private flushPending(): void {

@@ -86,52 +86,45 @@ function statesType(lines: readonly RecipientFact[], type: RecipientType): boole
 /**
  * Append a fact unless the same one is listed: a line repeated word for word says nothing new
  * (one `To:` line repeated over a 16 MiB envelope gave one recipient 757,834 facts and the parse
- * 180 MiB, found by an audit). Indexed past SCANNED as pushUnique is.
+ * 180 MiB, found by an audit).
  */
 function pushFact(lines: RecipientFact[], fact: RecipientFact): void {
-  if (lines.length < SCANNED) {
-    if (!lines.some((l) => sameFact(l, fact))) lines.push(fact);
-    return;
-  }
-  let keys = factKeys.get(lines);
-  if (keys === undefined) factKeys.set(lines, (keys = new Set(lines.map(factKey))));
-  const key = factKey(fact);
-  if (keys.has(key)) return;
-  keys.add(key);
-  lines.push(fact);
+  pushDistinct(lines, fact, factKey);
 }
 
-const sameFact = (a: RecipientFact, b: RecipientFact): boolean =>
-  a.field === b.field && a.type === b.type && a.inferred === b.inferred && a.source === b.source && a.expanded === b.expanded && a.forwarded === b.forwarded;
-
-/** A fact as a string that two facts share only when sameFact holds (undefined and '' differ). */
+/** A fact as a string that two facts share only when every field is the same (undefined and '' differ). */
 const factKey = (f: RecipientFact): string => JSON.stringify([f.source, f.field, f.type, f.inferred, f.expanded ?? null, f.forwarded ?? null]);
-
-const factKeys = new WeakMap<RecipientFact[], Set<string>>();
-
-/** Lists up to this long are searched; longer ones get an index (see pushUnique). */
-const SCANNED = 8;
-/** The keys of each long list pushUnique fills, so that a long one is not searched per push. */
-const listKeys = new WeakMap<string[], Set<string>>();
 
 /**
  * Append `address` unless the list has it already (compared as {@link addressKey} compares).
- * A short list (the usual zero or one group) is searched; a long one keeps a set of its keys:
- * searching each time made 40,000 `Expanded:` groups of one recipient take 84 s (found by an
- * audit). Only for lists that pushUnique alone fills.
  * @internal
  */
 export function pushUnique(list: string[], address: string): void {
-  const key = addressKey(address);
+  pushDistinct(list, address, addressKey);
+}
+
+/** Lists up to this long are searched; longer ones get an index (see pushDistinct). */
+const SCANNED = 8;
+/** The keys of each long list pushDistinct fills, so that a long one is not searched per push. */
+const listKeys = new WeakMap<unknown[], Set<string>>();
+
+/**
+ * Append `item` unless an item with the same key is listed. A short list (the usual zero or one
+ * entry) is searched; a long one keeps a set of its keys: searching each time made 40,000
+ * `Expanded:` groups of one recipient take 84 s (found by an audit). Only for lists that
+ * pushDistinct alone fills, with one `keyOf` each.
+ */
+function pushDistinct<T>(list: T[], item: T, keyOf: (item: T) => string): void {
+  const key = keyOf(item);
   if (list.length < SCANNED) {
-    if (!list.some((a) => addressKey(a) === key)) list.push(address);
+    if (!list.some((x) => keyOf(x) === key)) list.push(item);
     return;
   }
   let keys = listKeys.get(list);
-  if (keys === undefined) listKeys.set(list, (keys = new Set(list.map((a) => addressKey(a)))));
+  if (keys === undefined) listKeys.set(list, (keys = new Set(list.map((x) => keyOf(x)))));
   if (keys.has(key)) return;
   keys.add(key);
-  list.push(address);
+  list.push(item);
 }
 
 /**

@@ -11,7 +11,6 @@ const MAX_ID_CHARS = 1020;
 // was quadratic on blanks followed by a line separator (found by an audit).
 const LABEL = /^\s*(Sender|Message-ID|Recipients)\s*:([^]*)$/i;
 
-
 /**
  * The address inside an Exchange 2003 entry: `"Name" <TYPE:address>` gives `address` for SMTP
  * and `TYPE:address` for any other native type (`EX:/O=…`, `X400:…`), which is kept, not
