@@ -84,10 +84,10 @@ export class HeaderStripper {
       }
     }
     if (raw.length > runStart) this.output(raw.subarray(runStart));
-    // A field removed at a line start shows the block's lines are read as lines; then the search
-    // (a few native passes over the block, 1-2 % of a small report) is left out. Missed that way:
-    // a second field to remove hidden behind a bare CR in a block that also has a proper one.
-    if (this.removed.length === 0) this.notRemoved ??= fieldBehindBareCr(raw, this.names);
+    // Looked for even when a field was removed at a line start: a second one hidden behind a bare
+    // CR in the same block is still in the output and must be said (it was missed when this
+    // search ran only for blocks with nothing removed).
+    this.notRemoved ??= fieldBehindBareCr(raw, this.names);
   }
 }
 

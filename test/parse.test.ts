@@ -673,6 +673,23 @@ describe('an original whose header lines end in bare CRs', () => {
     expect(r.warnings.map((w) => w.code)).toEqual(['HEADER_NOT_REMOVED']);
   });
 
+  test('a second BCC field behind a bare CR is said even when a proper one was removed at a line start', () => {
+    // Left open by session 23: the search behind bare CRs ran only when nothing was removed.
+    const both = 'X-MS-Exchange-Organization-BCC: carol@fabrikam.com\r\nFrom: a@fabrikam.com\rX-MS-Exchange-CrossPremises-BCC: dave@fabrikam.com\r\nSubject: hi\r\n\r\nbody\r\n';
+    const kept = both.slice(both.indexOf('From:'));
+    for (const how of ['whole', 'bytes', 5] as const) {
+      const { report, output } = runAs(bytes(text(input).replace(original, both)), how);
+      expect(report.warnings.map((w) => w.code), String(how)).toEqual(['HEADER_NOT_REMOVED']);
+      expect(report.warnings[0]!.message).toContain('X-MS-Exchange-CrossPremises-BCC');
+      expect(report.message.removedHeaders).toEqual(['X-MS-Exchange-Organization-BCC']);
+      expect(text(output)).toBe(kept);
+    }
+    const r = stripHeaders(bytes(both));
+    expect(r.removed).toEqual(['X-MS-Exchange-Organization-BCC']);
+    expect(r.notRemoved).toBe('X-MS-Exchange-CrossPremises-BCC');
+    expect(text(r.bytes)).toBe(kept);
+  });
+
   test('stripHeaders says the same in notRemoved, for both cases; a proper field gives undefined', () => {
     // Found by the session-19 note: the in-memory API kept the field without saying so.
     const own = 'X-MS-Exchange-Organization-BCC: dave@fabrikam.com\rFrom: a@fabrikam.com\rSubject: hi\r\n\r\nbody\r\n';
