@@ -73,6 +73,41 @@ function receivedIndex(fields: RawHeaderField[], nth: number): number {
   return fields.length;
 }
 
+/**
+ * Whether the receiving hop's `Received:` (fields[first]) says this copy was for another address
+ * than the delivery headers under it name: `for <shironeko@…>` above `Delivered-To: neko@…` (a
+ * forwarder delivered to neko and sent the message on; found in a real bounce by the corpus
+ * audit, where neko took the copy from its addressee). Such headers came with the message. Not
+ * judged when the hop is a local hand-off (a re-injection such as amavis, from localhost, writes
+ * the headers of this site's delivery under its own `Received:`), when it names no single address,
+ * or when that address is an archive mailbox (a copy redirected to the archive carries the
+ * mailbox's own delivery headers, which name the recipient the archive wants).
+ */
+function forAnotherRecipient(fields: RawHeaderField[], first: number, hopEnd: number, archive: ArchiveAddresses): boolean {
+  const received = fields[first]!.value;
+  const hop = /^\s*from\s([^]*?)\sby\s/i.exec(received);
+  // No `from` clause (`by host (Postfix, from userid 1001)`, qmail's `(qmail 1 invoked by uid 89)`):
+  // a local hand-off.
+  if (hop === null || LOCAL_HOST.test(hop[1]!)) return false;
+  const named = /\sfor\s+<?([^\s<>;@]+@[^\s<>;@]+?)>?\s*(?:;|$)/i.exec(received)?.[1];
+  if (named === undefined) return false;
+  const target = decodeArchiveAddress(named, archive);
+  if (target === undefined) return false;
+  const key = addressKey(target);
+  for (let i = first + 1; i < hopEnd; i++) {
+    const f = fields[i]!;
+    if (!FINAL_DELIVERY.has(f.key)) continue;
+    for (const m of parseAddressList(f.value)) {
+      const address = decodeArchiveAddress(f.key === 'delivered-to' ? qmailPublic(m.address) : m.address, archive);
+      if (address !== undefined && addressKey(address) === key) return false;
+    }
+  }
+  return true;
+}
+
+/** A `Received:` from-clause of this host: localhost, 127.0.0.0/8 or ::1. */
+const LOCAL_HOST = /\blocalhost\b|(?:^|[^\d.])127\.\d{1,3}\.\d{1,3}\.\d{1,3}\b|\[(?:ipv6:)?::1\]/i;
+
 /** The final-delivery headers: on top, they show that this site writes its own there. */
 const FINAL_DELIVERY = new Set(KINDS.map((k) => k.key));
 /**
@@ -143,7 +178,9 @@ export function readDelivery(block: HeaderBlock, archive: ArchiveAddresses): Del
     }
   };
   const fields = block.fields;
-  const hopEnd = receivingHopEnd(fields, FINAL_DELIVERY);
+  let hopEnd = receivingHopEnd(fields, FINAL_DELIVERY);
+  const first = receivedIndex(fields, 1);
+  if (hopEnd > first && forAnotherRecipient(fields, first, hopEnd, archive)) hopEnd = first;
   // An X-Gm-Original-To under the first Received: is read unless this site's own delivery
   // headers sit on top (Gmail writes only Delivered-To there): under them it may be anyone's,
   // the sender's too (tried: reading it when they named only the archive mailbox let whoever

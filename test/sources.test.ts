@@ -106,3 +106,46 @@ describe('delivery headers a sender writes (audit, session 22)', () => {
     expect(runAs(bytes(reinjected), 'whole').report.recipients.map((r) => `${r.type}:${r.address}`)).toEqual(['to:bob@contoso.com', 'bcc:dave@contoso.com']);
   });
 });
+
+describe('delivery headers under a receiving hop that names another recipient (corpus audit, session 24)', () => {
+  // A real bounce: this site's Received says the copy is for shironeko; the Delivered-To under it
+  // was written by a forwarder (qmail) that delivered to neko and sent the message on.
+  const copy = (received: string) =>
+    [
+      'Return-Path: <MAILER-DAEMON@example.jp>',
+      received,
+      'Delivered-To: neko@example.jp',
+      'Received: from host (HELO exchange.example.co.jp) (192.0.2.57)',
+      '  by 0 with SMTP; 29 Apr 2007 23:19:00 -0000',
+      'From: postmaster@example.co.jp',
+      'To: shironeko@example.jp',
+      'Subject: Undeliverable: email bounce',
+      '',
+      'body',
+    ].join('\n');
+  const seen = (input: string, options = {}) => {
+    const outs = (['whole', 'bytes', 5] as const).map((how) => runAs(bytes(input), how, options).report);
+    for (const r of outs.slice(1)) expect(r).toEqual(outs[0]);
+    const r = outs[0]!;
+    return { source: r.source, recipients: r.recipients.map((x) => `${x.type}:${x.address}:${x.source}`) };
+  };
+  const forShironeko = 'Received: from mx.example.jp (mx0.example.jp [192.0.2.13])\n by example.jp (8.13.1/8.13.1) with SMTP id k228JLDr007156\n for <shironeko@example.jp>; Thu, 29 Apr 2007 16:51:59 -0500';
+
+  test('are an earlier hop\'s: the copy keeps its header recipients, in LF and CRLF', () => {
+    for (const eol of ['\n', '\r\n']) {
+      const input = copy(forShironeko).replace(/\n/g, eol);
+      expect(seen(input)).toEqual({ source: 'headers', recipients: ['to:shironeko@example.jp:header'] });
+    }
+  });
+
+  test('are read when the hop names the address they name, names none, is a local hand-off, or names the archive', () => {
+    const delivered = { source: 'delivery-header', recipients: ['to:shironeko@example.jp:header', 'bcc:neko@example.jp:delivery-header'] };
+    expect(seen(copy(forShironeko.replace('shironeko@', 'Neko@')))).toEqual(delivered);
+    expect(seen(copy(forShironeko.replace('\n for <shironeko@example.jp>', '')))).toEqual(delivered);
+    expect(seen(copy(forShironeko.replace('from mx.example.jp (mx0.example.jp [192.0.2.13])', 'from localhost (localhost [127.0.0.1])')))).toEqual(delivered);
+    const archived = copy(forShironeko.replace('shironeko@example.jp', 'archive@archive.example'));
+    expect(seen(archived, { archiveAddresses: ['archive@archive.example'] })).toEqual(delivered);
+    // Without the option the archive address is just another address: the headers are not read.
+    expect(seen(archived).source).toBe('headers');
+  });
+});
