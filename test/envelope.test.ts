@@ -120,6 +120,27 @@ describe('resolveRecipients', () => {
     ]);
   });
 
+  test('members of a DL with hidden membership (edge case 22): the DL only in the headers is no recipient', () => {
+    // Exchange lists the members without an `Expanded:` naming the group. With explicit To lines
+    // they keep their type; on Recipient lines they are in neither To nor Cc, so bcc (inferred):
+    // the report cannot know the group they came through. The group itself is never a recipient.
+    const to = ['Secret Team <secret@contoso.com>'];
+    const explicit = resolveRecipients(
+      [
+        { field: 'To', address: 'erin@contoso.com' },
+        { field: 'To', address: 'frank@contoso.com' },
+      ],
+      to,
+      [],
+    );
+    expect(explicit.recipients.map((r) => [r.address, r.type, r.typeInferred, r.expandedFrom])).toEqual([
+      ['erin@contoso.com', 'to', false, []],
+      ['frank@contoso.com', 'to', false, []],
+    ]);
+    const unverified = resolveRecipients([{ field: 'Recipient', address: 'erin@contoso.com' }], to, []);
+    expect(unverified.recipients.map((r) => [r.address, r.type, r.typeInferred])).toEqual([['erin@contoso.com', 'bcc', true]]);
+  });
+
   test('one recipient per address with every line; strongest type wins; groups are not recipients', () => {
     const { recipients, dropped } = resolveRecipients(
       [

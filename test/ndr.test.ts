@@ -129,6 +129,58 @@ describe('NDR rules: input kind × mode → action and archived bytes', () => {
     }
   });
 
+  test('an Oracle Messaging Server capture copy (DSN format, edge case 39) is archived unchanged, as the README says', () => {
+    // Not read as journal data (no real sample): its recipients are its headers', the captured
+    // recipients (dave is a blind one) are listed in deliveryStatus only, in both modes.
+    const capture = [
+      'Return-path: <>',
+      'From: Internet Mail Delivery <postmaster@contoso.com>',
+      'To: capture@contoso.com',
+      'Subject: Delivery Notification: Delivery has been captured',
+      'Message-id: <capture-1@mail.contoso.com>',
+      'Content-type: multipart/report; report-type=delivery-status; boundary="C"',
+      '',
+      '--C',
+      'Content-type: text/plain; charset=us-ascii',
+      '',
+      'This report relates to a message you sent.',
+      '--C',
+      'Content-type: message/delivery-status',
+      '',
+      'Reporting-MTA: dns;mail.contoso.com',
+      '',
+      'Action: delivered',
+      'Status: 2.0.0',
+      'Original-recipient: rfc822;bob@contoso.com',
+      'Final-recipient: rfc822;bob@contoso.com',
+      '',
+      'Action: delivered',
+      'Status: 2.0.0',
+      'Original-recipient: rfc822;dave@contoso.com',
+      'Final-recipient: rfc822;dave@contoso.com',
+      '',
+      '--C',
+      'Content-type: message/rfc822',
+      '',
+      'From: alice@contoso.com',
+      'To: bob@contoso.com',
+      'Message-id: <orig-1@mail.contoso.com>',
+      '',
+      'hello',
+      '--C--',
+      '',
+    ].join('\r\n');
+    const input = new TextEncoder().encode(capture);
+    for (const mode of ['endpoint', 'mailbox'] as const) {
+      const { report, output } = runAs(input, 'whole', { mode });
+      expect(report.kind).toBe('ndr');
+      expect(report.ndr?.action).toBe('archive-unchanged');
+      expect(report.recipients.map((r) => `${r.type}:${r.address}`)).toEqual(['to:capture@contoso.com']);
+      expect(report.ndr?.deliveryStatus.map((d) => `${d.action}:${d.finalRecipient}`)).toEqual(['delivered:bob@contoso.com', 'delivered:dave@contoso.com']);
+      expect(text(output)).toBe(capture);
+    }
+  });
+
   test('rejects a bad mode', () => {
     expect(() => runAs(read('read-receipt'), 'whole', { mode: 'both' as never })).toThrow(/mode/);
   });

@@ -220,6 +220,11 @@ export function parseEnvelope2003(text: string): ParsedEnvelope & { badEntries: 
       if (continuations > limitFor() || (mode === 'message-id' && pending.length > MAX_ID_CHARS)) {
         env.badEntries++;
         pending = undefined;
+        // A Sender or Message-ID is given up whole: its next lines are unknown lines, not a new
+        // value (the piece after the cut, `part15@contoso.com>`, became the envelope Message-ID
+        // and its key; found by the session-24 test audit). A recipient entry's next lines may
+        // hold the next entries, so that mode goes on.
+        if (mode !== 'recipients') mode = undefined;
         continue;
       }
     }
