@@ -102,10 +102,16 @@ describe('parseJournal outputs', () => {
     expect(finished).toBe(true);
   });
 
-  test('endOutput: false leaves the Writable open', async () => {
+  test('endOutput: false leaves the Writable open, with every byte written to it', async () => {
     const sink = new PassThrough();
+    const got: Buffer[] = [];
+    sink.on('data', (c: Buffer) => got.push(c));
     await parseJournal(input, { output: sink, endOutput: false });
     expect(sink.writableEnded).toBe(false);
+    expect(Buffer.concat(got).toString('latin1')).toBe(SAMPLE_ARCHIVED);
+    sink.end('after');
+    await new Promise((resolve) => sink.on('end', resolve));
+    expect(Buffer.concat(got).toString('latin1')).toBe(`${SAMPLE_ARCHIVED}after`);
   });
 
   test('web WritableStream', async () => {
