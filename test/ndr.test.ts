@@ -44,7 +44,8 @@ const both = (r: Omit<Row, 'mode'>): Row[] => [
   { ...r, mode: 'mailbox' },
 ];
 const table: Row[] = [
-  { fixture: 'is-ndr-returns-plain', mode: 'endpoint', kind: 'ndr', signal: 'delivery-status', action: 'archive-attached', chain: ['ndr', 'message'], archived: 'attached' },
+  // The attached message is a plain message: its blind recipients cannot be known.
+  { fixture: 'is-ndr-returns-plain', mode: 'endpoint', kind: 'ndr', signal: 'delivery-status', action: 'archive-attached', chain: ['ndr', 'message'], archived: 'attached', warnings: ['BCC_UNKNOWN'] },
   { fixture: 'is-ndr-returns-plain', mode: 'mailbox', kind: 'ndr', signal: 'delivery-status', action: 'archive-unchanged', chain: ['ndr'], archived: 'input' },
   ...both({ fixture: 'is-ndr-returns-journal', kind: 'ndr', signal: 'delivery-status', action: 'archive-journal-report', chain: ['ndr', 'journal-report'], archived: 'journal-original' }),
   ...both({ fixture: 'relay-dsn-returns-journal', kind: 'ndr', signal: 'delivery-status', action: 'archive-journal-report', chain: ['ndr', 'journal-report'], archived: 'journal-original' }),
@@ -53,7 +54,7 @@ const table: Row[] = [
   ...both({ fixture: 'flattened-ndr-returns-journal', kind: 'ndr', signal: 'exchange-ndr-header', action: 'archive-journal-report', chain: ['ndr', 'journal-report'], archived: 'journal-original' }),
   ...both({ fixture: 'flattened-ndr-returns-ndr-returns-journal', kind: 'ndr', signal: 'exchange-ndr-header', action: 'archive-journal-report', chain: ['ndr', 'ndr', 'journal-report'], archived: 'journal-original-2' }),
   ...both({ fixture: 'journal-report-of-ndr', kind: 'journal-report', archived: 'original' }),
-  ...both({ fixture: 'read-receipt', kind: 'message', archived: 'input' }),
+  ...both({ fixture: 'read-receipt', kind: 'message', archived: 'input', warnings: ['BCC_UNKNOWN'] }),
   ...both({ fixture: 'heuristic-x-failed-recipients', kind: 'ndr', signal: 'x-failed-recipients', action: 'archive-unchanged', chain: ['ndr'], archived: 'input' }),
   ...both({ fixture: 'heuristic-null-return-path', kind: 'ndr', signal: 'null-return-path', action: 'archive-unchanged', chain: ['ndr'], archived: 'input' }),
   ...both({ fixture: 'heuristic-mailer-daemon', kind: 'ndr', signal: 'mailer-daemon-sender', action: 'archive-unchanged', chain: ['ndr'], archived: 'input' }),
@@ -61,6 +62,31 @@ const table: Row[] = [
   ...both({ fixture: 'heuristic-content-class-dsn', kind: 'ndr', signal: 'content-class-dsn', action: 'archive-unchanged', chain: ['ndr'], archived: 'input' }),
   ...both({ fixture: 'tnef-original', kind: 'journal-report', archived: 'input', warnings: ['ORIGINAL_TNEF'] }),
 ];
+
+/**
+ * The recipients each row reports (`type:address:source`): those of the message described — the
+ * unwrapped journal report's envelope, the attached message's headers, or the NDR's own headers
+ * when it is archived unchanged (its addressee, never the recipients it reports on).
+ */
+const JOURNAL_RECIPIENTS = ['to:bob@contoso.com:envelope', 'cc:carol@fabrikam.com:envelope', 'bcc:dave@contoso.com:envelope', 'to:erin@contoso.com:envelope', 'to:frank@contoso.com:envelope'];
+const RECIPIENTS: Record<string, string[]> = {
+  'is-ndr-returns-plain endpoint': ['to:zoe@unknown.example:header'],
+  'is-ndr-returns-plain mailbox': ['to:journal-ndr@contoso.com:header'],
+  'is-ndr-returns-journal': JOURNAL_RECIPIENTS,
+  'relay-dsn-returns-journal': JOURNAL_RECIPIENTS,
+  'relay-dsn-returns-plain': ['to:journal-ndr@contoso.com:header'],
+  'is-ndr-headers-only': ['to:journal-ndr@contoso.com:header'],
+  'flattened-ndr-returns-journal': JOURNAL_RECIPIENTS,
+  'flattened-ndr-returns-ndr-returns-journal': JOURNAL_RECIPIENTS,
+  'journal-report-of-ndr': ['to:alice@contoso.com:envelope'],
+  'read-receipt': ['to:alice@contoso.com:header'],
+  'heuristic-x-failed-recipients': ['to:alice@contoso.com:header'],
+  'heuristic-null-return-path': ['to:alice@contoso.com:header'],
+  'heuristic-mailer-daemon': ['to:alice@contoso.com:header'],
+  'heuristic-localised-subject': ['to:alice@contoso.com:header'],
+  'heuristic-content-class-dsn': ['to:alice@contoso.com:header'],
+  'tnef-original': ['to:bob@contoso.com:envelope'],
+};
 
 describe('NDR rules: input kind × mode → action and archived bytes', () => {
   for (const row of table) {
@@ -75,7 +101,9 @@ describe('NDR rules: input kind × mode → action and archived bytes', () => {
           } else {
             expect(report.ndr).toBeNull();
           }
-          for (const code of row.warnings ?? []) expect(report.warnings.map((w) => w.code)).toContain(code);
+          // Exact lists: an extra warning or recipient is a change too (test audit, session 24).
+          expect(report.warnings.map((w) => w.code)).toEqual(row.warnings ?? []);
+          expect(report.recipients.map((r) => `${r.type}:${r.address}:${r.source}`)).toEqual(RECIPIENTS[`${row.fixture} ${row.mode}`] ?? RECIPIENTS[row.fixture]);
           expect(text(output), `chunking ${how}`).toBe(text(expectedBytes(input, row.archived)));
         }
       }
