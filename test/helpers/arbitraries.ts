@@ -10,6 +10,13 @@ export interface GeneratedReport {
   recipients: string[];
   /** Explicit (To/Cc/Bcc) line types per address, for checking the non-inferred ones. */
   explicitTypes: Map<string, Set<string>>;
+  /**
+   * What each recipient must resolve to, by the README's rules computed here independently: the
+   * strongest type of its lines (a `Recipient:` line typed by its group's, its forwarded-from
+   * address's or its own place in the original's To/Cc, else bcc), whether that type is only
+   * inferred, and its groups and forwarded-from addresses (lower-case, first-seen order).
+   */
+  resolved: Map<string, { type: string; typeInferred: boolean; expandedFrom: string[]; forwardedFrom: string[] }>;
   removedCount: number;
 }
 
@@ -36,6 +43,17 @@ function base64Lines(data: Uint8Array, eol: string): string {
   return (b64.match(/.{1,76}/g) ?? []).join(eol) + eol;
 }
 
+/** Strongest first. */
+const TYPES = ['to', 'cc', 'bcc'];
+
+/**
+ * Quoted-printable for the generated originals (ASCII, lines of at most 60 characters): `=` and
+ * the blanks that end a line encoded, line breaks kept as they are.
+ */
+function quotedPrintable(text: string): string {
+  return text.replace(/=/g, '=3D').replace(/[ \t](?=\r?\n|$)/g, (c) => (c === ' ' ? '=20' : '=09'));
+}
+
 /** A plain message (no journal marker) with recipient and delivery headers of every kind. */
 export const arbPlainMessage: fc.Arbitrary<string> = fc
   .record({
@@ -60,7 +78,11 @@ export const arbJournalReport: fc.Arbitrary<GeneratedReport> = fc
     cc: fc.array(address, { maxLength: 3 }),
     bcc: fc.array(fc.array(address, { minLength: 0, maxLength: 3 }), { maxLength: 3 }),
     body: fc.array(bodyLine, { maxLength: 12 }),
-    originalCte: fc.constantFrom('binary', '7bit', 'base64'),
+    originalCte: fc.constantFrom('binary', '7bit', 'base64', 'quoted-printable'),
+    // The BCC fields before From (the first fields of the block), a folded To and Subject.
+    bccFirst: fc.boolean(),
+    foldTo: fc.boolean(),
+    foldSubject: fc.boolean(),
     envelopeCte: fc.constantFrom('7bit', 'base64', 'quoted-printable'),
     envelopeFirst: fc.boolean(),
     preamble: fc.boolean(),
@@ -73,19 +95,22 @@ export const arbJournalReport: fc.Arbitrary<GeneratedReport> = fc
     const eol = () => g.eols[n++ % g.eols.length]!;
     const boundary = `=_jr_${g.token}`;
     // The original: header fields as line groups, some of them BCC headers to remove.
-    const fields: { lines: string[]; remove: boolean }[] = [
-      { lines: [`From: ${g.sender}`], remove: false },
-      { lines: [`To: ${g.to.join(', ')}`], remove: false },
-    ];
-    g.bcc.forEach((list, i) => {
+    const bccFields = g.bcc.map((list, i) => {
       const name = i % 2 === 0 ? 'X-MS-Exchange-Organization-BCC' : 'x-ms-exchange-crosspremises-bcc';
       const [first = '', ...rest] = list;
-      fields.push({ lines: [`${name}: ${first}`, ...rest.map((a) => `\t${a}`)], remove: true });
+      return { lines: [`${name}: ${first}`, ...rest.map((a) => `\t${a}`)], remove: true };
     });
+    const toLines = g.foldTo && g.to.length > 1 ? [`To: ${g.to[0]},`, ...g.to.slice(1).map((a, i) => ` ${a}${i < g.to.length - 2 ? ',' : ''}`)] : [`To: ${g.to.join(', ')}`];
+    const fields: { lines: string[]; remove: boolean }[] = [
+      ...(g.bccFirst ? bccFields : []),
+      { lines: [`From: ${g.sender}`], remove: false },
+      { lines: toLines, remove: false },
+      ...(g.bccFirst ? [] : bccFields),
+    ];
     fields.push({ lines: [`Cc: ${g.cc.join(', ')}`], remove: false });
     for (const [name, a] of g.decoys) fields.push({ lines: [`${name}: ${a}`], remove: false });
     fields.push({ lines: ['X-MS-Exchange-Organization-BCCx: stays'], remove: false });
-    fields.push({ lines: ['Subject: generated'], remove: false });
+    fields.push({ lines: g.foldSubject ? ['Subject: gene', '\trated'] : ['Subject: generated'], remove: false });
     let original = '';
     let expected = '';
     for (const f of fields) {
@@ -103,7 +128,7 @@ export const arbJournalReport: fc.Arbitrary<GeneratedReport> = fc
     const envBody =
       g.envelopeCte === 'base64' ? base64Lines(enc.encode(envelope), eol()) : g.envelopeCte === 'quoted-printable' ? envelope.replace(/=/g, '=3D') : envelope;
     const envPart = `Content-Type: text/plain; charset="us-ascii"${eol()}Content-Transfer-Encoding: ${g.envelopeCte}${eol()}${eol()}${envBody}`;
-    const origBody = g.originalCte === 'base64' ? base64Lines(enc.encode(original), eol()) : original;
+    const origBody = g.originalCte === 'base64' ? base64Lines(enc.encode(original), eol()) : g.originalCte === 'quoted-printable' ? quotedPrintable(original) : original;
     const origPart = `Content-Type: message/rfc822${eol()}Content-Transfer-Encoding: ${g.originalCte}${eol()}${eol()}${origBody}`;
     const parts = g.envelopeFirst ? [envPart, origPart] : [origPart, envPart];
     const head = [
@@ -121,15 +146,34 @@ export const arbJournalReport: fc.Arbitrary<GeneratedReport> = fc
 
     const recipients: string[] = [];
     const explicitTypes = new Map<string, Set<string>>();
+    const facts = new Map<string, { type: string; inferred: boolean }[]>();
+    const resolved: GeneratedReport['resolved'] = new Map();
+    const visible = (a: string | undefined): string | undefined =>
+      a === undefined ? undefined : g.to.some((t) => t.toLowerCase() === a.toLowerCase()) ? 'to' : g.cc.some((c) => c.toLowerCase() === a.toLowerCase()) ? 'cc' : undefined;
     for (const l of g.lines) {
       const key = l.address.toLowerCase();
       if (!recipients.includes(key)) recipients.push(key);
+      const [kind, via] = l.redirect ?? [];
+      const r = resolved.get(key) ?? { type: '', typeInferred: false, expandedFrom: [], forwardedFrom: [] };
+      resolved.set(key, r);
+      const list = via === undefined ? undefined : kind === 'Expanded' ? r.expandedFrom : r.forwardedFrom;
+      if (list !== undefined && !list.includes(via!.toLowerCase())) list.push(via!.toLowerCase());
       if (l.field !== 'Recipient') {
         if (!explicitTypes.has(key)) explicitTypes.set(key, new Set());
         explicitTypes.get(key)!.add(l.field.toLowerCase());
+        facts.set(key, [...(facts.get(key) ?? []), { type: l.field.toLowerCase(), inferred: false }]);
+      } else {
+        const type = visible(kind === 'Expanded' ? via : undefined) ?? visible(kind === 'Forwarded' ? via : undefined) ?? visible(l.address) ?? 'bcc';
+        facts.set(key, [...(facts.get(key) ?? []), { type, inferred: true }]);
       }
     }
-    // The part's last line break is the delimiter's, so a binary original loses it in transit.
+    for (const [key, r] of resolved) {
+      const list = facts.get(key)!;
+      r.type = TYPES.find((t) => list.some((f) => f.type === t))!;
+      r.typeInferred = !list.some((f) => !f.inferred && f.type === r.type);
+    }
+    // The part's last line break is the delimiter's, so a binary (or quoted-printable) original
+    // loses it in transit.
     const expectedOutput = g.originalCte === 'base64' ? expected : expected.replace(/\r?\n$/, '');
     return {
       bytes: enc.encode(report),
@@ -137,6 +181,7 @@ export const arbJournalReport: fc.Arbitrary<GeneratedReport> = fc
       sender: g.sender,
       recipients,
       explicitTypes,
+      resolved,
       removedCount: g.bcc.length,
     };
   });
