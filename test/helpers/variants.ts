@@ -8,12 +8,16 @@ import libmime from 'libmime';
  */
 export interface MessageModel {
   from: string;
+  /** A Sender field, when the message has one. */
+  sender: string | undefined;
   to: string[];
   cc: string[];
   /** Seconds since the epoch. */
   date: number;
   subject: string;
   messageId: string | undefined;
+  inReplyTo: string | undefined;
+  references: string[];
   text: string;
   html: string | undefined;
   attachments: { name: string; type: string; data: Uint8Array }[];
@@ -36,20 +40,32 @@ export interface Rendering {
   transport: string[];
   /** BCC addresses written into X-MS-Exchange-Organization-BCC (a journal copy before stripping). */
   bccHeader: string[];
+  /** Display names before the addresses (`Bob Smith <bob@…>`), as a client writes them. */
+  displayNames: boolean;
+  /** How the text parts' charset is labelled. */
+  charsetLabel: 'utf-8' | 'UTF-8' | '"utf-8"';
+  /** The text before the first boundary of a multipart. */
+  preamble: string;
+  /** A sent copy's `Bcc:` header. */
+  bcc: string[];
 }
 
 const DOMAINS = ['contoso.com', 'fabrikam.com', 'example.org'];
 const address = fc.tuple(fc.constantFrom('alice', 'bob', 'carol', 'dave', 'erin'), fc.constantFrom(...DOMAINS)).map(([l, d]) => `${l}@${d}`);
 const words = fc.array(fc.constantFrom('numbers', 'Quarterly', 'café', 'über', 'réunion', 'plan', '10%', 'a=b', 'x'), { minLength: 1, maxLength: 6 }).map((w) => w.join(' '));
+const messageId = fc.tuple(fc.stringMatching(/^[A-Za-z0-9.$]{4,20}$/), fc.constantFrom(...DOMAINS)).map(([l, d]) => `${l}@${d}`);
 const textLine = fc.oneof(words, fc.constantFrom('', '  indented', 'trailing space ', '--not-a-boundary', 'From the desk of', '=3D literally'));
 
 export const arbModel: fc.Arbitrary<MessageModel> = fc.record({
   from: address,
+  sender: fc.option(address, { nil: undefined }),
   to: fc.uniqueArray(address, { minLength: 1, maxLength: 3 }),
   cc: fc.uniqueArray(address, { maxLength: 2 }),
   date: fc.integer({ min: 1_500_000_000, max: 1_900_000_000 }),
   subject: words,
-  messageId: fc.option(fc.tuple(fc.stringMatching(/^[A-Za-z0-9.$]{4,20}$/), fc.constantFrom(...DOMAINS)).map(([l, d]) => `${l}@${d}`), { nil: undefined }),
+  messageId: fc.option(messageId, { nil: undefined }),
+  inReplyTo: fc.option(messageId, { nil: undefined }),
+  references: fc.array(messageId, { maxLength: 3 }),
   text: fc.array(textLine, { minLength: 1, maxLength: 8 }).map((l) => l.join('\n')),
   html: fc.option(words.map((w) => `<p>${w}</p>`), { nil: undefined }),
   attachments: fc.array(fc.record({ name: fc.constantFrom('report.pdf', 'données.xlsx', 'a b.txt'), type: fc.constantFrom('application/pdf', 'application/octet-stream'), data: fc.uint8Array({ minLength: 1, maxLength: 300 }) }), { maxLength: 2 }),
@@ -83,6 +99,10 @@ export const arbRendering: fc.Arbitrary<Rendering> = fc.record({
   messageIdStyle: fc.constantFrom('plain' as const, 'spaced' as const, 'upper-domain' as const, 'comment' as const),
   transport: fc.subarray(TRANSPORT),
   bccHeader: fc.uniqueArray(address, { maxLength: 2 }),
+  displayNames: fc.boolean(),
+  charsetLabel: fc.constantFrom('utf-8' as const, 'UTF-8' as const, '"utf-8"' as const),
+  preamble: fc.constantFrom('This is a multi-part message in MIME format.', '', 'Your mail reader does not understand MIME.'),
+  bcc: fc.uniqueArray(address, { maxLength: 2 }),
 });
 
 const enc = new TextEncoder();
@@ -139,7 +159,7 @@ function messageIdOf(id: string, style: Rendering['messageIdStyle']): string {
 }
 
 function leaf(type: string, data: Uint8Array, cte: string, r: Rendering, text: boolean, name?: string): string[] {
-  const head = [`Content-Type: ${type}${text ? '; charset="utf-8"' : ''}${name ? `; name="${libmime.encodeWord(name, 'Q')}"` : ''}`];
+  const head = [`Content-Type: ${type}${text ? `; charset=${r.charsetLabel}` : ''}${name ? `; name="${libmime.encodeWord(name, 'Q')}"` : ''}`];
   if (name) head.push(`Content-Disposition: attachment; filename="${libmime.encodeWord(name, r.subjectWords)}"`);
   head.push(`Content-Transfer-Encoding: ${cte}`);
   const body = cte === 'base64' ? base64(data, r.base64LineLength) : cte === 'quoted-printable' ? quotedPrintable(data, text) : latin1(data).split('\n');
@@ -149,10 +169,19 @@ function leaf(type: string, data: Uint8Array, cte: string, r: Rendering, text: b
 /** Render a model as one copy's bytes. */
 export function render(m: MessageModel, r: Rendering): Uint8Array {
   const headers: string[][] = [];
-  const to = m.to.join(', ');
-  headers.push([`From: ${m.from}`]);
-  headers.push(r.fold && m.to.length > 1 ? [`To: ${m.to[0]},`, ...m.to.slice(1).map((a, i) => `\t${a}${i < m.to.length - 2 ? ',' : ''}`)] : [`To: ${to}`]);
-  if (m.cc.length > 0) headers.push([`Cc: ${m.cc.join(', ')}`]);
+  // `Bob <bob@contoso.com>`: the name is the local part, capitalised.
+  const named = (a: string) => (r.displayNames ? `${a[0]!.toUpperCase()}${a.slice(1, a.indexOf('@'))} <${a}>` : a);
+  const toList = m.to.map(named);
+  headers.push([`From: ${named(m.from)}`]);
+  if (m.sender !== undefined) headers.push([`Sender: ${named(m.sender)}`]);
+  headers.push(r.fold && toList.length > 1 ? [`To: ${toList[0]},`, ...toList.slice(1).map((a, i) => `\t${a}${i < toList.length - 2 ? ',' : ''}`)] : [`To: ${toList.join(', ')}`]);
+  if (m.cc.length > 0) headers.push([`Cc: ${m.cc.map(named).join(', ')}`]);
+  if (r.bcc.length > 0) headers.push([`Bcc: ${r.bcc.map(named).join(', ')}`]);
+  if (m.inReplyTo !== undefined) headers.push([`In-Reply-To: ${messageIdOf(m.inReplyTo, r.messageIdStyle)}`]);
+  if (m.references.length > 0) {
+    const ids = m.references.map((id) => `<${id}>`);
+    headers.push(r.fold ? [`References: ${ids[0]}`, ...ids.slice(1).map((id) => ` ${id}`)] : [`References: ${ids.join(' ')}`]);
+  }
   headers.push([`Subject: ${libmime.encodeWord(m.subject, r.subjectWords)}`]);
   headers.push([`Date: ${formatDate(m.date, r.tzMinutes)}`]);
   if (m.messageId !== undefined) headers.push([`Message-ID: ${messageIdOf(m.messageId, r.messageIdStyle)}`]);
@@ -173,7 +202,7 @@ export function render(m: MessageModel, r: Rendering): Uint8Array {
     lines = [...r.transport, ...headers.flat(), ...parts[0]!];
   } else {
     const body = parts.flatMap((p) => [`--${r.boundary}`, ...p]);
-    lines = [...r.transport, ...headers.flat(), `Content-Type: multipart/mixed; boundary="${r.boundary}"`, '', 'This is a multi-part message in MIME format.', ...body, `--${r.boundary}--`, ''];
+    lines = [...r.transport, ...headers.flat(), `Content-Type: multipart/mixed; boundary="${r.boundary}"`, '', r.preamble, ...body, `--${r.boundary}--`, ''];
   }
   return new Uint8Array(Buffer.from(lines.join(r.eol) + r.eol, 'latin1'));
 }
@@ -196,6 +225,9 @@ export const arbMutation: fc.Arbitrary<(m: MessageModel) => MessageModel | undef
   fc.constant((m: MessageModel) => ({ ...m, subject: `${m.subject}!` })),
   fc.constant((m: MessageModel) => ({ ...m, messageId: m.messageId === undefined ? 'new@contoso.com' : `x${m.messageId}` })),
   fc.constant((m: MessageModel) => (m.messageId === undefined ? undefined : { ...m, messageId: undefined })),
+  fc.constant((m: MessageModel) => ({ ...m, sender: m.sender === 'sec@contoso.com' ? 'sec2@contoso.com' : 'sec@contoso.com' })),
+  fc.constant((m: MessageModel) => ({ ...m, inReplyTo: m.inReplyTo === undefined ? 'parent@contoso.com' : `x${m.inReplyTo}` })),
+  fc.constant((m: MessageModel) => ({ ...m, references: [...m.references, 'older@fabrikam.com'] })),
   fc.constant((m: MessageModel) => ({ ...m, text: `${m.text}X` })),
   fc.constant((m: MessageModel) => ({ ...m, text: `Y${m.text}` })),
   fc.constant((m: MessageModel) => (m.html === undefined ? undefined : { ...m, html: `${m.html}<b>x</b>` })),
@@ -205,5 +237,17 @@ export const arbMutation: fc.Arbitrary<(m: MessageModel) => MessageModel | undef
     const data = first!.data.slice();
     data[0] = (data[0]! + 1) & 0xff;
     return { ...m, attachments: [{ ...first!, data }, ...rest] };
+  }),
+  // An attachment's name, its type, and the order of two different attachments all count.
+  fc.constant((m: MessageModel) => (m.attachments.length === 0 ? undefined : { ...m, attachments: [{ ...m.attachments[0]!, name: 'renamed.bin' }, ...m.attachments.slice(1)] })),
+  fc.constant((m: MessageModel) => {
+    if (m.attachments.length === 0) return undefined;
+    const [first, ...rest] = m.attachments;
+    return { ...m, attachments: [{ ...first!, type: first!.type === 'application/pdf' ? 'application/zip' : 'application/pdf' }, ...rest] };
+  }),
+  fc.constant((m: MessageModel) => {
+    const [a, b] = m.attachments;
+    if (a === undefined || b === undefined || (a.name === b.name && a.type === b.type && Buffer.compare(a.data, b.data) === 0)) return undefined;
+    return { ...m, attachments: [b, a] };
   }),
 );
