@@ -6,6 +6,8 @@ export interface DeliveryFact {
   address: string;
   /** Header name as written. */
   field: string;
+  /** The address the copy was sent to before this site rewrote it to `address` (see readDelivery). */
+  forwarded?: string;
 }
 
 /** What the delivery headers of a message say about this copy. @internal */
@@ -105,6 +107,22 @@ function forAnotherRecipient(fields: RawHeaderField[], first: number, hopEnd: nu
   return true;
 }
 
+/**
+ * One `X-Original-To` and one `Delivered-To` that differ: Postfix writes the address the message
+ * was sent to in the first and the mailbox it reached, after alias or virtual rewriting, in the
+ * second (`sales@` → `dave@`). The mailbox is the recipient, reached from the other address as a
+ * `Forwarded:` envelope line says it (that address may be an alias that receives nothing): it
+ * takes that address's type, and it is assigned only with assignForwardedFrom, as there. Read as
+ * two recipients, dave was a blind one (found by the corpus audit).
+ */
+function linkRewrite(facts: DeliveryFact[]): void {
+  if (facts.length !== 2) return;
+  const [original, delivered] = facts as [DeliveryFact, DeliveryFact];
+  if (original.field.toLowerCase() !== 'x-original-to' || delivered.field.toLowerCase() !== 'delivered-to') return;
+  if (addressKey(original.address) === addressKey(delivered.address)) return;
+  facts.splice(0, 2, { ...delivered, forwarded: original.address });
+}
+
 /** A `Received:` from-clause of this host: localhost, 127.0.0.0/8 or ::1. */
 const LOCAL_HOST = /\blocalhost\b|(?:^|[^\d.])127\.\d{1,3}\.\d{1,3}\.\d{1,3}\b|\[(?:ipv6:)?::1\]/i;
 
@@ -191,6 +209,7 @@ export function readDelivery(block: HeaderBlock, archive: ArchiveAddresses): Del
     take(google);
   } else {
     for (const kind of KINDS) take(thisHop(fields, kind.key, kind.single, hopEnd));
+    linkRewrite(facts);
   }
   // X-Envelope-From is delivery data like X-Envelope-To (narrowed alike); Return-Path is not
   // narrowed: Gmail writes it under its first Received:.

@@ -208,7 +208,10 @@ function messageReport(s: ParseState, warnings: JournalReport['warnings'], warnB
     // A routing or delivered copy: who it was delivered to is known, BCC included.
     addHeaderRecipients(list, block!, [['To', 'to'], ['Cc', 'cc']]);
     const visible = new VisibleTypes(block);
-    for (const f of delivery.facts) list.add(f.address, { source: 'delivery-header', field: f.field, type: visible.infer(f.address), inferred: true });
+    for (const f of delivery.facts) {
+      if (f.forwarded === undefined) list.add(f.address, { source: 'delivery-header', field: f.field, type: visible.infer(f.address), inferred: true });
+      else list.add(f.address, { source: 'delivery-header', field: f.field, type: visible.of(f.forwarded) ?? visible.infer(f.address), inferred: true, forwarded: f.forwarded });
+    }
   } else if (block && !block.fields.some((f) => f.key !== '')) {
     // Nothing that reads as a header field (an empty file, a PDF or a ZIP in a batch folder):
     // archived unchanged as any input is, but said, so that a caller can tell it from mail

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { FIXTURES } from './helpers/fixtures.js';
 import { bytes, runAs } from './helpers/run.js';
+import { assignMailboxes } from '../src/policy.js';
 
 // Hand-written expectations for the other journal sources, delivery-header copies, plain
 // messages and defective reports (fixtures/sources), derived from the rules in the README
@@ -147,5 +148,33 @@ describe('delivery headers under a receiving hop that names another recipient (c
     expect(seen(archived, { archiveAddresses: ['archive@archive.example'] })).toEqual(delivered);
     // Without the option the archive address is just another address: the headers are not read.
     expect(seen(archived).source).toBe('headers');
+  });
+});
+
+describe('X-Original-To and Delivered-To that differ (corpus audit, session 24)', () => {
+  // Postfix: the address the message was sent to, then the mailbox it reached after alias or
+  // virtual rewriting. Read as two recipients, the mailbox was a blind one.
+  const copy = (original: string, delivered: string) =>
+    [`X-Original-To: ${original}`, `Delivered-To: ${delivered}`, 'Received: from mx1.contoso.com by mail.contoso.com (Postfix) for <dave@contoso.com>', 'From: zoe@fabrikam.com', 'To: Sales <sales@contoso.com>', 'Subject: quote', '', 'body'].join('\r\n');
+
+  test('the mailbox is the recipient, forwarded from the address the message was sent to, typed by it', () => {
+    for (const how of ['whole', 'bytes', 7] as const) {
+      const { report } = runAs(bytes(copy('sales@contoso.com', 'dave@contoso.com')), how);
+      expect(report.source).toBe('delivery-header');
+      expect(report.recipients.map((r) => [r.address, r.type, r.typeInferred, r.source, r.forwardedFrom])).toEqual([
+        ['sales@contoso.com', 'to', false, 'header', []],
+        ['dave@contoso.com', 'to', true, 'delivery-header', ['sales@contoso.com']],
+      ]);
+      expect(report.delivery?.headers).toEqual(['X-Original-To', 'Delivered-To']);
+      // Assigned to the mailbox; the alias only when forwarded-from addresses are assigned.
+      const policy = { internalDomains: ['contoso.com'] };
+      expect(assignMailboxes(report, policy).mailboxes).toEqual(['dave@contoso.com']);
+      expect(assignMailboxes(report, { ...policy, assignForwardedFrom: true }).mailboxes).toEqual(['dave@contoso.com', 'sales@contoso.com']);
+    }
+  });
+
+  test('the same address in both (case aside) is one recipient, as before', () => {
+    const { report } = runAs(bytes(copy('Dave@contoso.com', 'dave@contoso.com').replace('To: Sales <sales@contoso.com>', 'To: dave@contoso.com')), 'whole');
+    expect(report.recipients.map((r) => [r.address, r.type, r.source, r.forwardedFrom])).toEqual([['dave@contoso.com', 'to', 'delivery-header', []]]);
   });
 });
