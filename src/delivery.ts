@@ -77,54 +77,76 @@ function receivedIndex(fields: RawHeaderField[], nth: number): number {
 
 /**
  * Whether the receiving hop's `Received:` (fields[first]) says this copy was for another address
- * than the delivery headers under it name: `for <shironeko@…>` above `Delivered-To: neko@…` (a
- * forwarder delivered to neko and sent the message on; found in a real bounce by the corpus
- * audit, where neko took the copy from its addressee). Such headers came with the message. Not
- * judged when the hop is a local hand-off (a re-injection such as amavis, from localhost, writes
- * the headers of this site's delivery under its own `Received:`), when it names no single address,
- * or when that address is an archive mailbox (a copy redirected to the archive carries the
- * mailbox's own delivery headers, which name the recipient the archive wants).
+ * than the delivery headers read under it name: `for <shironeko@…>` above `Delivered-To: neko@…`
+ * (a forwarder delivered to neko and sent the message on; found in a real bounce by the corpus
+ * audit, where neko took the copy from its addressee). Such headers came with the message.
+ *
+ * Not judged, so they are read as before: when the hop is a local hand-off (a re-injection such
+ * as amavis, from a loopback address, writes the headers of this site's delivery under its own
+ * `Received:`); when Zimbra's `X-Envelope-To`/`X-Envelope-From` sit there (its archive copy is
+ * re-injected `for` the archive account, naming the real recipients in them); when the `for`
+ * names no single address (a message for several recipients); or when it names an archive
+ * mailbox (a copy redirected to the archive carries the mailbox's own delivery headers, which
+ * name the recipient the archive wants). Addresses compare with a `+tag` folded.
  */
 function forAnotherRecipient(fields: RawHeaderField[], first: number, hopEnd: number, archive: ArchiveAddresses): boolean {
   const received = fields[first]!.value;
   const hop = /^\s*from\s([^]*?)\sby\s/i.exec(received);
   // No `from` clause (`by host (Postfix, from userid 1001)`, qmail's `(qmail 1 invoked by uid 89)`):
   // a local hand-off.
-  if (hop === null || LOCAL_HOST.test(hop[1]!)) return false;
-  const named = /\sfor\s+<?([^\s<>;@]+@[^\s<>;@]+?)>?\s*(?:;|$)/i.exec(received)?.[1];
+  if (hop === null || fromLoopback(hop[1]!)) return false;
+  for (let i = first + 1; i < hopEnd; i++) if (fields[i]!.key === 'x-envelope-to' || fields[i]!.key === 'x-envelope-from') return false;
+  // `for <x>;`, `for x;`, and a comment after it (`for <x> (version=TLS1_3 …);`, fetchmail's
+  // `(single-drop)`).
+  const named = /\sfor\s+<?([^\s<>;@()]+@[^\s<>;@()]+?)>?\s*(?:\([^()]*\)\s*)?(?:;|$)/i.exec(received)?.[1];
   if (named === undefined) return false;
   const target = decodeArchiveAddress(named, archive);
   if (target === undefined) return false;
-  const key = addressKey(target);
-  for (let i = first + 1; i < hopEnd; i++) {
-    const f = fields[i]!;
-    if (!FINAL_DELIVERY.has(f.key)) continue;
-    for (const m of parseAddressList(f.value)) {
-      const address = decodeArchiveAddress(f.key === 'delivered-to' ? qmailPublic(m.address) : m.address, archive);
-      if (address !== undefined && addressKey(address) === key) return false;
+  const key = untagged(addressKey(target));
+  // The fields readDelivery would take from under the hop (only the topmost Delivered-To).
+  const under = new Set(fields.slice(first + 1, hopEnd));
+  for (const kind of KINDS) {
+    for (const f of thisHop(fields, kind.key, kind.single, hopEnd)) {
+      if (!under.has(f)) continue;
+      for (const m of parseAddressList(f.value)) {
+        const address = decodeArchiveAddress(f.key === 'delivered-to' ? qmailPublic(m.address) : m.address, archive);
+        if (address !== undefined && untagged(addressKey(address)) === key) return false;
+      }
     }
   }
   return true;
 }
 
+/** An address key without its `+tag` (`bob+news@x` → `bob@x`). */
+const untagged = (key: string): string => key.replace(/\+[^@]*(?=@[^@]*$)/, '');
+
+/**
+ * Whether a `Received:` from-clause records a loopback connection. Only the last address literal
+ * counts, the one the receiving MTA wrote (`(host [ip])`, qmail's `(ip)`): the name before it is
+ * the sender's HELO, which can say `localhost` or `[127.0.0.1]` from anywhere.
+ */
+function fromLoopback(clause: string): boolean {
+  const literals = clause.match(/\[[^\][\s]*\]|\(\d{1,3}(?:\.\d{1,3}){3}\)/g);
+  if (literals === null) return false;
+  const ip = literals[literals.length - 1]!.slice(1, -1).toLowerCase().replace(/^ipv6:/, '');
+  return /^(?:::ffff:)?127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(ip) || /^(?:0{0,4}:){2,7}0{0,3}1$/.test(ip);
+}
+
 /**
  * One `X-Original-To` and one `Delivered-To` that differ: Postfix writes the address the message
  * was sent to in the first and the mailbox it reached, after alias or virtual rewriting, in the
- * second (`sales@` → `dave@`). The mailbox is the recipient, reached from the other address as a
- * `Forwarded:` envelope line says it (that address may be an alias that receives nothing): it
- * takes that address's type, and it is assigned only with assignForwardedFrom, as there. Read as
- * two recipients, dave was a blind one (found by the corpus audit).
+ * second (`sales@` → `dave@`). The mailbox was reached through the other address, as a
+ * `Forwarded:` envelope line says it: it takes that address's type (read alone, dave was a blind
+ * recipient; found by the corpus audit). Both stay recipients: the first is often the mailbox's
+ * own public address and the second a local form of it (`bob@example.org` →
+ * `bob@mail.example.org`), and dropping it lost the mailbox (found by review).
  */
 function linkRewrite(facts: DeliveryFact[]): void {
   if (facts.length !== 2) return;
   const [original, delivered] = facts as [DeliveryFact, DeliveryFact];
   if (original.field.toLowerCase() !== 'x-original-to' || delivered.field.toLowerCase() !== 'delivered-to') return;
-  if (addressKey(original.address) === addressKey(delivered.address)) return;
-  facts.splice(0, 2, { ...delivered, forwarded: original.address });
+  if (addressKey(original.address) !== addressKey(delivered.address)) delivered.forwarded = original.address;
 }
-
-/** A `Received:` from-clause of this host: localhost, 127.0.0.0/8 or ::1. */
-const LOCAL_HOST = /\blocalhost\b|(?:^|[^\d.])127\.\d{1,3}\.\d{1,3}\.\d{1,3}\b|\[(?:ipv6:)?::1\]/i;
 
 /** The final-delivery headers: on top, they show that this site writes its own there. */
 const FINAL_DELIVERY = new Set(KINDS.map((k) => k.key));

@@ -202,8 +202,7 @@ function validate(policy: ArchivePolicy): void {
  *   then archived whole);
  * - a routing or delivered copy (`google`, `delivery-header`): its From (else the delivery
  *   sender) and the recipients its delivery headers name, since the other recipients get copies
- *   of their own (the address a mailbox was rewritten from only with `assignForwardedFrom`);
- *   when those name no internal address, the header recipients too;
+ *   of their own; when those name no internal address, the header recipients too;
  * - a plain message (`headers`): From and every header recipient.
  *
  * Keep rule: kept when a known internal mailbox takes part (`internal-mailbox`); otherwise, when
@@ -263,8 +262,6 @@ export function assignMailboxes(report: JournalReport, policy: ArchivePolicy): A
     // names only external recipients, and without its sender nobody inside would see it.
     add(report.message.from?.address ?? report.delivery?.sender, 'sender');
     for (const r of report.recipients) if (r.source === 'delivery-header') add(r.address, 'recipient');
-    // The address a mailbox was rewritten from (X-Original-To), as an envelope's Forwarded: line.
-    if (policy.assignForwardedFrom) for (const r of report.recipients) if (r.source === 'delivery-header') for (const f of r.forwardedFrom) add(f, 'forwarded-from');
     // Delivery headers that name nobody inside were not written for this site's delivery (a
     // sender can write look-alikes under the receiving hop's Received:): the header recipients
     // count as well, so that such headers cannot take the message away from its recipients.

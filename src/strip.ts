@@ -71,11 +71,16 @@ export class HeaderStripper {
     this.onBlock?.(block);
     const raw = block.raw;
     let runStart = 0;
+    /** Where the first field kept for its own bare CR starts. */
+    let keptAt = -1;
     for (const f of block.fields) {
       if (f.key !== '' && this.names.has(f.key)) {
         if (hasBareCr(raw, f.start, f.end)) {
           // Its "value" runs on into the next fields (From, To …): kept whole, and said.
-          this.notRemoved ??= f.name;
+          if (keptAt === -1) {
+            keptAt = f.start;
+            this.notRemoved = f.name;
+          }
           continue;
         }
         if (f.start > runStart) this.output(raw.subarray(runStart, f.start));
@@ -86,8 +91,9 @@ export class HeaderStripper {
     if (raw.length > runStart) this.output(raw.subarray(runStart));
     // Looked for even when a field was removed at a line start: a second one hidden behind a bare
     // CR in the same block is still in the output and must be said (it was missed when this
-    // search ran only for blocks with nothing removed).
-    this.notRemoved ??= fieldBehindBareCr(raw, this.names);
+    // search ran only for blocks with nothing removed). The first kept in the block is named.
+    const hidden = fieldBehindBareCr(raw, this.names);
+    if (hidden !== undefined && (keptAt === -1 || hidden.at < keptAt)) this.notRemoved = hidden.name;
   }
 }
 
@@ -100,20 +106,26 @@ function hasBareCr(raw: Uint8Array, start: number, end: number): boolean {
 }
 
 /**
- * A field of `names` that starts right after a bare CR in the block, as written; undefined when
- * there is none. Looked for with one native search per first letter a name to remove may start
+ * The first field of `names` that starts right after a bare CR in the block: its name as written
+ * and its offset; undefined when there is none. Looked for with one native search per first letter a name to remove may start
  * with (a CR, then that letter in either case: `\rX`, `\rx` for the default names), which never
  * matches in a CRLF block, so a well-formed message pays a few searches and no text.
  */
-function fieldBehindBareCr(raw: Uint8Array, names: ReadonlySet<string>): string | undefined {
+function fieldBehindBareCr(raw: Uint8Array, names: ReadonlySet<string>): { name: string; at: number } | undefined {
   if (names.size === 0 || raw.indexOf(CharCode.CR) === -1) return undefined;
+  let first: { name: string; at: number } | undefined;
+  // Each needle's first match that names a field to remove; the earliest of them wins (the
+  // needles are searched one after the other, not in the block's order).
   for (const needle of crNeedles(names)) {
-    for (let at = indexOfBytes(raw, needle, 0); at !== -1; at = indexOfBytes(raw, needle, at + 1)) {
+    for (let at = indexOfBytes(raw, needle, 0); at !== -1 && (first === undefined || at < first.at); at = indexOfBytes(raw, needle, at + 1)) {
       const name = nameAt(raw, at + 1);
-      if (name !== undefined && names.has(name.toLowerCase())) return name;
+      if (name !== undefined && names.has(name.toLowerCase())) {
+        first = { name, at: at + 1 };
+        break;
+      }
     }
   }
-  return undefined;
+  return first;
 }
 
 /** The field name at raw[pos..] (printable ASCII up to a colon, blanks before it allowed), or undefined. */

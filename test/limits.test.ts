@@ -139,6 +139,19 @@ describe.each(ENDINGS)('Exchange 2003 envelope: a Message-ID wraps over at most 
     expect(cut.dedup.messageIdKey).toBeNull();
   });
 
+  test('over 1020 characters on one line, or alone on the line after the label: given up as well (review)', async () => {
+    const id = `<${'y'.repeat(1021 - '<@contoso.com>'.length)}@contoso.com>`;
+    for (const idLines of [[id], ['', `  ${id}`]]) {
+      const r = await parseJournal(withId([...idLines, '  part99@contoso.com>']));
+      expect(r.envelope?.messageId).toBeNull();
+      expect(r.dedup.messageIdKey).toBeNull();
+      expect(codes(r)).toContain('ENVELOPE_BAD_ENTRY');
+      expect(r.recipients.map((x) => x.address)).toEqual(['bob@contoso.com']);
+    }
+    const fits = `<${'y'.repeat(1020 - '<@contoso.com>'.length)}@contoso.com>`;
+    expect((await parseJournal(withId([fits]))).envelope?.messageId).toBe(fits);
+  });
+
   /** A Message-ID of exactly `length` characters, wrapped once (two lines, well inside 14). */
   const idOfLength = (length: number): [string, string[]] => {
     const id = `<${'x'.repeat(length - '<@contoso.com>'.length)}@contoso.com>`;

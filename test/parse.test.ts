@@ -696,6 +696,16 @@ describe('an original whose header lines end in bare CRs', () => {
     expect(text(r.bytes)).toBe(kept);
   });
 
+  test('the field named is the first kept in the block, whichever way it was kept (review)', () => {
+    const names = ['X-MS-Exchange-Organization-BCC', 'Bcc'];
+    // Two hidden fields: the needles were searched one after the other, so the later one won.
+    expect(stripHeaders(bytes('From: a@x\rBcc: earlier@x\r\nTo: q\rX-MS-Exchange-Organization-BCC: later@x\r\n\r\nbody'), names).notRemoved).toBe('Bcc');
+    // A hidden field before one kept for its own bare CR, and the other way round.
+    expect(stripHeaders(bytes('From: a@x\rBcc: h@x\r\nX-MS-Exchange-Organization-BCC: own@x\rTo: q\r\n\r\nbody'), names).notRemoved).toBe('Bcc');
+    expect(stripHeaders(bytes('Bcc: own@x\rTo: q\r\nFrom: a@x\rX-MS-Exchange-Organization-BCC: h@x\r\n\r\nbody'), names).notRemoved).toBe('Bcc');
+    expect(stripHeaders(bytes('X-MS-Exchange-Organization-BCC: own@x\rTo: q\r\nFrom: a@x\rBcc: h@x\r\n\r\nbody'), names).notRemoved).toBe('X-MS-Exchange-Organization-BCC');
+  });
+
   test('stripHeaders says the same in notRemoved, for both cases; a proper field gives undefined', () => {
     // Found by the session-19 note: the in-memory API kept the field without saying so.
     const own = 'X-MS-Exchange-Organization-BCC: dave@fabrikam.com\rFrom: a@fabrikam.com\rSubject: hi\r\n\r\nbody\r\n';

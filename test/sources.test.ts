@@ -149,32 +149,77 @@ describe('delivery headers under a receiving hop that names another recipient (c
     // Without the option the archive address is just another address: the headers are not read.
     expect(seen(archived).source).toBe('headers');
   });
+
+  test('the hop\'s own record counts (review): the last address literal, any loopback form, a comment after the for, +tags folded', () => {
+    const delivered = { source: 'delivery-header', recipients: ['to:shironeko@example.jp:header', 'bcc:neko@example.jp:delivery-header'] };
+    const headersOnly = { source: 'headers', recipients: ['to:shironeko@example.jp:header'] };
+    // A HELO of `localhost` or `[127.0.0.1]` is the sender's word; the MTA's [ip] is not loopback.
+    expect(seen(copy(forShironeko.replace('mx.example.jp (mx0.example.jp [192.0.2.13])', 'localhost (unknown [203.0.113.5])')))).toEqual(headersOnly);
+    expect(seen(copy(forShironeko.replace('mx.example.jp (mx0.example.jp [192.0.2.13])', '[127.0.0.1] (unknown [203.0.113.5])')))).toEqual(headersOnly);
+    for (const loopback of ['[IPv6:::1]', '[IPv6:0:0:0:0:0:0:0:1]', '[::ffff:127.0.0.1]']) {
+      expect(seen(copy(forShironeko.replace('[192.0.2.13]', loopback))), loopback).toEqual(delivered);
+    }
+    expect(seen(copy(forShironeko.replace('for <shironeko@example.jp>;', 'for <shironeko@example.jp> (version=TLS1_3 cipher=TLS_AES_256_GCM_SHA384);')))).toEqual(headersOnly);
+    expect(seen(copy(forShironeko.replace('shironeko@example.jp', 'neko+lists@example.jp')))).toEqual(delivered);
+  });
+
+  test('only the fields that are read count: a Delivered-To above the one naming the for-address is not taken (review)', () => {
+    const input = copy(forShironeko).replace('Delivered-To: neko@example.jp', 'Delivered-To: ceo@example.jp\nDelivered-To: shironeko@example.jp');
+    expect(seen(input)).toEqual({ source: 'headers', recipients: ['to:shironeko@example.jp:header'] });
+  });
+
+  test('Zimbra\'s X-Envelope-To under a re-injection for the archive account is read, loopback or not (review)', () => {
+    const zimbra = [
+      'Received: from zmta1.contoso.com (zmta1.contoso.com [10.0.0.5])',
+      '  by zarchive.contoso.com (Postfix) with ESMTP id 1A2B',
+      '  for <archive-2024@archive.contoso.com>; Mon, 3 Jun 2024 09:00:02 +0000',
+      'X-Envelope-From: <alice@contoso.com>',
+      'X-Envelope-To: <bob@contoso.com>',
+      'X-Envelope-To: <dave@contoso.com>',
+      'Received: from mail.contoso.com (mail.contoso.com [192.0.2.11]) by zmta1.contoso.com',
+      'From: alice@contoso.com',
+      'To: bob@contoso.com',
+      '',
+      'body',
+    ].join('\n');
+    expect(seen(zimbra)).toEqual({ source: 'delivery-header', recipients: ['to:bob@contoso.com:delivery-header', 'bcc:dave@contoso.com:delivery-header'] });
+  });
 });
 
 describe('X-Original-To and Delivered-To that differ (corpus audit, session 24)', () => {
   // Postfix: the address the message was sent to, then the mailbox it reached after alias or
-  // virtual rewriting. Read as two recipients, the mailbox was a blind one.
-  const copy = (original: string, delivered: string) =>
-    [`X-Original-To: ${original}`, `Delivered-To: ${delivered}`, 'Received: from mx1.contoso.com by mail.contoso.com (Postfix) for <dave@contoso.com>', 'From: zoe@fabrikam.com', 'To: Sales <sales@contoso.com>', 'Subject: quote', '', 'body'].join('\r\n');
+  // virtual rewriting. Read as two unrelated recipients, the mailbox was a blind one.
+  const copy = (original: string, delivered: string, to = 'Sales <sales@contoso.com>') =>
+    [`X-Original-To: ${original}`, `Delivered-To: ${delivered}`, 'Received: from mx1.fabrikam.com (mx1.fabrikam.com [198.51.100.7]) by mail.contoso.com (Postfix)', 'From: zoe@fabrikam.com', `To: ${to}`, 'Subject: quote', '', 'body'].join('\r\n');
+  const policy = { internalDomains: ['contoso.com', 'example.org', '*.example.org'] };
 
-  test('the mailbox is the recipient, forwarded from the address the message was sent to, typed by it', () => {
+  test('the mailbox is forwarded from the address the message was sent to and typed by it; both are recipients', () => {
     for (const how of ['whole', 'bytes', 7] as const) {
       const { report } = runAs(bytes(copy('sales@contoso.com', 'dave@contoso.com')), how);
       expect(report.source).toBe('delivery-header');
       expect(report.recipients.map((r) => [r.address, r.type, r.typeInferred, r.source, r.forwardedFrom])).toEqual([
-        ['sales@contoso.com', 'to', false, 'header', []],
+        ['sales@contoso.com', 'to', false, 'delivery-header', []],
         ['dave@contoso.com', 'to', true, 'delivery-header', ['sales@contoso.com']],
       ]);
       expect(report.delivery?.headers).toEqual(['X-Original-To', 'Delivered-To']);
-      // Assigned to the mailbox; the alias only when forwarded-from addresses are assigned.
-      const policy = { internalDomains: ['contoso.com'] };
-      expect(assignMailboxes(report, policy).mailboxes).toEqual(['dave@contoso.com']);
-      expect(assignMailboxes(report, { ...policy, assignForwardedFrom: true }).mailboxes).toEqual(['dave@contoso.com', 'sales@contoso.com']);
+      expect(assignMailboxes(report, policy).mailboxes).toEqual(['sales@contoso.com', 'dave@contoso.com']);
     }
   });
 
+  test('a public address rewritten to a local form keeps the public one, a known mailbox (review)', () => {
+    // Dropping the X-Original-To address lost bob: his copy went to nobody known.
+    const { report } = runAs(bytes(copy('bob@example.org', 'bob@mail.example.org', 'someone@fabrikam.com')), 'whole');
+    expect(report.recipients.map((r) => [r.address, r.type, r.forwardedFrom])).toEqual([
+      ['someone@fabrikam.com', 'to', []],
+      ['bob@example.org', 'bcc', []],
+      ['bob@mail.example.org', 'bcc', ['bob@example.org']],
+    ]);
+    const a = assignMailboxes(report, { ...policy, isKnownMailbox: (m: string) => m === 'bob@example.org' });
+    expect([a.keep, a.mailboxes]).toEqual([true, ['bob@example.org']]);
+  });
+
   test('the same address in both (case aside) is one recipient, as before', () => {
-    const { report } = runAs(bytes(copy('Dave@contoso.com', 'dave@contoso.com').replace('To: Sales <sales@contoso.com>', 'To: dave@contoso.com')), 'whole');
+    const { report } = runAs(bytes(copy('Dave@contoso.com', 'dave@contoso.com', 'dave@contoso.com')), 'whole');
     expect(report.recipients.map((r) => [r.address, r.type, r.source, r.forwardedFrom])).toEqual([['dave@contoso.com', 'to', 'delivery-header', []]]);
   });
 });

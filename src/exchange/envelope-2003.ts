@@ -152,9 +152,13 @@ export function parseEnvelope2003(text: string): ParsedEnvelope & { badEntries: 
     } else if (mode === 'message-id') {
       // A `<` that never closes (wrapped past a blank line, or cut at maxEnvelopeBytes): a
       // piece of an ID, which must not become the message's ID or its key.
+      // Over MAX_ID_CHARS on one line too (it was checked only as pieces were joined; found by
+      // review): given up whole, and the lines after it are no new value.
       const id = entry.trim();
-      if (id.lastIndexOf('<') > id.lastIndexOf('>')) env.badEntries++;
-      else env.messageId = id;
+      if (id.lastIndexOf('<') > id.lastIndexOf('>') || id.length > MAX_ID_CHARS) {
+        env.badEntries++;
+        mode = undefined;
+      } else env.messageId = id;
     }
   };
 
