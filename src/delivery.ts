@@ -83,11 +83,11 @@ function receivedIndex(fields: RawHeaderField[], nth: number): number {
  *
  * Not judged, so they are read as before: when the hop is a local hand-off (a re-injection such
  * as amavis, from a loopback address, writes the headers of this site's delivery under its own
- * `Received:`); when Zimbra's `X-Envelope-To`/`X-Envelope-From` sit there (its archive copy is
- * re-injected `for` the archive account, naming the real recipients in them); when the `for`
- * names no single address (a message for several recipients); or when it names an archive
- * mailbox (a copy redirected to the archive carries the mailbox's own delivery headers, which
- * name the recipient the archive wants). Addresses compare with a `+tag` folded.
+ * `Received:`); when Zimbra's `X-Envelope-To` sits there and the `for` is no To/Cc recipient (its
+ * archive copy is re-injected `for` the archive account, naming the real recipients in them);
+ * when the `for` names no single address (a message for several recipients); or when it names an
+ * archive mailbox (a copy redirected to the archive carries the mailbox's own delivery headers,
+ * which name the recipient the archive wants). Addresses compare with a `+tag` folded.
  */
 function forAnotherRecipient(fields: RawHeaderField[], first: number, hopEnd: number, archive: ArchiveAddresses): boolean {
   const received = fields[first]!.value;
@@ -95,16 +95,17 @@ function forAnotherRecipient(fields: RawHeaderField[], first: number, hopEnd: nu
   // No `from` clause (`by host (Postfix, from userid 1001)`, qmail's `(qmail 1 invoked by uid 89)`):
   // a local hand-off.
   if (hop === null || fromLoopback(hop[1]!)) return false;
-  for (let i = first + 1; i < hopEnd; i++) if (fields[i]!.key === 'x-envelope-to' || fields[i]!.key === 'x-envelope-from') return false;
-  // `for <x>;`, `for x;`, and a comment after it (`for <x> (version=TLS1_3 …);`, fetchmail's
-  // `(single-drop)`).
-  const named = /\sfor\s+<?([^\s<>;@()]+@[^\s<>;@()]+?)>?\s*(?:\([^()]*\)\s*)?(?:;|$)/i.exec(received)?.[1];
+  const named = forAddress(received);
   if (named === undefined) return false;
   const target = decodeArchiveAddress(named, archive);
   if (target === undefined) return false;
   const key = untagged(addressKey(target));
-  // The fields readDelivery would take from under the hop (only the topmost Delivered-To).
+  // Zimbra's archive copy, re-injected for the archive account, names its recipients in
+  // X-Envelope-To: then a `for` that is no header recipient is that account. Not X-Envelope-From
+  // alone, and not a `for` naming an addressee: a sender could write those to turn this off.
   const under = new Set(fields.slice(first + 1, hopEnd));
+  if (fields.some((f) => f.key === 'x-envelope-to' && under.has(f)) && !headerRecipientKeys(fields).has(key)) return false;
+  // The fields readDelivery would take from under the hop (only the topmost Delivered-To).
   for (const kind of KINDS) {
     for (const f of thisHop(fields, kind.key, kind.single, hopEnd)) {
       if (!under.has(f)) continue;
@@ -117,19 +118,73 @@ function forAnotherRecipient(fields: RawHeaderField[], first: number, hopEnd: nu
   return true;
 }
 
-/** An address key without its `+tag` (`bob+news@x` → `bob@x`). */
-const untagged = (key: string): string => key.replace(/\+[^@]*(?=@[^@]*$)/, '');
+/**
+ * The address of a `Received:` field's `for` clause: `for <x>;`, `for x;`, comments after it
+ * (`for <x> (version=TLSv1.3 cipher=… (256/256 bits));`, fetchmail's `(single-drop)`). The last
+ * such clause counts: the clause ends the field before its date, and text before it can come from
+ * the sender (Exim's `(envelope-from <"x for <y>;"@evil>)`, found by review).
+ */
+function forAddress(received: string): string | undefined {
+  let named: string | undefined;
+  for (const m of received.matchAll(/\sfor\s+<?([^\s<>;@()]+@[^\s<>;@()]+?)>?\s*(?:\((?:[^()]|\([^()]*\))*\)\s*)*(?:;|$)/gi)) named = m[1];
+  return named;
+}
+
+/** The address keys of the To and Cc fields, `+tag`s folded. */
+function headerRecipientKeys(fields: RawHeaderField[]): Set<string> {
+  const keys = new Set<string>();
+  for (const f of fields) if (f.key === 'to' || f.key === 'cc') for (const m of parseAddressList(f.value)) keys.add(untagged(addressKey(m.address)));
+  return keys;
+}
 
 /**
- * Whether a `Received:` from-clause records a loopback connection. Only the last address literal
- * counts, the one the receiving MTA wrote (`(host [ip])`, qmail's `(ip)`): the name before it is
- * the sender's HELO, which can say `localhost` or `[127.0.0.1]` from anywhere.
+ * An address key without its `+tag` (`bob+news@x` → `bob@x`). By index: a regular expression
+ * backtracked quadratically on `a+++…+@b@c` (a minute for 256 KiB, found by review).
+ */
+function untagged(key: string): string {
+  const at = key.lastIndexOf('@');
+  const plus = key.indexOf('+');
+  return plus >= 0 && plus < at ? key.slice(0, plus) + key.slice(at) : key;
+}
+
+/**
+ * Whether a `Received:` from-clause records a loopback connection. Only the address literal the
+ * receiving MTA wrote counts: the last `[ip]` or `(ip)` once Exim's `helo=…` and `ident=…` are
+ * set aside (`from host ([ip] helo=…)`): a HELO is the sender's word, and can say `localhost` or
+ * `[127.0.0.1]` from anywhere.
  */
 function fromLoopback(clause: string): boolean {
-  const literals = clause.match(/\[[^\][\s]*\]|\(\d{1,3}(?:\.\d{1,3}){3}\)/g);
+  const literals = clause.replace(/\b(?:helo|ident)=[^\s)]*/gi, '').match(/\[[^\][\s]*\]|\((?:ipv6:)?[0-9a-f]*[.:][0-9a-f:.]*\)/gi);
   if (literals === null) return false;
-  const ip = literals[literals.length - 1]!.slice(1, -1).toLowerCase().replace(/^ipv6:/, '');
-  return /^(?:::ffff:)?127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(ip) || /^(?:0{0,4}:){2,7}0{0,3}1$/.test(ip);
+  return isLoopback(literals[literals.length - 1]!.slice(1, -1).toLowerCase().replace(/^ipv6:/, ''));
+}
+
+/** 127.0.0.0/8, and in IPv6 `::1` and the IPv4-mapped 127.0.0.0/8, in any spelling. */
+function isLoopback(ip: string): boolean {
+  if (/^\d{1,3}(?:\.\d{1,3}){3}$/.test(ip)) return ip.startsWith('127.');
+  const groups = ipv6Groups(ip);
+  if (groups === undefined || groups.slice(0, 5).some((g) => g !== 0)) return false;
+  return (groups[5] === 0 && groups[6] === 0 && groups[7] === 1) || (groups[5] === 0xffff && groups[6]! >> 8 === 0x7f);
+}
+
+/** The eight 16-bit groups of an IPv6 address (`::` and a final dotted IPv4 allowed), or undefined. */
+function ipv6Groups(ip: string): number[] | undefined {
+  let text = ip;
+  const v4 = /(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(text);
+  if (v4 !== null) {
+    const [a, b, c, d] = v4.slice(1).map(Number) as [number, number, number, number];
+    text = `${text.slice(0, v4.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const halves = text.split('::');
+  if (halves.length > 2) return undefined;
+  const part = (h: string | undefined) => (h === undefined || h === '' ? [] : h.split(':'));
+  const head = part(halves[0]);
+  const tail = part(halves[1]);
+  const missing = 8 - head.length - tail.length;
+  if (halves.length === 1 ? missing !== 0 : missing < 1) return undefined;
+  const all = [...head, ...Array<string>(halves.length === 1 ? 0 : missing).fill('0'), ...tail];
+  if (!all.every((g) => /^[0-9a-f]{1,4}$/.test(g))) return undefined;
+  return all.map((g) => parseInt(g, 16));
 }
 
 /**

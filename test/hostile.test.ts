@@ -133,6 +133,15 @@ describe('hostile input catalogue', () => {
     expectLinearTime((lines) => seconds(() => stripHeaders(crBlock(lines))), 50_000);
   });
 
+  test('delivery headers under a receiving hop: an address of many + and two @, a Received of many for clauses (second review)', () => {
+    // The +tag fold was a regular expression that took 135 s for 256 Ki `+`.
+    const plus = (n: number) => [b('Received: from mx (mx [192.0.2.13]) by example.jp for <shironeko@example.jp>; Mon, 1 Jan 2024\r\nDelivered-To: a'), b('+'.repeat(n)), b('@b@c\r\nReceived: from h by 0 with SMTP\r\nTo: shironeko@example.jp\r\n\r\nbody\r\n')];
+    expect(feed(plus(1000)).report?.source).toBe('headers');
+    expectLinear(plus, 64 * 1024);
+    const fors = (n: number) => [b('Received: from mx (mx [192.0.2.13]) by example.jp'), b(' for <a@b> (c (d))'.repeat(Math.ceil(n / 18))), b('; x\r\nDelivered-To: neko@example.jp\r\nReceived: from h by 0\r\nTo: shironeko@example.jp\r\n\r\nbody\r\n')];
+    expectLinear(fors, 64 * 1024);
+  });
+
   test('a 10 MiB single header line', () => {
     const r = feed(repeat('X-Long: ', 'a', 10 * MiB, '\r\n\r\nbody'));
     expect(r.report?.kind).toBe('message');

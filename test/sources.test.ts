@@ -163,12 +163,30 @@ describe('delivery headers under a receiving hop that names another recipient (c
     expect(seen(copy(forShironeko.replace('shironeko@example.jp', 'neko+lists@example.jp')))).toEqual(delivered);
   });
 
+  test('Exim, Exchange and qmail forms (second review): helo= and ident= are the sender\'s, (ip) literals in IPv6 and mapped spellings', () => {
+    const delivered = { source: 'delivery-header', recipients: ['to:shironeko@example.jp:header', 'bcc:neko@example.jp:delivery-header'] };
+    const headersOnly = { source: 'headers', recipients: ['to:shironeko@example.jp:header'] };
+    const hop = (from: string, rest = 'by mx with esmtp id 1 for shironeko@example.jp; Mon, 1 Jan 2024 00:00:00 +0000') => copy(`Received: from ${from} ${rest}`);
+    expect(seen(hop('evil.example ([203.0.113.5] helo=[127.0.0.1])'))).toEqual(headersOnly);
+    expect(seen(hop('[203.0.113.5] (helo=[IPv6:::1] ident=[127.0.0.1])'))).toEqual(headersOnly);
+    expect(seen(hop('localhost ([127.0.0.1] helo=[192.0.2.1])'))).toEqual(delivered);
+    expect(seen(hop('[127.0.0.1] (2001:db8::5)'))).toEqual(headersOnly);
+    expect(seen(hop('EXCH01 (::1)'))).toEqual(delivered);
+    expect(seen(hop('unknown (HELO [127.0.0.1]) (::ffff:203.0.113.5)'))).toEqual(headersOnly);
+    for (const local of ['unknown (HELO x) (::ffff:127.0.0.1)', 'x (x [IPv6:0:0:0:0:0:ffff:127.0.0.1])', 'x (x [IPv6:::ffff:7f00:1])']) expect(seen(hop(local)), local).toEqual(delivered);
+    // The last for clause counts: text before it can be the sender's (Exim's envelope-from).
+    expect(seen(hop('mx.evil.example (mx [203.0.113.5])', 'by mx with esmtp (envelope-from <"x for <neko@example.jp>;"@evil.example>) id 1 for shironeko@example.jp; Mon, 1 Jan 2024'))).toEqual(headersOnly);
+    // Nested and repeated comments after the for.
+    expect(seen(hop('mx (mx [203.0.113.5])', 'by mx (Postfix) for <shironeko@example.jp> (version=TLSv1.3 cipher=X (256/256 bits)); Mon, 1 Jan 2024'))).toEqual(headersOnly);
+    expect(seen(hop('mx (mx [203.0.113.5])', 'by mx (Postfix) for <shironeko@example.jp> (a) (b); Mon, 1 Jan 2024'))).toEqual(headersOnly);
+  });
+
   test('only the fields that are read count: a Delivered-To above the one naming the for-address is not taken (review)', () => {
     const input = copy(forShironeko).replace('Delivered-To: neko@example.jp', 'Delivered-To: ceo@example.jp\nDelivered-To: shironeko@example.jp');
     expect(seen(input)).toEqual({ source: 'headers', recipients: ['to:shironeko@example.jp:header'] });
   });
 
-  test('Zimbra\'s X-Envelope-To under a re-injection for the archive account is read, loopback or not (review)', () => {
+  test('Zimbra\'s X-Envelope-To under a re-injection for the archive account is read, loopback or not, and only then (reviews)', () => {
     const zimbra = [
       'Received: from zmta1.contoso.com (zmta1.contoso.com [10.0.0.5])',
       '  by zarchive.contoso.com (Postfix) with ESMTP id 1A2B',
@@ -182,7 +200,14 @@ describe('delivery headers under a receiving hop that names another recipient (c
       '',
       'body',
     ].join('\n');
-    expect(seen(zimbra)).toEqual({ source: 'delivery-header', recipients: ['to:bob@contoso.com:delivery-header', 'bcc:dave@contoso.com:delivery-header'] });
+    const read = { source: 'delivery-header', recipients: ['to:bob@contoso.com:delivery-header', 'bcc:dave@contoso.com:delivery-header'] };
+    expect(seen(zimbra)).toEqual(read);
+    expect(seen(zimbra.replace('zmta1.contoso.com (zmta1.contoso.com [10.0.0.5])', 'localhost (localhost [127.0.0.1])'))).toEqual(read);
+    // Not when the for names an addressee, nor for X-Envelope-From alone: a sender could write
+    // those to switch the check off (second review).
+    expect(seen(zimbra.replace('archive-2024@archive.contoso.com', 'bob@contoso.com').replace('X-Envelope-To: <bob@contoso.com>\n', '')).source).toBe('headers');
+    const fromOnly = zimbra.replace(/X-Envelope-To: .*\n/g, '').replace('X-Envelope-From: <alice@contoso.com>', 'X-Envelope-From: <alice@contoso.com>\nDelivered-To: ceo@contoso.com').replace('archive-2024@archive.contoso.com', 'bob@contoso.com');
+    expect(seen(fromOnly)).toEqual({ source: 'headers', recipients: ['to:bob@contoso.com:header'] });
   });
 });
 
