@@ -1,4 +1,5 @@
 import { addressKey, parseAddressList, testPattern } from './address.js';
+import { latin1 } from './internal/bytes.js';
 import type { HeaderBlock, RawHeaderField } from './mime/header-block.js';
 
 /** One address a delivery header names for this copy. @internal */
@@ -83,29 +84,26 @@ function receivedIndex(fields: RawHeaderField[], nth: number): number {
  *
  * Not judged, so they are read as before: when the hop is a local hand-off (a re-injection such
  * as amavis, from a loopback address, writes the headers of this site's delivery under its own
- * `Received:`); when Zimbra's `X-Envelope-To` sits there and the `for` is no To/Cc recipient (its
- * archive copy is re-injected `for` the archive account, naming the real recipients in them);
- * when the `for` names no single address (a message for several recipients); or when it names an
- * archive mailbox (a copy redirected to the archive carries the mailbox's own delivery headers,
- * which name the recipient the archive wants). Addresses compare with a `+tag` folded.
+ * `Received:`); when the `for` names no single address (a message for several recipients); or
+ * when it names an archive mailbox: a copy redirected to the archive carries the mailbox's own
+ * delivery headers, and Zimbra re-injects its archive copy `for` the archive account with the
+ * real recipients in `X-Envelope-To` (an exemption for any X-Envelope-To let a sender switch the
+ * check off by writing one, found by review). Addresses compare with a `+tag` folded.
  */
-function forAnotherRecipient(fields: RawHeaderField[], first: number, hopEnd: number, archive: ArchiveAddresses): boolean {
+function forAnotherRecipient(block: HeaderBlock, first: number, hopEnd: number, archive: ArchiveAddresses): boolean {
+  const fields = block.fields;
   const received = fields[first]!.value;
-  const hop = /^\s*from\s([^]*?)\sby\s/i.exec(received);
+  const clause = fromClause(latin1(block.raw.subarray(fields[first]!.start, fields[first]!.end)));
   // No `from` clause (`by host (Postfix, from userid 1001)`, qmail's `(qmail 1 invoked by uid 89)`):
   // a local hand-off.
-  if (hop === null || fromLoopback(hop[1]!)) return false;
+  if (clause === undefined || fromLoopback(clause)) return false;
   const named = forAddress(received);
   if (named === undefined) return false;
   const target = decodeArchiveAddress(named, archive);
   if (target === undefined) return false;
   const key = untagged(addressKey(target));
-  // Zimbra's archive copy, re-injected for the archive account, names its recipients in
-  // X-Envelope-To: then a `for` that is no header recipient is that account. Not X-Envelope-From
-  // alone, and not a `for` naming an addressee: a sender could write those to turn this off.
-  const under = new Set(fields.slice(first + 1, hopEnd));
-  if (fields.some((f) => f.key === 'x-envelope-to' && under.has(f)) && !headerRecipientKeys(fields).has(key)) return false;
   // The fields readDelivery would take from under the hop (only the topmost Delivered-To).
+  const under = new Set(fields.slice(first + 1, hopEnd));
   for (const kind of KINDS) {
     for (const f of thisHop(fields, kind.key, kind.single, hopEnd)) {
       if (!under.has(f)) continue;
@@ -116,6 +114,17 @@ function forAnotherRecipient(fields: RawHeaderField[], first: number, hopEnd: nu
     }
   }
   return true;
+}
+
+/**
+ * The `from` clause of a `Received:` field as written (name included), unfolded; undefined when
+ * it has none. It ends at the `by` that starts a folded line when there is one: a HELO cannot
+ * hold a line break, but Postfix keeps one of several words, so `from x by (unknown [ip])`
+ * would end at the sender's `by` (found by review).
+ */
+function fromClause(field: string): string | undefined {
+  const folded = /^[^:]*:\s*from\s([^]*?)\r?\n[ \t]+by\s/i.exec(field) ?? /^[^:]*:\s*from\s([^]*?)\sby\s/i.exec(field);
+  return folded === null ? undefined : folded[1]!.replace(/\r?\n(?=[ \t])/g, '');
 }
 
 /**
@@ -130,13 +139,6 @@ function forAddress(received: string): string | undefined {
   return named;
 }
 
-/** The address keys of the To and Cc fields, `+tag`s folded. */
-function headerRecipientKeys(fields: RawHeaderField[]): Set<string> {
-  const keys = new Set<string>();
-  for (const f of fields) if (f.key === 'to' || f.key === 'cc') for (const m of parseAddressList(f.value)) keys.add(untagged(addressKey(m.address)));
-  return keys;
-}
-
 /**
  * An address key without its `+tag` (`bob+news@x` → `bob@x`). By index: a regular expression
  * backtracked quadratically on `a+++…+@b@c` (a minute for 256 KiB, found by review).
@@ -144,17 +146,19 @@ function headerRecipientKeys(fields: RawHeaderField[]): Set<string> {
 function untagged(key: string): string {
   const at = key.lastIndexOf('@');
   const plus = key.indexOf('+');
-  return plus >= 0 && plus < at ? key.slice(0, plus) + key.slice(at) : key;
+  return plus > 0 && plus < at ? key.slice(0, plus) + key.slice(at) : key;
 }
 
 /**
  * Whether a `Received:` from-clause records a loopback connection. Only the address literal the
- * receiving MTA wrote counts: the last `[ip]` or `(ip)` once Exim's `helo=…` and `ident=…` are
- * set aside (`from host ([ip] helo=…)`): a HELO is the sender's word, and can say `localhost` or
- * `[127.0.0.1]` from anywhere.
+ * receiving MTA wrote counts: the last `[ip]` or `(ip)` once the sender's words are set aside —
+ * Exim's `helo=…` and `ident=…` (`from host ([ip] helo=…)`), and Postfix's comments that quote
+ * the client (`(Authenticated sender: …)`, `(Client CN "…", Issuer …)`, `(using TLS…)`). A HELO
+ * can say `localhost` or `[127.0.0.1]` from anywhere.
  */
 function fromLoopback(clause: string): boolean {
-  const literals = clause.replace(/\b(?:helo|ident)=[^\s)]*/gi, '').match(/\[[^\][\s]*\]|\((?:ipv6:)?[0-9a-f]*[.:][0-9a-f:.]*\)/gi);
+  const mta = clause.replace(/\b(?:helo|ident)=[^\s)]*/gi, '').replace(/\((?:authenticated sender|client cn|using|no client certificate)(?:[^()]|\([^()]*\))*\)/gi, '');
+  const literals = mta.match(/\[[^\][\s]*\]|\((?:ipv6:)?[0-9a-f]*[.:][0-9a-f:.]*\)/gi);
   if (literals === null) return false;
   return isLoopback(literals[literals.length - 1]!.slice(1, -1).toLowerCase().replace(/^ipv6:/, ''));
 }
@@ -275,7 +279,7 @@ export function readDelivery(block: HeaderBlock, archive: ArchiveAddresses): Del
   const fields = block.fields;
   let hopEnd = receivingHopEnd(fields, FINAL_DELIVERY);
   const first = receivedIndex(fields, 1);
-  if (hopEnd > first && forAnotherRecipient(fields, first, hopEnd, archive)) hopEnd = first;
+  if (hopEnd > first && forAnotherRecipient(block, first, hopEnd, archive)) hopEnd = first;
   // An X-Gm-Original-To under the first Received: is read unless this site's own delivery
   // headers sit on top (Gmail writes only Delivered-To there): under them it may be anyone's,
   // the sender's too (tried: reading it when they named only the archive mailbox let whoever

@@ -174,6 +174,12 @@ describe('delivery headers under a receiving hop that names another recipient (c
     expect(seen(hop('EXCH01 (::1)'))).toEqual(delivered);
     expect(seen(hop('unknown (HELO [127.0.0.1]) (::ffff:203.0.113.5)'))).toEqual(headersOnly);
     for (const local of ['unknown (HELO x) (::ffff:127.0.0.1)', 'x (x [IPv6:0:0:0:0:0:ffff:127.0.0.1])', 'x (x [IPv6:::ffff:7f00:1])']) expect(seen(hop(local)), local).toEqual(delivered);
+    // A HELO of several words holding ` by ` (Postfix keeps them): the folded `by` line ends the
+    // from clause. Postfix comments quoting the client are the sender's words too (third review).
+    expect(seen(copy('Received: from [127.0.0.1] by (unknown [203.0.113.5])\n\tby mx.example.jp (Postfix) with ESMTP id 4AB\n\tfor <shironeko@example.jp>; Mon, 1 Jan 2024 00:00:00 +0000'))).toEqual(headersOnly);
+    for (const comment of ['(Authenticated sender: [127.0.0.1])', '(Client CN "[127.0.0.1]", Issuer "x" (not verified))', '(using TLSv1.3 with cipher [::1])']) {
+      expect(seen(copy(`Received: from mx.evil.example (unknown [203.0.113.5])\n\t${comment}\n\tby mx.example.jp (Postfix) with ESMTPSA id 4AB\n\tfor <shironeko@example.jp>; Mon, 1 Jan 2024`)), comment).toEqual(headersOnly);
+    }
     // The last for clause counts: text before it can be the sender's (Exim's envelope-from).
     expect(seen(hop('mx.evil.example (mx [203.0.113.5])', 'by mx with esmtp (envelope-from <"x for <neko@example.jp>;"@evil.example>) id 1 for shironeko@example.jp; Mon, 1 Jan 2024'))).toEqual(headersOnly);
     // Nested and repeated comments after the for.
@@ -186,7 +192,7 @@ describe('delivery headers under a receiving hop that names another recipient (c
     expect(seen(input)).toEqual({ source: 'headers', recipients: ['to:shironeko@example.jp:header'] });
   });
 
-  test('Zimbra\'s X-Envelope-To under a re-injection for the archive account is read, loopback or not, and only then (reviews)', () => {
+  test('Zimbra\'s X-Envelope-To under a re-injection for the archive account is read over loopback or with archiveAddresses, and only then (reviews)', () => {
     const zimbra = [
       'Received: from zmta1.contoso.com (zmta1.contoso.com [10.0.0.5])',
       '  by zarchive.contoso.com (Postfix) with ESMTP id 1A2B',
@@ -201,11 +207,14 @@ describe('delivery headers under a receiving hop that names another recipient (c
       'body',
     ].join('\n');
     const read = { source: 'delivery-header', recipients: ['to:bob@contoso.com:delivery-header', 'bcc:dave@contoso.com:delivery-header'] };
-    expect(seen(zimbra)).toEqual(read);
+    // Read with the archive account in archiveAddresses, or over loopback.
+    expect(seen(zimbra, { archiveAddresses: ['archive-2024@archive.contoso.com'] })).toEqual(read);
     expect(seen(zimbra.replace('zmta1.contoso.com (zmta1.contoso.com [10.0.0.5])', 'localhost (localhost [127.0.0.1])'))).toEqual(read);
-    // Not when the for names an addressee, nor for X-Envelope-From alone: a sender could write
-    // those to switch the check off (second review).
-    expect(seen(zimbra.replace('archive-2024@archive.contoso.com', 'bob@contoso.com').replace('X-Envelope-To: <bob@contoso.com>\n', '')).source).toBe('headers');
+    // Otherwise not: an X-Envelope-To (or -From) a sender writes must not switch the check off
+    // (second and third reviews: a blind-copied addressee passed a "no To/Cc recipient" test).
+    expect(seen(zimbra)).toEqual({ source: 'headers', recipients: ['to:bob@contoso.com:header'] });
+    const planted = zimbra.replace('archive-2024@archive.contoso.com', 'shironeko@contoso.com').replace('X-Envelope-To: <bob@contoso.com>\n', '');
+    expect(seen(planted)).toEqual({ source: 'headers', recipients: ['to:bob@contoso.com:header'] });
     const fromOnly = zimbra.replace(/X-Envelope-To: .*\n/g, '').replace('X-Envelope-From: <alice@contoso.com>', 'X-Envelope-From: <alice@contoso.com>\nDelivered-To: ceo@contoso.com').replace('archive-2024@archive.contoso.com', 'bob@contoso.com');
     expect(seen(fromOnly)).toEqual({ source: 'headers', recipients: ['to:bob@contoso.com:header'] });
   });
