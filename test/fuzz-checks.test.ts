@@ -221,7 +221,7 @@ describe('fuzz: the same seed gives the same inputs and the same failures', () =
     sabotage.mode = 'chunked-report-differs-for-odd-lengths';
     sabotage.seen = [];
     const failures: FuzzFailure[] = [];
-    const result = await fuzz({ seeds, seconds: 0.6, seed, maxBytes: 2048, onFailure: (f) => failures.push(f) });
+    const result = await fuzz({ seeds, seconds: 1.5, seed, maxBytes: 2048, onFailure: (f) => failures.push(f) });
     const inputs = sabotage.seen;
     sabotage.seen = undefined;
     // onFailure saw each failure the result lists, in order.
@@ -234,7 +234,8 @@ describe('fuzz: the same seed gives the same inputs and the same failures', () =
   test('two runs with seed 7 agree input for input and failure for failure; seed 8 does not', async () => {
     const a = await recorded(7);
     const b = await recorded(7);
-    expect(Math.min(a.inputs.length, b.inputs.length)).toBeGreaterThan(50);
+    // A run is time-limited: 1.5 s and a low bar, so that a busy CI machine still passes.
+    expect(Math.min(a.inputs.length, b.inputs.length)).toBeGreaterThan(20);
     const [ia, ib] = prefixOf(a.inputs.map(hex), b.inputs.map(hex));
     expect(ia).toEqual(ib);
     expect(Math.min(a.failures.length, b.failures.length)).toBeGreaterThanOrEqual(1);
