@@ -92,8 +92,9 @@ function receivedIndex(fields: RawHeaderField[], nth: number): number {
  */
 function forAnotherRecipient(block: HeaderBlock, first: number, hopEnd: number, archive: ArchiveAddresses): boolean {
   const fields = block.fields;
-  const received = fields[first]!.value;
-  const clause = fromClause(latin1(block.raw.subarray(fields[first]!.start, fields[first]!.end)));
+  // As written: the from clause ends at a folded line (see fromClause).
+  const received = latin1(block.raw.subarray(fields[first]!.start, fields[first]!.end));
+  const clause = fromClause(received);
   // No `from` clause (`by host (Postfix, from userid 1001)`, qmail's `(qmail 1 invoked by uid 89)`):
   // a local hand-off.
   if (clause === undefined || fromLoopback(clause)) return false;
@@ -106,14 +107,23 @@ function forAnotherRecipient(block: HeaderBlock, first: number, hopEnd: number, 
   const under = new Set(fields.slice(first + 1, hopEnd));
   for (const kind of KINDS) {
     for (const f of thisHop(fields, kind.key, kind.single, hopEnd)) {
-      if (!under.has(f)) continue;
-      for (const m of parseAddressList(f.value)) {
-        const address = decodeArchiveAddress(f.key === 'delivered-to' ? qmailPublic(m.address) : m.address, archive);
-        if (address !== undefined && untagged(addressKey(address)) === key) return false;
-      }
+      if (under.has(f) && deliveredAddresses(f, archive).some((a) => untagged(addressKey(a)) === key)) return false;
     }
   }
   return true;
+}
+
+/**
+ * The addresses a delivery header names, as this copy's recipients: a qmail `Delivered-To` in its
+ * public form, archive mailboxes left out and their sub-addresses decoded.
+ */
+function deliveredAddresses(f: RawHeaderField, archive: ArchiveAddresses): string[] {
+  const out: string[] = [];
+  for (const m of parseAddressList(f.value)) {
+    const address = decodeArchiveAddress(f.key === 'delivered-to' ? qmailPublic(m.address) : m.address, archive);
+    if (address !== undefined) out.push(address);
+  }
+  return out;
 }
 
 /**
@@ -270,10 +280,7 @@ export function readDelivery(block: HeaderBlock, archive: ArchiveAddresses): Del
   const take = (fields: RawHeaderField[]): void => {
     for (const f of fields) {
       if (!headers.includes(f.name)) headers.push(f.name);
-      for (const m of parseAddressList(f.value)) {
-        const address = decodeArchiveAddress(f.key === 'delivered-to' ? qmailPublic(m.address) : m.address, archive);
-        if (address !== undefined) facts.push({ address, field: f.name });
-      }
+      for (const address of deliveredAddresses(f, archive)) facts.push({ address, field: f.name });
     }
   };
   const fields = block.fields;

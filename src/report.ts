@@ -11,7 +11,7 @@ import type { MarkerScanner } from './mime/marker.js';
 import type { TransferDecoder } from './mime/transfer-decoding.js';
 import type { DeliveryStatus } from './ndr.js';
 import type { HeaderStripper } from './strip.js';
-import type { Envelope, JournalReport, MessageInfo, NdrAction, NdrSignal, RecipientType, Rendition, TrustLevel, WarningCode, WrapperInfo } from './types.js';
+import type { Envelope, JournalReport, MessageInfo, NdrAction, NdrSignal, RecipientFact, RecipientType, Rendition, TrustLevel, WarningCode, WrapperInfo } from './types.js';
 
 /** An envelope part that was read, with how it was found. @internal */
 export interface EnvelopeCandidate {
@@ -209,8 +209,10 @@ function messageReport(s: ParseState, warnings: JournalReport['warnings'], warnB
     addHeaderRecipients(list, block!, [['To', 'to'], ['Cc', 'cc']]);
     const visible = new VisibleTypes(block);
     for (const f of delivery.facts) {
-      if (f.forwarded === undefined) list.add(f.address, { source: 'delivery-header', field: f.field, type: visible.infer(f.address), inferred: true });
-      else list.add(f.address, { source: 'delivery-header', field: f.field, type: visible.of(f.forwarded) ?? visible.infer(f.address), inferred: true, forwarded: f.forwarded });
+      // A mailbox rewritten from another address takes that address's type, as a Forwarded: line.
+      const fact: RecipientFact = { source: 'delivery-header', field: f.field, type: visible.of(f.forwarded) ?? visible.infer(f.address), inferred: true };
+      if (f.forwarded !== undefined) fact.forwarded = f.forwarded;
+      list.add(f.address, fact);
     }
   } else if (block && !block.fields.some((f) => f.key !== '')) {
     // Nothing that reads as a header field (an empty file, a PDF or a ZIP in a batch folder):

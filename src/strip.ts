@@ -107,9 +107,10 @@ function hasBareCr(raw: Uint8Array, start: number, end: number): boolean {
 
 /**
  * The first field of `names` that starts right after a bare CR in the block: its name as written
- * and its offset; undefined when there is none. Looked for with one native search per first letter a name to remove may start
- * with (a CR, then that letter in either case: `\rX`, `\rx` for the default names), which never
- * matches in a CRLF block, so a well-formed message pays a few searches and no text.
+ * and its offset; undefined when there is none. Looked for with one native search per first
+ * letter a name to remove may start with (a CR, then that letter in either case: `\rX`, `\rx`
+ * for the default names), which never matches in a CRLF block, so a well-formed message pays a
+ * few searches and no text.
  */
 function fieldBehindBareCr(raw: Uint8Array, names: ReadonlySet<string>): { name: string; at: number } | undefined {
   if (names.size === 0 || raw.indexOf(CharCode.CR) === -1) return undefined;

@@ -17,21 +17,25 @@ const EOLS = [
 const CHUNKINGS = ['whole', 'bytes', 7] as const;
 const codes = (r: JournalReport) => r.warnings.map((w) => w.code);
 const sha256 = (data: string) => createHash('sha256').update(data).digest('hex');
+/** An Exchange journal report's wrapper header and the start of its envelope part (boundary `jr`). */
+const journalHead = (subject: string) => [
+  'From: Microsoft Outlook <MicrosoftExchange329e71ec88ae4615bbc36ab6ce41109e@contoso.com>',
+  'To: journal@archive.example',
+  `Subject: ${subject}`,
+  'X-MS-Journal-Report:',
+  'Content-Type: multipart/mixed; boundary="jr"',
+  '',
+  '--jr',
+  'Content-Type: text/plain',
+  '',
+];
 
 describe('(a) On-Behalf-Of is a participant of assignMailboxes, not a recipient', () => {
   // README, Recipients: "`On-Behalf-Of` is a sender-side participant (`envelope.onBehalfOf`),
   // never a recipient." Archive policies, participants of a usable envelope: "envelope `Sender`
   // (…), `On-Behalf-Of`, every recipient".
   const report = [
-    'From: Microsoft Outlook <MicrosoftExchange329e71ec88ae4615bbc36ab6ce41109e@contoso.com>',
-    'To: journal@archive.example',
-    'Subject: Board meeting',
-    'X-MS-Journal-Report:',
-    'Content-Type: multipart/mixed; boundary="jr"',
-    '',
-    '--jr',
-    'Content-Type: text/plain',
-    '',
+    ...journalHead('Board meeting'),
     'Sender: lena@agency.example',
     'On-Behalf-Of: chair@board.example',
     'Subject: Board meeting',
@@ -388,15 +392,7 @@ describe('(h) the rpmsg type as a field at a line start of a multipart original 
   const second = ['From: alice@contoso.com', 'To: bob@contoso.com', 'Subject: Plan (clear)', 'Message-ID: <plan1@contoso.com>', '', 'The plan, in clear.', ''].join('\n');
   const irmReport = (textLine: string) =>
     [
-      'From: Microsoft Outlook <MicrosoftExchange329e71ec88ae4615bbc36ab6ce41109e@contoso.com>',
-      'To: journal@archive.example',
-      'Subject: Plan',
-      'X-MS-Journal-Report:',
-      'Content-Type: multipart/mixed; boundary="jr"',
-      '',
-      '--jr',
-      'Content-Type: text/plain',
-      '',
+      ...journalHead('Plan'),
       'Sender: alice@contoso.com',
       'Subject: Plan',
       'Message-Id: <plan1@contoso.com>',
