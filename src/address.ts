@@ -1,5 +1,6 @@
 import addressparser from 'nodemailer/lib/addressparser';
 import { stringArgument } from './internal/arguments.js';
+import { lowerCase } from './internal/text.js';
 import { decodeHeaderWords } from './mime/encoded-words.js';
 
 /** A mailbox taken from a header or an envelope line. */
@@ -152,7 +153,7 @@ const isBlank = (c: number): boolean => c === 0x20 || c === 0x09 || c === 0x0d |
  */
 export function addressKey(address: string): string {
   // Bare, with an ASCII domain and no final dot: the common case, only lower-cased.
-  if (isPlainAddress(address)) return address.toLowerCase();
+  if (isPlainAddress(address)) return lowerCase(address);
   const a = address.trim().replace(/^<|>$/g, '').trim();
   const at = a.lastIndexOf('@');
   if (at <= 0) return a.toLowerCase();
@@ -182,7 +183,7 @@ const DOT_ATOM = /^[\w!#$%&'*+/=?^`{|}~\u0080-\uffff-]+(?:\.[\w!#$%&'*+/=?^`{|}~
  * @internal
  */
 export function asciiAddressKey(address: string): string {
-  return isPlainAscii(address) ? address.toLowerCase() : addressKey(address);
+  return isPlainAscii(address) ? lowerCase(address) : addressKey(address);
 }
 
 /** {@link isPlainAddress} for an address known to be ASCII: its ends only. @internal */

@@ -83,16 +83,18 @@ const SINGLE_FIELDS = new Map<string, 'sender' | 'onBehalfOf' | 'subject' | 'mes
  * A recipient line made only of plain addresses (one @, and no blanks, quotes, brackets, commas or
  * other characters an unquoted address cannot hold: anything else is left to the general path),
  * matched in place (sticky, at the line's start) up to its CRLF, LF or the end of the text: the
- * usual line costs no string of its own.
+ * usual line costs no string of its own. The field name is not captured: its first letter, read
+ * from the text, tells which it is (a capture is a string per line).
  */
-const SIMPLE_RECIPIENT_LINE = /(to|cc|bcc|recipient):[ \t]*([^\s,<>"@;:()[\]\\]+@[^\s,<>"@;:()[\]\\]+)[ \t]*(?:,[ \t]*(expanded|forwarded)[ \t]*:[ \t]*([^\s,<>"@;:()[\]\\]+@[^\s,<>"@;:()[\]\\]+)[ \t]*)?(?=\r?\n|$)/iy;
+const SIMPLE_RECIPIENT_LINE = /(?:to|cc|bcc|recipient):[ \t]*([^\s,<>"@;:()[\]\\]+@[^\s,<>"@;:()[\]\\]+)[ \t]*(?:,[ \t]*(expanded|forwarded)[ \t]*:[ \t]*([^\s,<>"@;:()[\]\\]+@[^\s,<>"@;:()[\]\\]+)[ \t]*)?(?=\r?\n|$)/iy;
 
 /**
- * The field a SIMPLE_RECIPIENT_LINE match names, told by its first letter (the pattern allows
- * only those four names, in any case): no lower-cased copy and no look-up per line.
+ * The field a SIMPLE_RECIPIENT_LINE match names, told by its first letter, the character code at
+ * the match's start (the pattern allows only those four names, in any case): no string, no
+ * lower-cased copy and no look-up per line.
  */
-function simpleField(name: string): EnvelopeField {
-  const c = name.charCodeAt(0) | 0x20;
+function simpleField(first: number): EnvelopeField {
+  const c = first | 0x20;
   return c === 0x74 ? 'To' : c === 0x63 ? 'Cc' : c === 0x62 ? 'Bcc' : 'Recipient';
 }
 
@@ -222,10 +224,10 @@ export function parseEnvelope(text: string): ParsedEnvelope {
       start = end + (text.charCodeAt(end) === 0x0d ? 2 : 1);
       // The usual `To: a@b` / `Recipient: a@b, Expanded: g@b`: one match gives what the general
       // path below would (checked by a property test), at a fraction of its string work.
-      const entry: EnvelopeRecipientLine = { field: simpleField(simple[1]!), address: simple[2]! };
-      if (simple[3] !== undefined) {
-        if (simple[3].length === 8) entry.expanded = simple[4]!;
-        else entry.forwarded = simple[4]!;
+      const entry: EnvelopeRecipientLine = { field: simpleField(text.charCodeAt(simple.index)), address: simple[1]! };
+      if (simple[2] !== undefined) {
+        if (simple[2].length === 8) entry.expanded = simple[3]!;
+        else entry.forwarded = simple[3]!;
       }
       env.recipients.push(entry);
       continue;

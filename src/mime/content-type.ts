@@ -16,7 +16,9 @@ export interface ContentType {
  * Parsed values seen before. Most parts of most messages say one of a few dozen things
  * (`text/plain; charset="utf-8"`, `message/rfc822` …), and parsing was a visible share of a
  * small report's cost. Results kept here are frozen and shared. Multipart values carry a boundary
- * unique to their message and are not kept; the map is emptied when full, so it stays small.
+ * unique to their message, and an attachment's value mostly a name unique to it: such values are
+ * not kept (each was frozen and stored for nothing, and they filled the map, which is emptied
+ * when full, so that the common values were parsed again every few hundred messages).
  */
 const cache = new Map<string, ContentType>();
 const CACHE_ENTRIES = 256;
@@ -32,7 +34,7 @@ export function parseContentType(value: string | undefined): ContentType {
   const known = cache.get(value);
   if (known !== undefined) return known;
   const ct = parseUncached(value);
-  if (ct.boundary === undefined && value.length <= CACHE_VALUE_LENGTH) {
+  if (ct.boundary === undefined && ct.params.name === undefined && value.length <= CACHE_VALUE_LENGTH) {
     // Frozen because shared; a result that is not kept (a multipart value's) is not: freezing
     // two fresh objects cost about a quarter of a parse.
     Object.freeze(ct.params);

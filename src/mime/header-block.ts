@@ -1,6 +1,7 @@
 import { parseAddressList, type Mailbox } from '../address.js';
 import { parseContentType, type ContentType } from './content-type.js';
 import { decodeHeaderWords } from './encoded-words.js';
+import { lowerCase } from '../internal/text.js';
 import { allAscii, allocTemp, asciiRange, ByteBuffer, CharCode, decodeUndeclared } from '../internal/bytes.js';
 
 /**
@@ -68,7 +69,7 @@ export class HeaderBlock {
     // Callers mostly pass the lower-case key itself: it is lower-cased only after a miss (a
     // toLowerCase per call was a third of a look-up's cost).
     for (const f of this.fields) if (f.key === name) return f.value;
-    const key = name.toLowerCase();
+    const key = lowerCase(name);
     if (key === name) return undefined;
     for (const f of this.fields) if (f.key === key) return f.value;
     return undefined;
@@ -76,7 +77,7 @@ export class HeaderBlock {
 
   /** Every value of a field, in order. */
   getAll(name: string): string[] {
-    const key = name.toLowerCase();
+    const key = lowerCase(name);
     const out: string[] = [];
     for (const f of this.fields) if (f.key === key) out.push(f.value);
     return out;
@@ -91,7 +92,7 @@ export class HeaderBlock {
    * content key both need the original's From, To and Cc).
    */
   addresses(name: string): Mailbox[] {
-    const key = name.toLowerCase();
+    const key = lowerCase(name);
     let list = this.addressCache?.get(key);
     if (list === undefined) {
       // Usually one field: its parsed list is used as it is. More are appended in place (a concat
@@ -115,10 +116,10 @@ export class HeaderBlock {
 
   /** The addresses of {@link addresses}, lower-cased, in the same order; remembered. */
   lowerAddresses(name: string): string[] {
-    const key = name.toLowerCase();
+    const key = lowerCase(name);
     let list = this.lowerCache?.get(key);
     if (list === undefined) {
-      list = this.addresses(key).map((m) => m.address.toLowerCase());
+      list = this.addresses(key).map((m) => lowerCase(m.address));
       (this.lowerCache ??= new Map()).set(key, list);
     }
     return list;
@@ -137,7 +138,7 @@ export class HeaderBlock {
 
   /** First value, RFC 2047 encoded-words decoded; remembered (the report, its renditions and the content key all read the Subject). */
   getDecoded(name: string): string | undefined {
-    const key = name.toLowerCase();
+    const key = lowerCase(name);
     if (this.decodedCache?.has(key)) return this.decodedCache.get(key);
     const v = this.get(key);
     const decoded = v === undefined ? undefined : decodeHeaderWords(v);
