@@ -9,7 +9,9 @@ import { allAscii, asciiRange, decodeStrictUtf8, decodeUndeclared } from '../int
  * @internal
  */
 export function decodeCharset(bytes: Uint8Array, charset: string | undefined): { text: string; known: boolean; ascii: boolean } {
-  const name = (charset ?? '').trim().replace(/^"|"$/g, '').toLowerCase();
+  // Most labels are written as a plain lower-case token: taken as they are, without the trim,
+  // quote and case passes (a few hundred ns per text part).
+  const name = charset === undefined ? '' : LABEL_TOKEN.test(charset) ? charset : charset.trim().replace(/^"|"$/g, '').toLowerCase();
   const undeclared = name === '' || name === 'us-ascii' || name === 'ascii';
   const utf8 = name === 'utf-8' || name === 'utf8';
   // Other charsets are not assumed ASCII-compatible (UTF-16, UTF-7 and EBCDIC read ASCII bytes
@@ -31,6 +33,9 @@ export function decodeCharset(bytes: Uint8Array, charset: string | undefined): {
     return { text: decodeUndeclared(bytes), known: false, ascii: false };
   }
 }
+
+/** A charset label written as its normalised form already: lower-case letters, digits, `-_.:`. */
+const LABEL_TOKEN = /^[a-z0-9_.:-]+$/;
 
 function toBuffer(bytes: Uint8Array): Buffer {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
