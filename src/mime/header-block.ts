@@ -69,7 +69,7 @@ export class HeaderBlock {
     // Callers mostly pass the lower-case key itself: it is lower-cased only after a miss (a
     // toLowerCase per call was a third of a look-up's cost).
     for (const f of this.fields) if (f.key === name) return f.value;
-    const key = lowerCase(name);
+    const key = name.toLowerCase();
     if (key === name) return undefined;
     for (const f of this.fields) if (f.key === key) return f.value;
     return undefined;
@@ -77,7 +77,7 @@ export class HeaderBlock {
 
   /** Every value of a field, in order. */
   getAll(name: string): string[] {
-    const key = lowerCase(name);
+    const key = name.toLowerCase();
     const out: string[] = [];
     for (const f of this.fields) if (f.key === key) out.push(f.value);
     return out;
@@ -92,7 +92,7 @@ export class HeaderBlock {
    * content key both need the original's From, To and Cc).
    */
   addresses(name: string): Mailbox[] {
-    const key = lowerCase(name);
+    const key = name.toLowerCase();
     let list = this.addressCache?.get(key);
     if (list === undefined) {
       // Usually one field: its parsed list is used as it is. More are appended in place (a concat
@@ -116,7 +116,7 @@ export class HeaderBlock {
 
   /** The addresses of {@link addresses}, lower-cased, in the same order; remembered. */
   lowerAddresses(name: string): string[] {
-    const key = lowerCase(name);
+    const key = name.toLowerCase();
     let list = this.lowerCache?.get(key);
     if (list === undefined) {
       list = this.addresses(key).map((m) => lowerCase(m.address));
@@ -138,7 +138,7 @@ export class HeaderBlock {
 
   /** First value, RFC 2047 encoded-words decoded; remembered (the report, its renditions and the content key all read the Subject). */
   getDecoded(name: string): string | undefined {
-    const key = lowerCase(name);
+    const key = name.toLowerCase();
     if (this.decodedCache?.has(key)) return this.decodedCache.get(key);
     const v = this.get(key);
     const decoded = v === undefined ? undefined : decodeHeaderWords(v);
