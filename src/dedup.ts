@@ -61,19 +61,11 @@ export function sortedCopy(list: readonly string[]): string[] {
   for (let i = 1; i < out.length; i++) {
     const v = out[i]!;
     let j = i - 1;
-    for (; j >= 0 && compareCodeUnits(out[j]!, v) > 0; j--) out[j + 1] = out[j]!;
+    // `>` on two strings compares their UTF-16 code units, as Array#sort does, natively.
+    for (; j >= 0 && out[j]! > v; j--) out[j + 1] = out[j]!;
     out[j + 1] = v;
   }
   return out;
-}
-
-function compareCodeUnits(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const d = a.charCodeAt(i) - b.charCodeAt(i);
-    if (d !== 0) return d;
-  }
-  return a.length - b.length;
 }
 
 function ids(value: string | undefined): string {
