@@ -4,7 +4,6 @@ import { lowerCase } from '../src/internal/text.js';
 import { normaliseTransferEncoding } from '../src/mime/transfer-decoding.js';
 import { withoutComments } from '../src/mime/content-type.js';
 import { decodeCharset } from '../src/mime/charset.js';
-import { sortedCopy } from '../src/dedup.js';
 
 // Shortcuts taken for speed must give what the general code gives, for every input.
 
@@ -39,15 +38,6 @@ describe('fast paths agree with the general code', () => {
         expect(normaliseTransferEncoding(v)).toBe(general(v));
       }),
       { numRuns: 5000 },
-    );
-  });
-
-  test('property: sortedCopy orders as Array#sort does, by UTF-16 code units (short lists use an insertion sort)', () => {
-    fc.assert(
-      fc.property(fc.array(fc.string({ unit: fc.constantFrom('a', 'B', '.', '@', 'é', '😀', '\ud800', '\udfff'), maxLength: 4 }), { maxLength: 40 }), (list) => {
-        expect(sortedCopy(list)).toEqual([...list].sort());
-      }),
-      { numRuns: 3000 },
     );
   });
 

@@ -35,8 +35,8 @@ export function parseContentType(value: string | undefined): ContentType {
   if (known !== undefined) return known;
   const ct = parseUncached(value);
   if (ct.boundary === undefined && ct.params.name === undefined && value.length <= CACHE_VALUE_LENGTH) {
-    // Frozen because shared; a result that is not kept (a multipart value's) is not: freezing
-    // two fresh objects cost about a quarter of a parse.
+    // Frozen because shared; a result that is not kept (a multipart value's, an attachment's) is
+    // not: freezing two fresh objects cost about a quarter of a parse.
     Object.freeze(ct.params);
     if (cache.size >= CACHE_ENTRIES) cache.clear();
     cache.set(value, Object.freeze(ct));
