@@ -72,13 +72,19 @@ export abstract class PartsReader<P extends PartSink> implements MultipartHandle
  * It searches for `LF "--" boundary` with the native byte search instead of looking at every
  * line, so part bodies pass through at close to memory speed. The CRLF (or LF) before a
  * delimiter belongs to the delimiter, so a part's bytes never include it; to get that right
- * across chunk edges, the last `needle.length` bytes are held back until the next chunk.
+ * across chunk edges, the last needleLength bytes are held back until the next chunk.
  * Preamble and epilogue are skipped. @internal
  */
 export class MultipartScanner {
-  private readonly needle: Uint8Array;
-  /** The needle without its LF: "--" never occurs in base64, so the native search skips fast. */
+  /**
+   * `"--" boundary`, searched for (the LF before it is checked apart: "--" never occurs in
+   * base64, so the native search skips fast). Its own array, never a view of a longer one: a
+   * view of a small new array makes V8 move it out of its heap, which measured about 1 µs, as
+   * much as the rest of a scanner's setup ten times over.
+   */
   private readonly dashes: Uint8Array;
+  /** The length of the whole delimiter start, `LF "--" boundary`. */
+  private readonly needleLength: number;
   private carry: Uint8Array = EMPTY_BYTES;
   /** Absolute input offset of the first byte of the next `data` (= of carry[0]). */
   private base: number;
@@ -104,8 +110,8 @@ export class MultipartScanner {
     /** Absolute input offset of the body's first byte. */
     startOffset = 0,
   ) {
-    this.needle = toBytes(`\n--${boundary}`);
-    this.dashes = this.needle.subarray(1);
+    this.dashes = toBytes(`--${boundary}`);
+    this.needleLength = this.dashes.length + 1;
     this.base = startOffset;
   }
 
@@ -134,11 +140,11 @@ export class MultipartScanner {
     // Small chunks take the copying path: it is cheap for them, and it hands the part one piece
     // instead of two (held tail, then chunk). Nested multiparts each split again, so two pieces
     // per level would multiply by 2^depth.
-    if (carry.length > 0 && !this.atStart && chunk.length >= Math.max(this.needle.length, SEAM_MIN_CHUNK)) {
+    if (carry.length > 0 && !this.atStart && chunk.length >= Math.max(this.needleLength, SEAM_MIN_CHUNK)) {
       // The held-back tail is usually not a delimiter: check the seam alone instead of copying
       // the whole chunk behind it. A match at or before carry.length starts in the tail (or its
       // CR is the tail's last byte), so that rare case takes the copying path.
-      const at = this.find(concatTemp(carry, chunk.subarray(0, this.needle.length)), 0);
+      const at = this.find(concatTemp(carry, chunk.subarray(0, this.needleLength)), 0);
       if (at === -1 || at > carry.length) {
         this.carry = EMPTY_BYTES;
         this.emit(carry);
@@ -171,12 +177,12 @@ export class MultipartScanner {
   private process(data: Uint8Array): void {
     if (this.atStart) {
       // Pretend the body starts after a line break, so "--boundary" on the first line matches.
-      if (data.length < this.needle.length - 1 && !this.final) {
+      if (data.length < this.needleLength - 1 && !this.final) {
         this.carry = data;
         return;
       }
       this.atStart = false;
-      const head = this.needle.subarray(1);
+      const head = this.dashes;
       let match = data.length >= head.length;
       for (let i = 0; match && i < head.length; i++) if (data[i] !== head[i]) match = false;
       if (match) {
@@ -205,12 +211,12 @@ export class MultipartScanner {
    * delimiter (an empty part written without the blank line RFC 2046 asks for).
    */
   private scan(data: Uint8Array, pos: number, searchFrom: number): void {
-    const needle = this.needle;
+    const needleLength = this.needleLength;
     for (;;) {
       const at = this.find(data, searchFrom);
       if (at === -1) {
         // Hold back what could be the start of a delimiter (and the CR before it).
-        const emitEnd = this.final ? data.length : Math.max(pos, data.length - needle.length);
+        const emitEnd = this.final ? data.length : Math.max(pos, data.length - needleLength);
         if (emitEnd > pos) this.emit(data.subarray(pos, emitEnd));
         this.carry = data.slice(emitEnd);
         this.base += emitEnd;
@@ -220,10 +226,10 @@ export class MultipartScanner {
         return;
       }
       const start = at > pos && data[at - 1] === CharCode.CR ? at - 1 : Math.max(at, pos);
-      const r = this.delimiterAt(data, at + needle.length);
+      const r = this.delimiterAt(data, at + needleLength);
       if (r === 'more') {
         if (start > pos) this.emit(data.subarray(pos, start));
-        this.holdLine(data.subarray(start), data.length - (at + needle.length) >= 2);
+        this.holdLine(data.subarray(start), data.length - (at + needleLength) >= 2);
         this.base += start;
         if (at < pos) this.atStart = true;
         return;
