@@ -55,6 +55,7 @@ const median = (xs) => {
   const m = s.length >> 1;
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
+const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const fmt = (n, d = 1) => (Number.isFinite(n) ? n.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d }) : 'n/a');
 const ratio = (a, b) => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? a / b : NaN);
 const passFail = (ok) => (ok ? 'PASS' : 'FAIL');
@@ -398,15 +399,28 @@ await scenario('recipients', async () => {
   // 44 rounds: one run of a size moves by ±30 % on this machine (GC and noise), and with 11 rounds
   // the ratio of two medians moved between 1.6x and 2.4x from run to run (1.8x–2.1x with 44).
   const rounds = QUICK ? 1 : Math.max(ITER, 44);
-  console.log(`\n[4] many envelope recipients: ${counts.join(' / ')} recipients, keys on, medians of ${rounds}, sizes interleaved, in a child process`);
+  console.log(`\n[4] many envelope recipients: ${counts.join(' / ')} recipients, keys on, ${rounds} runs each, sizes interleaved (each round starting at another), in a child process`);
   // In a fresh process (bench/recipients-child.mjs): run here, after the other scenarios, the
   // middle size paid for the heap they left behind.
   const { out } = runChild('recipients-child', [path.join(here, 'recipients-child.mjs'), String(rounds), ...counts.map(String)]);
   check('recipients-child: every report checked out', (out.problems ?? []).length === 0, (out.problems ?? []).join('; '));
-  const rows = out.cases.map((c) => ({ recipients: c.recipients, bytes: c.bytes, ms: median(c.seconds) * 1000 }));
+  // The verdict takes the mean: the time a process parsing such reports one after another spends
+  // per report, every collection its allocations cause included. Collections come in lumps (a
+  // 14 ms scavenge in one 25,000-recipient parse, none in the next), and a larger parse holds a
+  // lump more often, so the median leaves out a share of the cost that grows with the size (see
+  // bench/README.md, scenario 4, for the figures of both). The median is printed too.
+  const rows = out.cases.map((c) => ({ recipients: c.recipients, bytes: c.bytes, ms: mean(c.seconds) * 1000, medianMs: median(c.seconds) * 1000 }));
   table(
-    ['recipients', 'report MB', 'median ms', 'ms per 1,000 recipients', 'x previous'],
-    rows.map((r, i) => [fmt(r.recipients, 0), fmt(r.bytes / 1e6, 1), fmt(r.ms, 1), fmt((r.ms / r.recipients) * 1000, 2), i === 0 ? '' : `${fmt(r.ms / rows[i - 1].ms, 2)}x`]),
+    ['recipients', 'report MB', 'mean ms', 'ms per 1,000 recipients', 'x previous', 'median ms', 'x previous (medians)'],
+    rows.map((r, i) => [
+      fmt(r.recipients, 0),
+      fmt(r.bytes / 1e6, 1),
+      fmt(r.ms, 1),
+      fmt((r.ms / r.recipients) * 1000, 2),
+      i === 0 ? '' : `${fmt(r.ms / rows[i - 1].ms, 2)}x`,
+      fmt(r.medianMs, 1),
+      i === 0 ? '' : `${fmt(r.medianMs / rows[i - 1].medianMs, 2)}x`,
+    ]),
   );
   results.recipients = rows;
 });
@@ -436,7 +450,7 @@ if (results.recipients) {
   const rows = results.recipients;
   for (let i = 1; i < rows.length; i++) {
     const ratio = rows[i].ms / rows[i - 1].ms;
-    verdicts.push([`recipients ${fmt(rows[i - 1].recipients, 0)} -> ${fmt(rows[i].recipients, 0)}: time <= 2.2x`, `${fmt(ratio, 2)}x`, passFail(ratio <= 2.2)]);
+    verdicts.push([`recipients ${fmt(rows[i - 1].recipients, 0)} -> ${fmt(rows[i].recipients, 0)}: mean time <= 2.2x`, `${fmt(ratio, 2)}x`, passFail(ratio <= 2.2)]);
   }
 }
 if (results.rss) {
