@@ -67,13 +67,18 @@ export class RecipientList {
 }
 
 /**
- * The {@link addressKey}s of a block's lower-cased list (the content key made it already): most
- * entries are keys as they are, and lower-casing them again cost as much as the look-ups. In an
- * ASCII block no domain needs the scan for non-ASCII characters.
+ * The {@link addressKey} of an entry of a block's lower-cased list (the content key made the list
+ * already): most entries are keys as they are, and lower-casing them again cost as much as the
+ * look-ups. In an ASCII block no domain needs the scan for non-ASCII characters.
  */
+function lowerKey(lower: string, ascii: boolean): string {
+  return (ascii ? isPlainAscii(lower) : isPlainAddress(lower)) ? lower : addressKey(lower);
+}
+
+/** The {@link lowerKey}s of a block's lower-cased list. */
 function keySet(lower: readonly string[] | undefined, ascii: boolean): Set<string> {
   const set = new Set<string>();
-  if (lower !== undefined) for (const a of lower) set.add((ascii ? isPlainAscii(a) : isPlainAddress(a)) ? a : addressKey(a));
+  if (lower !== undefined) for (const a of lower) set.add(lowerKey(a, ascii));
   return set;
 }
 
@@ -85,10 +90,10 @@ function keySet(lower: readonly string[] | undefined, ascii: boolean): Set<strin
  */
 const LINEAR_QUESTIONS = 4;
 
-/** Whether one of a block's lower-cased addresses has this {@link addressKey}, as {@link keySet} keys them. */
+/** Whether one of a block's lower-cased addresses has this key: `keySet(lower, ascii).has(key)` without the set. */
 function listed(lower: readonly string[] | undefined, key: string, ascii: boolean): boolean {
   if (lower === undefined) return false;
-  for (const a of lower) if ((ascii ? isPlainAscii(a) : isPlainAddress(a)) ? a === key : addressKey(a) === key) return true;
+  for (const a of lower) if (lowerKey(a, ascii) === key) return true;
   return false;
 }
 
